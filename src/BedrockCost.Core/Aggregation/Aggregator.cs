@@ -1,0 +1,265 @@
+using System.Globalization;
+using BedrockCost.Core.Classification;
+
+namespace BedrockCost.Core.Aggregation;
+
+/// <summary>
+/// Sums line items into groups. One instance per worker; <see cref="Merge"/> combines them. Money is summed
+/// in decimal so that rows and totals reconcile exactly. Every Bedrock line item in the period lands in
+/// a group: cost without a principal becomes an "(unattributed)" group carrying its reason.
+/// </summary>
+public sealed class Aggregator
+{
+    public const string Unattributed = "(unattributed)";
+    public const string None = "(none)";
+    public const string Untagged = "(untagged)";
+
+    private readonly CostQuery _query;
+    private readonly GroupDimension[] _dims;
+    private readonly WildcardSet _principals, _models, _accounts;
+    private readonly (int Index, WildcardSet Pattern)[] _tagFilters;
+    private readonly Dictionary<string?[], Group> _groups = new(KeyComparer.Instance);
+    private readonly Dictionary<string, CurrencyTotal> _bedrock = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CurrencyTotal> _selected = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _periods = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unrecognised = new(StringComparer.Ordinal);
+    private readonly string?[] _scratch;
+    private readonly bool _principalDataMissing;
+
+    public Aggregator(CostQuery query, bool principalDataMissing = false)
+    {
+        _query = query;
+        _dims = query.GroupBy.ToArray();
+        _principals = new WildcardSet(query.Principals);
+        _models = new WildcardSet(query.Models);
+        _accounts = new WildcardSet(query.Accounts);
+        TagKeys = query.TagKeysNeeded.ToArray();
+        _tagFilters = query.Tags.Select(kv => (Array.IndexOf(TagKeys, kv.Key), new WildcardSet(new[] { kv.Value }))).ToArray();
+        // Key: one slot per dimension, then the unattributed reason and the currency.
+        _scratch = new string?[_dims.Length + 2];
+        _principalDataMissing = principalDataMissing;
+    }
+
+    /// <summary>The tag keys whose values readers must put in <see cref="LineItem.Tags"/>, in this order.</summary>
+    public string[] TagKeys { get; }
+
+    public long LineItems { get; private set; }
+
+    public void Add(in LineItem item)
+    {
+        var usage = UsageTypeParser.Parse(item.UsageType);
+        var principal = string.IsNullOrEmpty(item.Principal) ? null : PrincipalParser.Parse(item.Principal);
+        var currency = string.IsNullOrEmpty(item.Currency) ? "USD" : item.Currency;
+        var reason = principal is not null ? string.Empty
+            : _principalDataMissing && item.LineItemType is "Usage" ? "no principal data in export"
+            : BedrockRows.UnattributedReason(item.LineItemType, usage.Kind);
+        var model = ModelOf(item, usage);
+
+        LineItems++;
+        _periods.Add(item.BillingPeriod);
+        if (usage.Kind == UsageKind.Unrecognised && item.UsageType is not null) _unrecognised.Add(item.UsageType);
+        AddTotal(_bedrock, currency, item, principal is not null);
+
+        if (!_principals.IsEmpty && !_principals.IsMatch(principal?.Arn)) return;
+        if (!_models.IsEmpty && !_models.IsMatch(model)) return;
+        if (!_accounts.IsEmpty && !_accounts.IsMatch(item.Account)) return;
+        foreach (var (index, pattern) in _tagFilters)
+            if (!pattern.IsMatch(item.Tags?[index])) return;
+        AddTotal(_selected, currency, item, principal is not null);
+
+        for (var d = 0; d < _dims.Length; d++)
+            _scratch[d] = DimensionValue(_dims[d], item, usage, principal, model);
+        _scratch[_dims.Length] = reason;
+        _scratch[_dims.Length + 1] = currency;
+
+        if (!_groups.TryGetValue(_scratch, out var group))
+        {
+            group = new Group();
+            _groups.Add((string?[])_scratch.Clone(), group);
+        }
+        group.Add(item, usage);
+    }
+
+    private static string? ModelOf(in LineItem item, UsageTypeInfo usage)
+    {
+        if (usage.Model is not null) return usage.Model;
+        if (!string.IsNullOrEmpty(item.ProductModel)) return ModelNames.Normalise(item.ProductModel);
+        return null;
+    }
+
+    private static void AddTotal(Dictionary<string, CurrencyTotal> totals, string currency, in LineItem item, bool attributed)
+    {
+        if (!totals.TryGetValue(currency, out var t)) totals[currency] = t = new CurrencyTotal { Currency = currency };
+        t.UnblendedCost += item.UnblendedCost;
+        t.NetUnblendedCost += item.NetUnblendedCost;
+        if (attributed)
+        {
+            t.AttributedUnblendedCost += item.UnblendedCost;
+            t.AttributedNetUnblendedCost += item.NetUnblendedCost;
+        }
+        t.LineItems++;
+    }
+
+    private string? DimensionValue(GroupDimension dim, in LineItem item, UsageTypeInfo usage, PrincipalInfo? p, string? model) => dim.Kind switch
+    {
+        Dimension.Principal => p?.Arn ?? Unattributed,
+        Dimension.PrincipalType => p?.Kind.ToString() ?? Unattributed,
+        Dimension.Person => p is null ? Unattributed : p.Person ?? None,
+        Dimension.Role => p is null ? Unattributed : p.Role ?? None,
+        Dimension.Account => item.Account ?? p?.Account ?? None,
+        Dimension.Model => model ?? None,
+        Dimension.TokenType => usage.TokenType,
+        Dimension.Region => usage.Region ?? item.ProductRegion ?? None,
+        Dimension.UsageType => item.UsageType ?? None,
+        Dimension.Day => item.UsageStart.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        Dimension.Month => item.UsageStart.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+        Dimension.Tag => item.Tags?[Array.IndexOf(TagKeys, dim.TagKey)] ?? Untagged,
+        _ => null,
+    };
+
+    /// <summary>Adds another worker's groups and totals into this one.</summary>
+    public void Merge(Aggregator other)
+    {
+        foreach (var (key, g) in other._groups)
+        {
+            if (_groups.TryGetValue(key, out var mine)) mine.Merge(g);
+            else _groups.Add(key, g);
+        }
+        MergeTotals(_bedrock, other._bedrock);
+        MergeTotals(_selected, other._selected);
+        _periods.UnionWith(other._periods);
+        _unrecognised.UnionWith(other._unrecognised);
+        LineItems += other.LineItems;
+    }
+
+    private static void MergeTotals(Dictionary<string, CurrencyTotal> into, Dictionary<string, CurrencyTotal> from)
+    {
+        foreach (var (c, t) in from)
+        {
+            if (!into.TryGetValue(c, out var m)) { into[c] = t; continue; }
+            m.UnblendedCost += t.UnblendedCost;
+            m.NetUnblendedCost += t.NetUnblendedCost;
+            m.AttributedUnblendedCost += t.AttributedUnblendedCost;
+            m.AttributedNetUnblendedCost += t.AttributedNetUnblendedCost;
+            m.LineItems += t.LineItems;
+        }
+    }
+
+    public IReadOnlySet<string> Periods => _periods;
+    public IReadOnlyCollection<string> UnrecognisedUsageTypes => _unrecognised;
+
+    /// <summary>The result rows, largest cost first (unattributed rows after attributed ones of equal cost).</summary>
+    public CostResult ToResult(string source, int filesRead, long rowsScanned, bool hasPrincipalData)
+    {
+        var basis = _query.CostBasis;
+        var groupBy = _dims.Select(d => d.ToString()).ToArray();
+        var periods = _periods.Order(StringComparer.Ordinal).ToArray();
+        var periodText = string.Join(",", periods);
+        var rows = _groups.Select(kv => ToRow(kv.Key, kv.Value, basis, groupBy, periodText, source))
+            .OrderByDescending(r => r.IsAttributed).ThenByDescending(r => r.Cost)
+            .ThenBy(r => r.Principal ?? r.Model ?? r.TagValue ?? string.Empty, StringComparer.Ordinal)
+            .ThenBy(r => r.Day).ThenBy(r => r.UnattributedReason, StringComparer.Ordinal)
+            .ToList();
+        return new CostResult
+        {
+            Rows = rows,
+            BedrockTotals = _bedrock.Values.OrderBy(t => t.Currency, StringComparer.Ordinal).ToList(),
+            SelectedTotals = _selected.Values.OrderBy(t => t.Currency, StringComparer.Ordinal).ToList(),
+            BillingPeriods = periods,
+            CostBasis = basis,
+            Source = source,
+            FilesRead = filesRead,
+            RowsScanned = rowsScanned,
+            BedrockLineItems = LineItems,
+            HasPrincipalData = hasPrincipalData,
+            UnrecognisedUsageTypes = _unrecognised.Order(StringComparer.Ordinal).ToArray(),
+        };
+    }
+
+    private PrincipalCost ToRow(string?[] key, Group g, CostBasis basis, string[] groupBy, string periods, string source)
+    {
+        string? Get(Dimension d) { var i = Array.FindIndex(_dims, x => x.Kind == d); return i < 0 ? null : key[i]; }
+        var principalArn = Get(Dimension.Principal);
+        var p = principalArn is null || principalArn == Unattributed ? null : PrincipalParser.Parse(principalArn);
+        var usageType = Get(Dimension.UsageType);
+        var usage = usageType is null || usageType == None ? null : UsageTypeParser.Parse(usageType);
+        var unattributed = principalArn == Unattributed;
+        var tags = _dims.Select((d, i) => (d, i)).Where(x => x.d.Kind == Dimension.Tag)
+            .ToDictionary(x => x.d.TagKey!, x => key[x.i] ?? Untagged, StringComparer.Ordinal);
+        var day = Get(Dimension.Day);
+        // Dimensions that follow from the principal ARN or the usage type are filled in too.
+        return new PrincipalCost
+        {
+            BillingPeriod = periods,
+            Principal = principalArn,
+            PrincipalType = Get(Dimension.PrincipalType) ?? p?.Kind.ToString() ?? (unattributed ? Unattributed : null),
+            Person = Get(Dimension.Person) ?? (p is null ? (unattributed ? Unattributed : null) : p.Person ?? None),
+            Role = Get(Dimension.Role) ?? (p is null ? (unattributed ? Unattributed : null) : p.Role ?? None),
+            Session = p?.Session,
+            Account = Get(Dimension.Account) ?? p?.Account,
+            Model = Get(Dimension.Model),
+            TokenType = Get(Dimension.TokenType) ?? usage?.TokenType,
+            Tier = usage?.Tier,
+            Region = Get(Dimension.Region) ?? usage?.Region,
+            UsageType = usageType,
+            Day = day is null ? null : DateTime.SpecifyKind(DateTime.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture), DateTimeKind.Utc),
+            Month = Get(Dimension.Month),
+            Tags = tags.Count == 0 ? PrincipalCost.EmptyTags : tags,
+            UnattributedReason = key[_dims.Length] ?? string.Empty,
+            Currency = key[_dims.Length + 1] ?? "USD",
+            UnblendedCost = g.Unblended,
+            NetUnblendedCost = g.Net,
+            Cost = basis == CostBasis.NetUnblended ? g.Net : g.Unblended,
+            CostBasis = basis.ToString(),
+            InputTokens = (long)Math.Round(g.Input),
+            OutputTokens = (long)Math.Round(g.Output),
+            CacheReadTokens = (long)Math.Round(g.CacheRead),
+            CacheWriteTokens = (long)Math.Round(g.CacheWrite),
+            LineItemCount = g.Count,
+            Source = source,
+            GroupBy = groupBy,
+        };
+    }
+
+    private sealed class Group
+    {
+        public decimal Unblended, Net, Input, Output, CacheRead, CacheWrite;
+        public long Count;
+
+        public void Add(in LineItem item, UsageTypeInfo usage)
+        {
+            Unblended += item.UnblendedCost;
+            Net += item.NetUnblendedCost;
+            Count++;
+            if (usage.Direction == TokenDirection.None) return;
+            var perUnit = BedrockRows.TokensPerUnit(item.PricingUnit, item.Marketplace || usage.IsMarketplaceShape);
+            if (perUnit is null) return;
+            var tokens = item.UsageAmount * perUnit.Value;
+            switch (usage.Direction)
+            {
+                case TokenDirection.Input: Input += tokens; break;
+                case TokenDirection.Output: Output += tokens; break;
+                case TokenDirection.CacheRead: CacheRead += tokens; break;
+                case TokenDirection.CacheWrite: CacheWrite += tokens; break;
+            }
+        }
+
+        public void Merge(Group o)
+        {
+            Unblended += o.Unblended; Net += o.Net; Count += o.Count;
+            Input += o.Input; Output += o.Output; CacheRead += o.CacheRead; CacheWrite += o.CacheWrite;
+        }
+    }
+
+    private sealed class KeyComparer : IEqualityComparer<string?[]>
+    {
+        public static readonly KeyComparer Instance = new();
+        public bool Equals(string?[]? x, string?[]? y) => x!.AsSpan().SequenceEqual(y);
+        public int GetHashCode(string?[] key)
+        {
+            var h = new HashCode();
+            foreach (var s in key) h.Add(s is null ? 0 : StringComparer.Ordinal.GetHashCode(s));
+            return h.ToHashCode();
+        }
+    }
+}

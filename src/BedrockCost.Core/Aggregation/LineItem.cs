@@ -1,0 +1,27 @@
+namespace BedrockCost.Core.Aggregation;
+
+/// <summary>
+/// One Bedrock CUR row, reduced to what aggregation needs. Strings are interned by the readers, so a
+/// month of rows shares a few thousand string instances.
+/// </summary>
+public struct LineItem
+{
+    public string BillingPeriod;
+    public DateTime UsageStart;
+    public string? Account;
+    public string? LineItemType;
+    public string? ProductCode;
+    public string? UsageType;
+    public string? Principal;
+    public string? Currency;
+    public string? PricingUnit;
+    public string? ProductRegion;
+    /// <summary>Model of a Marketplace row, from product['model'] or product['product_name'].</summary>
+    public string? ProductModel;
+    public bool Marketplace;
+    public decimal UsageAmount;
+    public decimal UnblendedCost;
+    public decimal NetUnblendedCost;
+    /// <summary>Values of the tag keys the query needs, in the order of <see cref="Aggregator.TagKeys"/>; null entries are untagged.</summary>
+    public string?[]? Tags;
+}

@@ -1,0 +1,87 @@
+using BedrockCost.Core.Aggregation;
+
+namespace BedrockCost.Core.Cur;
+
+/// <summary>The state of reading one file: where rows go, which rows count, and what was seen.</summary>
+internal sealed class CurFileRead
+{
+    private readonly Aggregator _aggregator;
+    private readonly CostQuery _query;
+    private readonly IReadOnlySet<string>? _periods;
+    private readonly Dictionary<DateTime, string> _periodText = new();
+
+    public CurFileRead(string displayName, string? knownPeriod, Aggregator aggregator, CostQuery query, IReadOnlySet<string>? periods)
+    {
+        DisplayName = displayName;
+        KnownPeriod = knownPeriod;
+        _aggregator = aggregator;
+        _query = query;
+        _periods = periods;
+        TagKeys = aggregator.TagKeys;
+        IncludeAgentCore = query.IncludeAgentCore;
+    }
+
+    public string DisplayName { get; }
+    /// <summary>The billing period from the export layout; null for loose files (read from the data).</summary>
+    public string? KnownPeriod { get; }
+    public string[] TagKeys { get; }
+    public bool IncludeAgentCore { get; }
+    public StringPool Pool { get; } = new();
+    public long RowsScanned { get; set; }
+    public bool HasPrincipalColumn { get; set; } = true;
+    public bool HasTagsColumn { get; set; } = true;
+    public HashSet<string> Currencies { get; } = new(StringComparer.Ordinal);
+
+    public string PeriodText(DateTime periodStart)
+    {
+        if (!_periodText.TryGetValue(periodStart, out var text)) _periodText[periodStart] = text = RowRules.Period(periodStart);
+        return text;
+    }
+
+    /// <summary>A Bedrock row: counted when it is in the queried period and date range.</summary>
+    public void Offer(in LineItem item)
+    {
+        if (_periods is not null && !_periods.Contains(item.BillingPeriod)) return;
+        if (!_query.InDateRange(item.UsageStart)) return;
+        _aggregator.Add(item);
+    }
+}
+
+/// <summary>Errors of reading CUR files, one place.</summary>
+internal static class CurErrors
+{
+    public static BedrockCostException Corrupt(string file, Exception e) =>
+        new(ErrorIds.CorruptFile, ErrorKind.InvalidData,
+            $"Cannot read '{file}': the file is corrupt or truncated ({Describe(e)}). Nothing was counted from this data set; " +
+            "download the file again or remove it.", file, e);
+
+    public static BedrockCostException Invalid(string file, string what) =>
+        new(ErrorIds.NotCurData, ErrorKind.InvalidData, $"'{file}' is not valid CUR 2.0 data: {what}.", file);
+
+    public static BedrockCostException Missing(string file, IEnumerable<string> columns, bool csv) =>
+        new(csv ? ErrorIds.CsvHeaderInvalid : ErrorIds.MissingColumn, ErrorKind.InvalidData,
+            $"'{file}' lacks the CUR 2.0 column(s) {string.Join(", ", columns)}. " +
+            "Export the CUR 2.0 table (COST_AND_USAGE_REPORT) with its standard columns.", file);
+
+    /// <summary>Fails unless the columns are a CUR 2.0 table with the required columns.</summary>
+    public static void CheckColumns(IReadOnlySet<string> columns, string file, bool csv)
+    {
+        if (!columns.Any(c => c.StartsWith("line_item_", StringComparison.OrdinalIgnoreCase)))
+        {
+            var legacy = columns.Any(c => c.StartsWith("lineItem/", StringComparison.OrdinalIgnoreCase));
+            throw new BedrockCostException(csv ? ErrorIds.CsvHeaderInvalid : ErrorIds.NotCurData, ErrorKind.InvalidData,
+                legacy
+                    ? $"'{file}' is a legacy CUR (lineItem/... columns). This module reads CUR 2.0 data exports: create a CUR 2.0 export."
+                    : $"'{file}' is not CUR 2.0 data: it has no line_item_* columns.", file);
+        }
+        var missing = CurColumns.Required.Where(c => !columns.Contains(c)).ToArray();
+        if (missing.Length > 0) throw Missing(file, missing, csv);
+    }
+
+    private static string Describe(Exception e)
+    {
+        var m = e.Message;
+        var line = m.IndexOfAny(new[] { '\r', '\n' });
+        return line > 0 ? m[..line] : m;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Buffers;
+using Parquet;
+using Parquet.Schema;
+
+namespace BedrockCost.Core.Cur;
+
+/// <summary>
+/// One row group's worth of a flat string column: values are kept as slices of the decoded data and only
+/// turned into strings for the rows that matter.
+/// </summary>
+internal sealed class StringColumn : IDisposable
+{
+    private ReadOnlyMemory<char>[] _values = Array.Empty<ReadOnlyMemory<char>>();
+    private int[] _index = Array.Empty<int>();
+
+    public static async Task<StringColumn?> ReadAsync(ParquetRowGroupReader g, DataField? field, int rows, CancellationToken ct)
+    {
+        if (field is null) return null;
+        var col = new StringColumn
+        {
+            _values = ArrayPool<ReadOnlyMemory<char>>.Shared.Rent(rows),
+            _index = ArrayPool<int>.Shared.Rent(rows),
+        };
+        if (field.MaxDefinitionLevel == 0)
+        {
+            await g.ReadRawAsync<ReadOnlyMemory<char>>(field, col._values.AsMemory(0, rows), null, null, ct);
+            for (var i = 0; i < rows; i++) col._index[i] = i;
+            return col;
+        }
+        var defs = ArrayPool<int>.Shared.Rent(rows);
+        try
+        {
+            await g.ReadRawAsync<ReadOnlyMemory<char>>(field, col._values.AsMemory(0, rows), defs.AsMemory(0, rows), null, ct);
+            var max = field.MaxDefinitionLevel;
+            for (int i = 0, v = 0; i < rows; i++) col._index[i] = defs[i] == max ? v++ : -1;
+        }
+        finally { ArrayPool<int>.Shared.Return(defs); }
+        return col;
+    }
+
+    public ReadOnlyMemory<char> Raw(int row) => _index[row] < 0 ? ReadOnlyMemory<char>.Empty : _values[_index[row]];
+    public bool IsNullOrEmpty(int row) => _index[row] < 0 || _values[_index[row]].Length == 0;
+    public string? Get(int row, StringPool pool) => _index[row] < 0 ? null : pool.Get(_values[_index[row]]);
+
+    public void Dispose()
+    {
+        if (_values.Length > 0) ArrayPool<ReadOnlyMemory<char>>.Shared.Return(_values, clearArray: true);
+        if (_index.Length > 0) ArrayPool<int>.Shared.Return(_index);
+        _values = Array.Empty<ReadOnlyMemory<char>>();
+        _index = Array.Empty<int>();
+    }
+}
+
+/// <summary>Numbers and timestamps of a row group, whatever physical type the writer chose.</summary>
+internal static class ValueColumns
+{
+    public static async Task<double?[]> ReadNumbersAsync(ParquetRowGroupReader g, DataField field, int rows, string file, CancellationToken ct)
+    {
+        var result = new double?[rows];
+        var t = field.ClrType;
+        if (t == typeof(double)) await g.ReadAsync<double>(field, result.AsMemory(), null, ct);
+        else if (t == typeof(float)) { var f = new float?[rows]; await g.ReadAsync<float>(field, f.AsMemory(), null, ct); for (var i = 0; i < rows; i++) result[i] = f[i]; }
+        else if (t == typeof(decimal)) { var d = new decimal?[rows]; await g.ReadAsync<decimal>(field, d.AsMemory(), null, ct); for (var i = 0; i < rows; i++) result[i] = (double?)d[i]; }
+        else if (t == typeof(long)) { var d = new long?[rows]; await g.ReadAsync<long>(field, d.AsMemory(), null, ct); for (var i = 0; i < rows; i++) result[i] = d[i]; }
+        else if (t == typeof(int)) { var d = new int?[rows]; await g.ReadAsync<int>(field, d.AsMemory(), null, ct); for (var i = 0; i < rows; i++) result[i] = d[i]; }
+        else if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
+        {
+            var s = new string?[rows];
+            await g.ReadAsync(field, s.AsMemory(), null, ct);
+            for (var i = 0; i < rows; i++)
+                result[i] = double.TryParse(s[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
+        }
+        else throw WrongType(field, file, "a number");
+        return result;
+    }
+
+    public static async Task<DateTime?[]> ReadTimestampsAsync(ParquetRowGroupReader g, DataField field, int rows, string file, CancellationToken ct)
+    {
+        var result = new DateTime?[rows];
+        var t = field.ClrType;
+        if (t == typeof(DateTime))
+        {
+            await g.ReadAsync<DateTime>(field, result.AsMemory(), null, ct);
+            // CUR timestamps are UTC whatever the writer flagged.
+            for (var i = 0; i < rows; i++) if (result[i] is { } d) result[i] = DateTime.SpecifyKind(d, DateTimeKind.Utc);
+        }
+        else if (t == typeof(DateTimeOffset))
+        {
+            var d = new DateTimeOffset?[rows];
+            await g.ReadAsync<DateTimeOffset>(field, d.AsMemory(), null, ct);
+            for (var i = 0; i < rows; i++) result[i] = d[i]?.UtcDateTime;
+        }
+        else if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
+        {
+            var s = new string?[rows];
+            await g.ReadAsync(field, s.AsMemory(), null, ct);
+            for (var i = 0; i < rows; i++) result[i] = RowRules.TryParseTimestamp(s[i], out var d) ? d : null;
+        }
+        else throw WrongType(field, file, "a timestamp");
+        return result;
+    }
+
+    private static BedrockCostException WrongType(DataField field, string file, string expected) =>
+        new(ErrorIds.NotCurData, ErrorKind.InvalidData,
+            $"Column '{field.Name}' in '{file}' holds {field.ClrType.Name} values where CUR 2.0 has {expected}: the file does not follow the CUR 2.0 schema.", file);
+}
+
+/// <summary>
+/// A Parquet MAP&lt;string,string&gt; column (product, tags) of one row group, read for a few keys only.
+/// Null maps and empty maps both mean "no entries".
+/// </summary>
+internal static class MapColumn
+{
+    /// <summary>For each row, the values of <paramref name="keys"/> (null where absent); only rows in <paramref name="wanted"/> are filled.</summary>
+    public static async Task<string?[][]> ReadAsync(ParquetRowGroupReader g, DataField keyField, DataField valueField, int rows,
+        IReadOnlyList<string> keys, bool[] wanted, StringPool pool, CancellationToken ct)
+    {
+        var result = new string?[rows][];
+        var slots = (int)(g.GetMetadata(keyField).MetaData?.NumValues ?? rows);
+        var kVals = ArrayPool<ReadOnlyMemory<char>>.Shared.Rent(slots);
+        var vVals = ArrayPool<ReadOnlyMemory<char>>.Shared.Rent(slots);
+        var kDef = ArrayPool<int>.Shared.Rent(slots);
+        var kRep = ArrayPool<int>.Shared.Rent(slots);
+        var vDef = ArrayPool<int>.Shared.Rent(slots);
+        var vRep = ArrayPool<int>.Shared.Rent(slots);
+        try
+        {
+            await g.ReadRawAsync<ReadOnlyMemory<char>>(keyField, kVals.AsMemory(0, slots), kDef.AsMemory(0, slots), kRep.AsMemory(0, slots), ct);
+            await g.ReadRawAsync<ReadOnlyMemory<char>>(valueField, vVals.AsMemory(0, slots), vDef.AsMemory(0, slots), vRep.AsMemory(0, slots), ct);
+            int row = -1, k = 0, v = 0;
+            for (var s = 0; s < slots; s++)
+            {
+                if (kRep[s] == 0) row++;
+                if (row >= rows) break;
+                var hasKey = kDef[s] == keyField.MaxDefinitionLevel;
+                var hasValue = vDef[s] == valueField.MaxDefinitionLevel;
+                if (hasKey && wanted[row])
+                {
+                    var key = kVals[k].Span;
+                    for (var i = 0; i < keys.Count; i++)
+                    {
+                        if (!key.SequenceEqual(keys[i])) continue;
+                        result[row] ??= new string?[keys.Count];
+                        result[row][i] = hasValue ? pool.Get(vVals[v]) : null;
+                        break;
+                    }
+                }
+                if (hasKey) k++;
+                if (hasValue) v++;
+            }
+        }
+        finally
+        {
+            ArrayPool<ReadOnlyMemory<char>>.Shared.Return(kVals, true);
+            ArrayPool<ReadOnlyMemory<char>>.Shared.Return(vVals, true);
+            ArrayPool<int>.Shared.Return(kDef); ArrayPool<int>.Shared.Return(kRep);
+            ArrayPool<int>.Shared.Return(vDef); ArrayPool<int>.Shared.Return(vRep);
+        }
+        return result;
+    }
+}

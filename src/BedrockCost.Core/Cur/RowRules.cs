@@ -1,0 +1,37 @@
+using System.Globalization;
+using BedrockCost.Core.Classification;
+
+namespace BedrockCost.Core.Cur;
+
+/// <summary>The per-row decisions both readers share: is it Bedrock, which period, which model.</summary>
+internal static class RowRules
+{
+    public enum Verdict { No, Yes, NeedsProduct }
+
+    public static Verdict IsBedrock(string? productCode, string? billingEntity, string? family, bool hasPrincipal, bool includeAgentCore)
+    {
+        if (BedrockRows.IsAgentCore(productCode)) return includeAgentCore ? Verdict.Yes : Verdict.No;
+        if (BedrockRows.IsBedrockProductCode(productCode, includeAgentCore) || BedrockRows.IsBedrockFamily(family) || hasPrincipal)
+            return Verdict.Yes;
+        return BedrockRows.IsMarketplace(billingEntity) ? Verdict.NeedsProduct : Verdict.No;
+    }
+
+    /// <summary>A Marketplace row is Bedrock when its product is an "(Amazon Bedrock Edition)" model.</summary>
+    public static bool IsBedrockMarketplaceProduct(string? productName, string? serviceName) =>
+        ModelNames.IsBedrockEditionProduct(productName) || ModelNames.IsBedrockEditionProduct(serviceName);
+
+    public static string Period(DateTime periodStart) => periodStart.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    public static bool TryParseTimestamp(string? text, out DateTime utc)
+    {
+        utc = default;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out utc))
+            return false;
+        utc = DateTime.SpecifyKind(utc, DateTimeKind.Utc);
+        return true;
+    }
+
+    public static decimal ToMoney(double value) =>
+        double.IsFinite(value) ? (decimal)value : 0m;
+}

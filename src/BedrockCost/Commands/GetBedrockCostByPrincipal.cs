@@ -1,0 +1,36 @@
+using System.Management.Automation;
+using BedrockCost.Abstractions;
+using BedrockCost.Core;
+using BedrockCost.Core.Aggregation;
+
+namespace BedrockCost.Commands;
+
+/// <summary>Bedrock cost per principal (or any grouping) from CUR 2.0 data.</summary>
+[Cmdlet(VerbsCommon.Get, "BedrockCostByPrincipal", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(PrincipalCost))]
+public sealed class GetBedrockCostByPrincipal : CostQueryCmdlet
+{
+    [Parameter]
+    [ArgumentCompleter(typeof(GroupByCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[] GroupBy { get; set; } = { nameof(Dimension.Principal) };
+
+    protected override async Task EndProcessingAsync()
+    {
+        var query = BuildQuery(GroupBy.Select(GroupDimension.Parse).Distinct());
+        var result = await RunQueryAsync(query).ConfigureAwait(false);
+        if (result is null) return;
+        foreach (var row in result.Rows) Emit(row);
+    }
+}
+
+/// <summary>Completes -GroupBy with the dimension names and common principal tag keys.</summary>
+public sealed class GroupByCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
+        Enum.GetNames(typeof(Dimension)).Where(n => n != nameof(Dimension.Tag))
+            .Concat(new[] { "iamPrincipal/team", "iamPrincipal/cost-center" })
+            .Where(n => n.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
+            .Select(n => new CompletionResult(n));
+}
