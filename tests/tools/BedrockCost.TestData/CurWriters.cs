@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Parquet;
+using Parquet.Schema;
+
+namespace BedrockCost.TestData;
+
+/// <summary>Streams line items into one snappy Parquet file, one row group at a time.</summary>
+public static class CurParquetWriter
+{
+    /// <summary>Writes <paramref name="rows"/> (consumed lazily; at most one row group in memory).
+    /// Zero rows gives a valid Parquet file with the schema and no row group. Returns the row count.</summary>
+    public static async Task<long> WriteAsync(string path, IEnumerable<LineItem> rows, int rowGroupSize,
+        CurSchemaOptions? options = null, CancellationToken ct = default)
+    {
+        if (rowGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(rowGroupSize));
+        var columns = CurSchema.Columns(options);
+        var schema = CurSchema.ToParquetSchema(columns);
+        var fields = schema.GetDataFields();
+        await using var stream = File.Create(path);
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream,
+            new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, ct);
+        var buffer = new LineItem[Math.Min(rowGroupSize, 1 << 20)];
+        int n = 0;
+        long total = 0;
+        foreach (var row in rows)
+        {
+            buffer[n++] = row;
+            if (n == buffer.Length)
+            {
+                await WriteRowGroupAsync(writer, columns, fields, buffer, n, ct);
+                total += n; n = 0;
+            }
+        }
+        if (n > 0) { await WriteRowGroupAsync(writer, columns, fields, buffer, n, ct); total += n; }
+        return total;
+    }
+
+    static async Task WriteRowGroupAsync(ParquetWriter writer, IReadOnlyList<CurColumn> columns, DataField[] fields,
+        LineItem[] rows, int n, CancellationToken ct)
+    {
+        using var rg = writer.CreateRowGroup();
+        int f = 0;
+        foreach (var c in columns)
+        {
+            switch (c.Kind)
+            {
+                case CurColumnKind.String:
+                    {
+                        var a = new string?[n];
+                        if (c.Getter != null) for (int i = 0; i < n; i++) a[i] = c.GetString(rows[i]);
+                        await rg.WriteAsync(fields[f++], a, null);
+                        break;
+                    }
+                case CurColumnKind.Double:
+                    {
+                        var a = new double?[n];
+                        if (c.Getter != null) for (int i = 0; i < n; i++) a[i] = c.GetDouble(rows[i]);
+                        await rg.WriteAsync<double>(fields[f++], (ReadOnlyMemory<double?>)a, null, null, ct);
+                        break;
+                    }
+                case CurColumnKind.Timestamp:
+                    {
+                        var a = new DateTime?[n];
+                        if (c.Getter != null) for (int i = 0; i < n; i++) a[i] = c.GetTimestamp(rows[i]);
+                        await rg.WriteAsync<DateTime>(fields[f++], (ReadOnlyMemory<DateTime?>)a, null, null, ct);
+                        break;
+                    }
+                case CurColumnKind.StringMap:
+                    {
+                        var keys = new List<string?>(n); var values = new List<string?>(n); var rep = new List<int>(n);
+                        for (int i = 0; i < n; i++)
+                        {
+                            var m = c.GetStringMap(rows[i]);
+                            if (m is null || m.Count == 0) { keys.Add(null); values.Add(null); rep.Add(0); continue; }
+                            int j = 0;
+                            foreach (var (k, v) in m) { keys.Add(k); values.Add(v); rep.Add(j++ == 0 ? 0 : 1); }
+                        }
+                        var r = rep.ToArray();
+                        await rg.WriteAsync(fields[f++], keys, r);
+                        await rg.WriteAsync(fields[f++], values, r);
+                        break;
+                    }
+                case CurColumnKind.DoubleMap:
+                    {
+                        var keys = new List<string?>(n); var values = new List<double?>(n); var rep = new List<int>(n);
+                        for (int i = 0; i < n; i++)
+                        {
+                            var m = c.GetDoubleMap(rows[i]);
+                            if (m is null || m.Count == 0) { keys.Add(null); values.Add(null); rep.Add(0); continue; }
+                            int j = 0;
+                            foreach (var (k, v) in m) { keys.Add(k); values.Add(v); rep.Add(j++ == 0 ? 0 : 1); }
+                        }
+                        var r = rep.ToArray();
+                        await rg.WriteAsync(fields[f++], keys, r);
+                        await rg.WriteAsync<double>(fields[f++], (ReadOnlyMemory<double?>)values.ToArray(), (ReadOnlyMemory<int>?)r, null, ct);
+                        break;
+                    }
+            }
+        }
+    }
+}
+
+/// <summary>Streams line items into one gzip CSV file with a header of the CUR column names.</summary>
+public static class CurCsvWriter
+{
+    static readonly JsonSerializerOptions MapJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Timestamps as <c>2026-05-01T00:00:00.000Z</c>, maps as JSON objects (null map: empty field,
+    /// empty map: <c>{}</c>), doubles in round-trip form, empty field for null. Returns the row count.</summary>
+    public static async Task<long> WriteGzipAsync(string path, IEnumerable<LineItem> rows,
+        CurSchemaOptions? options = null, CancellationToken ct = default)
+    {
+        var columns = CurSchema.Columns(options);
+        await using var file = File.Create(path);
+        await using var gz = new GZipStream(file, CompressionLevel.Fastest);
+        await using var w = new StreamWriter(gz, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        await w.WriteLineAsync(string.Join(",", columns.Select(c => c.Name)));
+        var line = new StringBuilder(2048);
+        long total = 0;
+        foreach (var r in rows)
+        {
+            ct.ThrowIfCancellationRequested();
+            line.Clear();
+            for (int i = 0; i < columns.Count; i++)
+            {
+                if (i > 0) line.Append(',');
+                AppendField(line, Format(columns[i], r));
+            }
+            await w.WriteLineAsync(line);
+            total++;
+        }
+        return total;
+    }
+
+    static string? Format(CurColumn c, LineItem r) => c.Getter is null ? null : c.Kind switch
+    {
+        CurColumnKind.String => c.GetString(r),
+        CurColumnKind.Double => c.GetDouble(r)?.ToString("R", CultureInfo.InvariantCulture),
+        CurColumnKind.Timestamp => c.GetTimestamp(r)?.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        CurColumnKind.StringMap => c.GetStringMap(r) is { } m ? JsonSerializer.Serialize(m, MapJson) : null,
+        _ => c.GetDoubleMap(r) is { } m ? JsonSerializer.Serialize(m, MapJson) : null,
+    };
+
+    static void AppendField(StringBuilder sb, string? v)
+    {
+        if (string.IsNullOrEmpty(v)) return;
+        if (v.AsSpan().IndexOfAny(",\"\r\n") < 0) { sb.Append(v); return; }
+        sb.Append('"').Append(v.Replace("\"", "\"\"")).Append('"');
+    }
+}
