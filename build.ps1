@@ -129,6 +129,7 @@ function Invoke-Help {
     $quoted = ($targets | ForEach-Object { "'$_'" }) -join ','
     $exit = Invoke-Pwsh "& '$script' -ModulePath '$ManifestOut' -DocsPath '$docs' -OutputPath $quoted -StubPath '$(Join-Path $OutputRoot 'docs-stubs')'"
     if ($exit -ne 0) { throw "Help generation failed (see above)." }
+    $null = New-Item -ItemType Directory -Force -Path $targets[0]
     Copy-Item -LiteralPath (Join-Path $docs 'about_BedrockCost.help.txt') -Destination $targets[0]
 }
 

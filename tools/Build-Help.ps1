@@ -181,7 +181,10 @@ function Add-TypeList($Parent, [string]$ListName, [string]$ItemName, $Section) {
 Import-Module -Name $ModulePath -Force
 $moduleName = [System.IO.Path]::GetFileNameWithoutExtension($ModulePath)
 $commands = @(Get-Command -Module $moduleName -CommandType Cmdlet | Sort-Object Name)
-if (-not $commands) { throw "Help: module '$ModulePath' exports no cmdlets." }
+if (-not $commands) {
+    Write-Warning "Help: module '$ModulePath' exports no cmdlets yet; no MAML file written."
+    return
+}
 
 $problems = [System.Collections.Generic.List[string]]::new()
 $script:xml = [System.Xml.XmlDocument]::new()
@@ -306,7 +309,10 @@ foreach ($command in $commands) {
 }
 
 if ($problems.Count) {
-    throw "Help generation failed (format: docs/en-US/README-format.md):`n  $($problems -join "`n  ")"
+    # Plain lines, not an error record: the error view would wrap and indent the list.
+    [Console]::Error.WriteLine("Help generation failed (format: docs/en-US/README-format.md):")
+    foreach ($problem in $problems) { [Console]::Error.WriteLine("  $problem") }
+    exit 1
 }
 
 $assemblyName = [System.IO.Path]::GetFileName($commands[0].DLL)
