@@ -1,0 +1,247 @@
+<#
+.SYNOPSIS
+Builds, tests, demonstrates and benchmarks the BedrockCost module.
+
+.EXAMPLE
+dotnet tool restore && dotnet pwsh -NoProfile -File ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean', 'Help')]
+    [string[]]$Task = 'Build',
+
+    [string]$Configuration = 'Release'
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$PSNativeCommandUseErrorActionPreference = $true
+
+# While the cmdlets are being written, names in BedrockCost.psd1 that the assembly lacks are warnings and are
+# left out of the built manifest. Set to $false once every listed cmdlet exists, so a missing one fails.
+$AllowPendingCmdlets = $true
+
+$RepoRoot = $PSScriptRoot
+$OutputRoot = Join-Path $RepoRoot 'output'
+$ModuleOut = Join-Path $OutputRoot 'BedrockCost'
+$BinOut = Join-Path $ModuleOut 'bin'
+$ManifestOut = Join-Path $ModuleOut 'BedrockCost.psd1'
+$TestResults = Join-Path $OutputRoot 'TestResults'
+
+# The pwsh running this script, as a command line for child processes (under `dotnet pwsh` it is dotnet + pwsh.dll).
+$Pwsh = if ([System.IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'pwsh') {
+    @([Environment]::ProcessPath)
+}
+else {
+    @([Environment]::ProcessPath, (Join-Path $PSHOME 'pwsh.dll'))
+}
+
+function Invoke-Pwsh {
+    # Runs a script in a fresh pwsh: importing the module in this session would pin its assemblies.
+    param([string]$Command, [hashtable]$Environment = @{})
+    $PSNativeCommandUseErrorActionPreference = $false
+    $saved = @{}
+    foreach ($key in $Environment.Keys) { $saved[$key] = [Environment]::GetEnvironmentVariable($key); [Environment]::SetEnvironmentVariable($key, $Environment[$key]) }
+    try {
+        & $Pwsh[0] @($Pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $Command | Out-Host
+        $LASTEXITCODE
+    }
+    finally {
+        foreach ($key in $saved.Keys) { [Environment]::SetEnvironmentVariable($key, $saved[$key]) }
+    }
+}
+
+function Write-Step([string]$Text) { Write-Host "==> $Text" -ForegroundColor Cyan }
+
+function Invoke-Clean {
+    Write-Step 'Clean'
+    if (Test-Path -LiteralPath $OutputRoot) { Remove-Item -LiteralPath $OutputRoot -Recurse -Force }
+}
+
+function Invoke-Build {
+    Write-Step "Build ($Configuration)"
+    if (Test-Path -LiteralPath $ModuleOut) { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
+
+    dotnet publish (Join-Path $RepoRoot 'src/BedrockCost') -c $Configuration -o $BinOut --nologo -v:minimal
+    dotnet publish (Join-Path $RepoRoot 'src/BedrockCost.Loader') -c $Configuration -o $BinOut --nologo -v:minimal
+    # PowerShell supplies these; a copy in bin would be a second, mismatched System.Management.Automation.
+    Remove-Item -Path (Join-Path $BinOut 'System.Management.Automation.dll'), (Join-Path $BinOut '*.deps.json') -ErrorAction Ignore
+
+    Copy-Item -LiteralPath (Join-Path $RepoRoot 'src/BedrockCost/BedrockCost.psm1') -Destination $ModuleOut
+    $formatSource = Join-Path $RepoRoot 'src/BedrockCost/BedrockCost.Format.ps1xml'
+    $formatOut = Join-Path $ModuleOut 'BedrockCost.Format.ps1xml'
+    if (Test-Path -LiteralPath $formatSource) {
+        Copy-Item -LiteralPath $formatSource -Destination $formatOut
+    }
+    else {
+        Write-Warning "No src/BedrockCost/BedrockCost.Format.ps1xml yet; writing an empty format file."
+        Set-Content -LiteralPath $formatOut -Value '<?xml version="1.0" encoding="utf-8"?><Configuration><ViewDefinitions /></Configuration>'
+    }
+
+    Write-Manifest
+    Invoke-Help
+    Write-Host "Module: $ModuleOut"
+}
+
+function Write-Manifest {
+    # BedrockCost.psd1 is the source of truth; the built copy exports exactly the listed cmdlets that exist.
+    $source = Join-Path $RepoRoot 'BedrockCost.psd1'
+    $listed = @((Import-PowerShellDataFile -LiteralPath $source).CmdletsToExport)
+    $built = @(Get-BuiltCmdletName)
+
+    $unlisted = @($built | Where-Object { $_ -notin $listed })
+    if ($unlisted) { throw "Cmdlets in BedrockCost.dll but not in BedrockCost.psd1 CmdletsToExport: $($unlisted -join ', ')" }
+    $missing = @($listed | Where-Object { $_ -notin $built })
+    if ($missing -and -not $AllowPendingCmdlets) { throw "Cmdlets listed in BedrockCost.psd1 but missing from BedrockCost.dll: $($missing -join ', ')" }
+    if ($missing) { Write-Warning "Not built yet, left out of the built manifest: $($missing -join ', ')" }
+
+    $exported = @($listed | Where-Object { $_ -in $built })
+    $list = if ($exported) { "@(`n        " + (($exported | ForEach-Object { "'$_'" }) -join "`n        ") + "`n    )" } else { '@()' }
+    $text = [System.IO.File]::ReadAllText($source)
+    $pattern = '(?s)CmdletsToExport\s*=\s*@\(.*?\)'
+    if ($text -notmatch $pattern) { throw "BedrockCost.psd1 has no 'CmdletsToExport = @(...)' list." }
+    $text = [regex]::Replace($text, $pattern, { param($m) "CmdletsToExport      = $list" })
+    [System.IO.File]::WriteAllText($ManifestOut, $text)
+}
+
+function Get-BuiltCmdletName {
+    # Reflection in a child pwsh through the loader, so nothing is loaded into this session.
+    $names = Join-Path $OutputRoot 'cmdlet-names.txt'
+    $exit = Invoke-Pwsh @"
+Add-Type -Path '$(Join-Path $BinOut 'BedrockCost.Loader.dll')'
+[BedrockCost.Loader.LoadContext]::Initialize().GetTypes() |
+    ForEach-Object { `$_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], `$false) } |
+    ForEach-Object { '{0}-{1}' -f `$_.VerbName, `$_.NounName } | Set-Content '$names'
+"@
+    if ($exit -ne 0) { throw 'Could not list the cmdlets in BedrockCost.dll.' }
+    Get-Content -LiteralPath $names | Where-Object { $_ }
+}
+
+function Invoke-Help {
+    Write-Step 'Help'
+    if (-not (Test-Path -LiteralPath $ManifestOut)) { throw "Build the module first: $ManifestOut is missing." }
+    $docs = Join-Path $RepoRoot 'docs/en-US'
+    # Get-Help finds <assembly>-Help.xml under the module base (output/BedrockCost/en-US) on every import,
+    # including Import-Module -Force; bin/en-US alone works only on a first import (tested), but a copy
+    # there also serves a direct Import-Module of bin/BedrockCost.dll.
+    $targets = @((Join-Path $ModuleOut 'en-US'), (Join-Path $BinOut 'en-US'))
+    $script = Join-Path $RepoRoot 'tools/Build-Help.ps1'
+    $quoted = ($targets | ForEach-Object { "'$_'" }) -join ','
+    $exit = Invoke-Pwsh "& '$script' -ModulePath '$ManifestOut' -DocsPath '$docs' -OutputPath $quoted -StubPath '$(Join-Path $OutputRoot 'docs-stubs')'"
+    if ($exit -ne 0) { throw "Help generation failed (see above)." }
+    $null = New-Item -ItemType Directory -Force -Path $targets[0]
+    Copy-Item -LiteralPath (Join-Path $docs 'about_BedrockCost.help.txt') -Destination $targets[0]
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $null = New-Item -ItemType Directory -Force -Path $TestResults
+
+    Write-Step 'xunit'
+    $trx = 'xunit.trx'
+    Remove-Item -LiteralPath (Join-Path $TestResults $trx) -ErrorAction Ignore
+    # A failing test run must still reach Pester and the summary, so its exit code is read, not thrown.
+    $PSNativeCommandUseErrorActionPreference = $false
+    dotnet test (Join-Path $RepoRoot 'tests/BedrockCost.Core.Tests') -c $Configuration --nologo `
+        --logger "trx;LogFileName=$trx" --results-directory $TestResults
+    $xunitExit = $LASTEXITCODE
+    $PSNativeCommandUseErrorActionPreference = $true
+    $xunit = Get-TrxCount (Join-Path $TestResults $trx)
+
+    Write-Step 'Sample export'
+    try { $null = Initialize-Sample } catch { Write-Warning "Could not generate samples/bedrock-cur: $_" }
+
+    Write-Step 'Test prerequisites'
+    & (Join-Path $RepoRoot 'tests/tools/Install-TestPrerequisites.ps1') -OutputPath (Join-Path $OutputRoot 'tools')
+
+    Write-Step 'Pester'
+    $pesterResult = Join-Path $TestResults 'pester.xml'
+    $pesterCount = Join-Path $TestResults 'pester-count.json'
+    $pesterScript = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$(Join-Path $OutputRoot 'tools/Pester/Pester.psd1')' -Force
+`$config = New-PesterConfiguration
+`$config.Run.Path = '$(Join-Path $RepoRoot 'tests')'
+`$config.Run.PassThru = `$true
+`$config.Output.Verbosity = 'Detailed'
+`$config.TestResult.Enabled = `$true
+`$config.TestResult.OutputFormat = 'NUnitXml'
+`$config.TestResult.OutputPath = '$pesterResult'
+`$result = Invoke-Pester -Configuration `$config
+@{ Passed = `$result.PassedCount; Failed = `$result.FailedCount + `$result.FailedBlocksCount + `$result.FailedContainersCount; Skipped = `$result.SkippedCount } |
+    ConvertTo-Json | Set-Content '$pesterCount'
+exit ([int](`$result.Result -ne 'Passed'))
+"@
+    Remove-Item -LiteralPath $pesterCount -ErrorAction Ignore
+    $pesterExit = Invoke-Pwsh $pesterScript @{ BEDROCKCOST_MODULE = $ManifestOut; BEDROCKCOST_REPO = $RepoRoot }
+    $pester = if (Test-Path -LiteralPath $pesterCount) { Get-Content -Raw $pesterCount | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+
+    $passed = $xunit.Passed + $pester.Passed
+    $failed = $xunit.Failed + $pester.Failed
+    if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $failed++ }  # build or runner failure with no test result
+    if ($pesterExit -ne 0 -and $pester.Failed -eq 0) { $failed++ }
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+    Write-Host "skipped: xunit $($xunit.Skipped), Pester $($pester.Skipped)"
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0) { throw 'Tests failed.' }
+}
+
+function Get-TrxCount([string]$Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { return [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } }
+    $counters = ([xml](Get-Content -Raw -LiteralPath $Path)).TestRun.ResultSummary.Counters
+    [pscustomobject]@{
+        Passed  = [int]$counters.passed
+        Failed  = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        Skipped = [int]$counters.notExecuted
+    }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Write-Step 'Demo'
+    $samples = Initialize-Sample
+    $demo = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ManifestOut'
+if (-not (Get-Command Get-BedrockCostByPrincipal -ErrorAction Ignore)) { throw 'Get-BedrockCostByPrincipal is not built yet.' }
+Write-Host 'Bedrock cost by principal (sample export):' -ForegroundColor Green
+Get-BedrockCostByPrincipal -Path '$samples' | Format-Table -AutoSize | Out-Host
+Write-Host 'Bedrock cost by model and token type:' -ForegroundColor Green
+Get-BedrockCostByPrincipal -Path '$samples' -GroupBy Model, TokenType | Format-Table -AutoSize | Out-Host
+"@
+    if ((Invoke-Pwsh $demo) -ne 0) { throw 'Demo failed.' }
+}
+
+function Initialize-Sample {
+    # The embedded sample export; generated by tests/tools/BedrockCost.TestData when not in the tree.
+    $samples = Join-Path $RepoRoot 'samples/bedrock-cur'
+    if (-not (Test-Path -LiteralPath $samples)) {
+        Write-Step 'Generating the sample export'
+        dotnet run --project (Join-Path $RepoRoot 'tests/tools/BedrockCost.TestData') -c $Configuration -- sample --out (Join-Path $RepoRoot 'samples')
+    }
+    $samples
+}
+
+function Invoke-Bench {
+    $project = Join-Path $RepoRoot 'tests/Benchmark'
+    if (-not (Test-Path -LiteralPath $project)) { throw "No benchmark project yet: expected '$project'." }
+    Write-Step 'Bench'
+    dotnet run -c Release --project $project
+}
+
+Push-Location $RepoRoot
+try {
+    foreach ($t in $Task) {
+        switch ($t) {
+            'Clean' { Invoke-Clean }
+            'Build' { Invoke-Build }
+            'Help' { Invoke-Help }
+            'Test' { Invoke-Test }
+            'Demo' { Invoke-Demo }
+            'Bench' { Invoke-Bench }
+        }
+    }
+}
+finally {
+    Pop-Location
+}

@@ -1,0 +1,73 @@
+# The module loads its assemblies into its own AssemblyLoadContext ("BedrockCost"), so a different AWSSDK.Core
+# already in the default context (as AWS.Tools leaves it) does not break it.
+
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $commands = @(Get-Command -Module BedrockCost -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $oldSdk = Join-Path $ToolsPath 'AWSSDK.Core.3.7/AWSSDK.Core.dll'
+}
+
+Describe 'Dependency isolation' {
+    BeforeAll {
+        if (-not (Test-Path -LiteralPath $oldSdk)) { throw "Run tests/tools/Install-TestPrerequisites.ps1: '$oldSdk' is missing." }
+
+        $result = Invoke-ChildPwsh -ArgumentList $oldSdk, $ModulePath, $SamplePath -ScriptBlock {
+            param($OldSdk, $ModulePath, $SamplePath)
+            $ErrorActionPreference = 'Stop'
+            Add-Type -Path $OldSdk
+            $null = [Amazon.Runtime.AWSCredentials]  # make sure 3.7 is really loaded before the module
+            Import-Module $ModulePath
+
+            $records = @(Get-BedrockCostByPrincipal -Path $SamplePath)
+
+            # TODO(S3 cmdlets): replace with a cmdlet path that uses AWSSDK (e.g. Get-BedrockCostExport against
+            # s3rver). Until then, load our AWSSDK.Core through the module's own load context.
+            $alc = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'BedrockCost'
+            $null = $alc.LoadFromAssemblyName([System.Reflection.AssemblyName]'AWSSDK.Core')
+
+            ConvertTo-Json -Depth 4 -InputObject ([pscustomobject]@{
+                RecordCount = $records.Count
+                Sdk         = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AWSSDK.Core' } | ForEach-Object {
+                        [pscustomobject]@{
+                            Version = $_.GetName().Version.ToString()
+                            Context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name
+                        }
+                    })
+            })
+        }
+    }
+
+    It 'runs Get-BedrockCostByPrincipal after another AWSSDK.Core was loaded' {
+        $result.RecordCount | Should -BeGreaterThan 0
+    }
+
+    It 'has AWSSDK.Core 3.7 in the default context and ours in the BedrockCost context' {
+        $result.Sdk.Count | Should -Be 2
+        ($result.Sdk | Where-Object Context -EQ 'Default').Version | Should -BeLike '3.*'
+        ($result.Sdk | Where-Object Context -EQ 'BedrockCost').Version | Should -BeLike '4.*'
+    }
+
+    It 'loads the cmdlet assembly in the BedrockCost context' {
+        $cmdletAssembly = (Get-Command -Module BedrockCost -CommandType Cmdlet | Select-Object -First 1).ImplementingType.Assembly
+        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($cmdletAssembly).Name | Should -Be 'BedrockCost'
+    }
+}
+
+Describe 'Public surface' {
+    It 'exposes no AWSSDK or Parquet type on <Name>' -ForEach $commands {
+        $command = Get-Command -Name $Name
+        $pending = [System.Collections.Generic.Queue[type]]::new()
+        @($command.Parameters.Values.ParameterType) + @($command.OutputType.Type | Where-Object { $_ }) | ForEach-Object { $pending.Enqueue($_) }
+        # Unwrap arrays and generics: List[Amazon.X] leaks as much as Amazon.X.
+        while ($pending.Count) {
+            $type = $pending.Dequeue()
+            if ($type.HasElementType) { $pending.Enqueue($type.GetElementType()) }
+            if ($type.IsGenericType) { $type.GetGenericArguments() | ForEach-Object { $pending.Enqueue($_) } }
+            $type.Assembly.GetName().Name | Should -Not -Match '^(AWSSDK|Parquet)' -Because "$($type.FullName) is on $Name"
+        }
+    }
+}
