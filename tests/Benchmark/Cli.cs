@@ -1,0 +1,28 @@
+namespace BedrockCost.Benchmark;
+
+internal static class Cli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var mode = args.Length > 0 ? args[0] : "run";
+        string Arg(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, "--" + name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+        switch (mode)
+        {
+            case "engine":
+                Console.WriteLine(Measure.ToJson(await Measure.EngineAsync(Arg("path", "."), Arg("group", Groupings.Principal))));
+                return 0;
+            case "duckdb":
+                Console.WriteLine(Measure.ToJson(Measure.DuckDb(Arg("path", "."), Arg("group", Groupings.Principal))));
+                return 0;
+            case "sql":
+                Console.WriteLine(Measure.Sql(Arg("path", "."), Arg("group", Groupings.Principal)));
+                return 0;
+            default:
+                return await Runner.RunAsync(args);
+        }
+    }
+}

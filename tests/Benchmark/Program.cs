@@ -1,0 +1,3 @@
+using BedrockCost.Benchmark;
+
+return await Cli.RunAsync(args);

@@ -1,0 +1,2 @@
+namespace BedrockCost.Benchmark;
+internal static class Runner { public static Task<int> RunAsync(string[] args) => Task.FromResult(2); }
