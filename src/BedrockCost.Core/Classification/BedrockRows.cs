@@ -9,36 +9,40 @@ public static class BedrockRows
 {
     public const string AgentCoreProductCode = "AmazonBedrockAgentCore";
 
-    private static readonly HashSet<string> ProductCodes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels",
-    };
+    private static readonly string[] ProductCodes = { "AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels" };
 
     public static bool IsBedrockProductCode(string? code, bool includeAgentCore) =>
-        code is not null && (ProductCodes.Contains(code) || (includeAgentCore && code.Equals(AgentCoreProductCode, StringComparison.OrdinalIgnoreCase)));
+        code is not null && IsBedrockProductCode(code.AsSpan(), includeAgentCore);
 
-    public static bool IsAgentCore(string? code) => code is not null && code.Equals(AgentCoreProductCode, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Span forms of these tests let readers classify decoded values without making strings.</summary>
+    public static bool IsBedrockProductCode(ReadOnlySpan<char> code, bool includeAgentCore)
+    {
+        foreach (var c in ProductCodes)
+            if (code.Equals(c, StringComparison.OrdinalIgnoreCase)) return true;
+        return includeAgentCore && IsAgentCore(code);
+    }
 
-    public static bool IsMarketplace(string? billingEntity) =>
-        billingEntity is not null && billingEntity.Equals("AWS Marketplace", StringComparison.OrdinalIgnoreCase);
+    public static bool IsAgentCore(string? code) => code is not null && IsAgentCore(code.AsSpan());
+    public static bool IsAgentCore(ReadOnlySpan<char> code) => code.Equals(AgentCoreProductCode, StringComparison.OrdinalIgnoreCase);
 
-    public static bool IsBedrockFamily(string? family) =>
-        family is not null && family.Equals("Amazon Bedrock", StringComparison.OrdinalIgnoreCase);
+    public static bool IsMarketplace(string? billingEntity) => billingEntity is not null && IsMarketplace(billingEntity.AsSpan());
+    public static bool IsMarketplace(ReadOnlySpan<char> billingEntity) => billingEntity.Equals("AWS Marketplace", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsBedrockFamily(string? family) => family is not null && IsBedrockFamily(family.AsSpan());
+    public static bool IsBedrockFamily(ReadOnlySpan<char> family) => family.Equals("Amazon Bedrock", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Multiplier from <c>pricing_unit</c> to tokens; null when the unit is not a token unit.</summary>
     public static decimal? TokensPerUnit(string? pricingUnit, bool marketplace)
     {
         if (string.IsNullOrWhiteSpace(pricingUnit)) return marketplace ? 1_000_000m : null;
-        var u = pricingUnit.Trim().ToLowerInvariant();
-        return u switch
-        {
-            "1k tokens" or "1k-tokens" or "1000 tokens" or "thousand tokens" => 1_000m,
-            "1m tokens" or "1m-tokens" or "1000000 tokens" or "million tokens" => 1_000_000m,
-            "tokens" or "token" => 1m,
-            // Marketplace "Units" are millions of tokens (reference section 4).
-            "units" or "unit" => marketplace ? 1_000_000m : null,
-            _ => null,
-        };
+        var u = pricingUnit.AsSpan().Trim();
+        static bool Is(ReadOnlySpan<char> u, string a) => u.Equals(a, StringComparison.OrdinalIgnoreCase);
+        if (Is(u, "1k tokens") || Is(u, "1k-tokens") || Is(u, "1000 tokens") || Is(u, "thousand tokens")) return 1_000m;
+        if (Is(u, "1m tokens") || Is(u, "1m-tokens") || Is(u, "1000000 tokens") || Is(u, "million tokens")) return 1_000_000m;
+        if (Is(u, "tokens") || Is(u, "token")) return 1m;
+        // Marketplace "Units" are millions of tokens (reference section 4).
+        if (Is(u, "units") || Is(u, "unit")) return marketplace ? 1_000_000m : null;
+        return null;
     }
 
     /// <summary>Why a Bedrock row has no principal, from its line item type and usage kind.</summary>
