@@ -21,6 +21,9 @@ internal static class Cli
             case "sql":
                 Console.WriteLine(Measure.Sql(Arg("path", "."), Arg("group", Groupings.Principal)));
                 return 0;
+            case "query":
+                Measure.Print(Arg("sql", "SELECT 1"));
+                return 0;
             default:
                 return await Runner.RunAsync(args);
         }

@@ -114,6 +114,19 @@ public static class Measure
         return new RunResult("duckdb", grouping, sw.Elapsed.TotalSeconds, (decimal)total, groups, PeakBytes(), 0);
     }
 
+    /// <summary>Runs any SQL and prints the rows tab-separated (for looking into the generated files).</summary>
+    public static void Print(string sql)
+    {
+        using var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        Console.WriteLine(string.Join('\t', Enumerable.Range(0, reader.FieldCount).Select(reader.GetName)));
+        while (reader.Read())
+            Console.WriteLine(string.Join('\t', Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture))));
+    }
+
     public static string ToJson(RunResult r) => JsonSerializer.Serialize(r);
     public static RunResult FromJson(string line) => JsonSerializer.Deserialize<RunResult>(line)!;
 

@@ -19,7 +19,22 @@ internal sealed class CurFileRead
         _periods = periods;
         TagKeys = aggregator.TagKeys;
         IncludeAgentCore = query.IncludeAgentCore;
+        bool GroupedBy(Dimension d) => query.GroupBy.Any(g => g.Kind == d);
+        NeedsModel = GroupedBy(Dimension.Model) || query.Models.Count > 0;
+        NeedsAccount = GroupedBy(Dimension.Account) || query.Accounts.Count > 0;
+        NeedsRegion = GroupedBy(Dimension.Region);
+        NeedsUsageStart = query.StartDate is not null || query.EndDate is not null || GroupedBy(Dimension.Day) || GroupedBy(Dimension.Month);
     }
+
+    // Columns a reader may leave undecoded when the query does not use them (only the Parquet reader does).
+    /// <summary>The model of a Marketplace row (product map) is grouped or filtered on.</summary>
+    public bool NeedsModel { get; }
+    /// <summary>The usage account is grouped or filtered on.</summary>
+    public bool NeedsAccount { get; }
+    /// <summary>The product region is grouped on.</summary>
+    public bool NeedsRegion { get; }
+    /// <summary>The usage start date is filtered or grouped on.</summary>
+    public bool NeedsUsageStart { get; }
 
     public string DisplayName { get; }
     /// <summary>The billing period from the export layout; null for loose files (read from the data).</summary>

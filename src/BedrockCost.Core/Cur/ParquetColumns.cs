@@ -38,6 +38,7 @@ internal sealed class StringColumn : IDisposable
         return col;
     }
 
+    public ReadOnlySpan<char> Span(int row) => _index[row] < 0 ? ReadOnlySpan<char>.Empty : _values[_index[row]].Span;
     public ReadOnlyMemory<char> Raw(int row) => _index[row] < 0 ? ReadOnlyMemory<char>.Empty : _values[_index[row]];
     public bool IsNullOrEmpty(int row) => _index[row] < 0 || _values[_index[row]].Length == 0;
     public string? Get(int row, StringPool pool) => _index[row] < 0 ? null : pool.Get(_values[_index[row]]);
@@ -54,11 +55,11 @@ internal sealed class StringColumn : IDisposable
 /// <summary>Numbers and timestamps of a row group, whatever physical type the writer chose.</summary>
 internal static class ValueColumns
 {
-    public static async Task<double?[]> ReadNumbersAsync(ParquetRowGroupReader g, DataField field, int rows, string file, CancellationToken ct)
+    /// <summary>Fills <paramref name="result"/> (at least <paramref name="rows"/> long; a pooled buffer) with the column's numbers.</summary>
+    public static async Task<double?[]> ReadNumbersAsync(ParquetRowGroupReader g, DataField field, int rows, double?[] result, string file, CancellationToken ct)
     {
-        var result = new double?[rows];
         var t = field.ClrType;
-        if (t == typeof(double)) await g.ReadAsync<double>(field, result.AsMemory(), null, ct);
+        if (t == typeof(double)) await g.ReadAsync<double>(field, result.AsMemory(0, rows), null, ct);
         else if (t == typeof(float)) { var f = new float?[rows]; await g.ReadAsync<float>(field, f.AsMemory(), null, ct); for (var i = 0; i < rows; i++) result[i] = f[i]; }
         else if (t == typeof(decimal)) { var d = new decimal?[rows]; await g.ReadAsync<decimal>(field, d.AsMemory(), null, ct); for (var i = 0; i < rows; i++) result[i] = (double?)d[i]; }
         else if (t == typeof(long)) { var d = new long?[rows]; await g.ReadAsync<long>(field, d.AsMemory(), null, ct); for (var i = 0; i < rows; i++) result[i] = d[i]; }
@@ -74,13 +75,16 @@ internal static class ValueColumns
         return result;
     }
 
-    public static async Task<DateTime?[]> ReadTimestampsAsync(ParquetRowGroupReader g, DataField field, int rows, string file, CancellationToken ct)
+    public static Task<DateTime?[]> ReadTimestampsAsync(ParquetRowGroupReader g, DataField field, int rows, string file, CancellationToken ct) =>
+        ReadTimestampsAsync(g, field, rows, new DateTime?[rows], file, ct);
+
+    /// <summary>Fills <paramref name="result"/> (at least <paramref name="rows"/> long; a pooled buffer) with the column's timestamps, UTC.</summary>
+    public static async Task<DateTime?[]> ReadTimestampsAsync(ParquetRowGroupReader g, DataField field, int rows, DateTime?[] result, string file, CancellationToken ct)
     {
-        var result = new DateTime?[rows];
         var t = field.ClrType;
         if (t == typeof(DateTime))
         {
-            await g.ReadAsync<DateTime>(field, result.AsMemory(), null, ct);
+            await g.ReadAsync<DateTime>(field, result.AsMemory(0, rows), null, ct);
             // CUR timestamps are UTC whatever the writer flagged.
             for (var i = 0; i < rows; i++) if (result[i] is { } d) result[i] = DateTime.SpecifyKind(d, DateTimeKind.Utc);
         }
@@ -112,10 +116,10 @@ internal static class ValueColumns
 internal static class MapColumn
 {
     /// <summary>For each row, the values of <paramref name="keys"/> (null where absent); only rows in <paramref name="wanted"/> are filled.</summary>
-    public static async Task<string?[][]> ReadAsync(ParquetRowGroupReader g, DataField keyField, DataField valueField, int rows,
-        IReadOnlyList<string> keys, bool[] wanted, StringPool pool, CancellationToken ct)
+    /// <remarks><paramref name="result"/> is a cleared buffer at least <paramref name="rows"/> long.</remarks>
+    public static async Task<string?[]?[]> ReadAsync(ParquetRowGroupReader g, DataField keyField, DataField valueField, int rows,
+        IReadOnlyList<string> keys, RowRules.Verdict[] wanted, string?[]?[] result, StringPool pool, CancellationToken ct)
     {
-        var result = new string?[rows][];
         var slots = (int)(g.GetMetadata(keyField).MetaData?.NumValues ?? rows);
         var kVals = ArrayPool<ReadOnlyMemory<char>>.Shared.Rent(slots);
         var vVals = ArrayPool<ReadOnlyMemory<char>>.Shared.Rent(slots);
@@ -134,14 +138,13 @@ internal static class MapColumn
                 if (row >= rows) break;
                 var hasKey = kDef[s] == keyField.MaxDefinitionLevel;
                 var hasValue = vDef[s] == valueField.MaxDefinitionLevel;
-                if (hasKey && wanted[row])
+                if (hasKey && wanted[row] != RowRules.Verdict.No)
                 {
                     var key = kVals[k].Span;
                     for (var i = 0; i < keys.Count; i++)
                     {
                         if (!key.SequenceEqual(keys[i])) continue;
-                        result[row] ??= new string?[keys.Count];
-                        result[row][i] = hasValue ? pool.Get(vVals[v]) : null;
+                        (result[row] ??= new string?[keys.Count])[i] = hasValue ? pool.Get(vVals[v]) : null;
                         break;
                     }
                 }

@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using BedrockCost.Core.Aggregation;
+using BedrockCost.Core.Classification;
 using Parquet;
 using Parquet.Schema;
 
@@ -34,12 +37,13 @@ internal static class ParquetCurReader
             var fields = Resolve(reader.Schema, read.DisplayName);
             read.HasPrincipalColumn = fields[CurColumns.IamPrincipal] is not null;
             read.HasTagsColumn = fields.Tags is not null;
+            using var buffers = new Buffers();
             for (var i = 0; i < reader.RowGroupCount; i++)
             {
                 ct.ThrowIfCancellationRequested();
                 try
                 {
-                    await ReadRowGroupAsync(reader.OpenRowGroupReader(i), fields, read, ct).ConfigureAwait(false);
+                    await ReadRowGroupAsync(reader.OpenRowGroupReader(i), fields, read, buffers, ct).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException and not BedrockCostException)
                 {
@@ -71,72 +75,192 @@ internal static class ParquetCurReader
         return new Fields { Flat = flat, Product = Map(CurColumns.Product), Tags = Map(CurColumns.Tags) };
     }
 
-    private static async Task ReadRowGroupAsync(ParquetRowGroupReader g, Fields f, CurFileRead read, CancellationToken ct)
+    /// <summary>Per-file buffers, rented once and reused for every row group (row groups are read one at a time).</summary>
+    private sealed class Buffers : IDisposable
+    {
+        private int _size;
+        public RowRules.Verdict[] Verdicts = Array.Empty<RowRules.Verdict>();
+        public string?[]?[] Product = Array.Empty<string?[]?>(), Tags = Array.Empty<string?[]?>();
+        public double?[] Amount = Array.Empty<double?>(), Unblended = Array.Empty<double?>(), Net = Array.Empty<double?>();
+        public DateTime?[] UsageStart = Array.Empty<DateTime?>(), PeriodStart = Array.Empty<DateTime?>();
+
+        public void Ensure(int rows)
+        {
+            if (rows <= _size) return;
+            Dispose();
+            _size = rows;
+            Verdicts = ArrayPool<RowRules.Verdict>.Shared.Rent(rows);
+            Product = ArrayPool<string?[]?>.Shared.Rent(rows);
+            Tags = ArrayPool<string?[]?>.Shared.Rent(rows);
+            Amount = ArrayPool<double?>.Shared.Rent(rows);
+            Unblended = ArrayPool<double?>.Shared.Rent(rows);
+            Net = ArrayPool<double?>.Shared.Rent(rows);
+            UsageStart = ArrayPool<DateTime?>.Shared.Rent(rows);
+            PeriodStart = ArrayPool<DateTime?>.Shared.Rent(rows);
+        }
+
+        public void Dispose()
+        {
+            if (_size == 0) return;
+            ArrayPool<RowRules.Verdict>.Shared.Return(Verdicts);
+            ArrayPool<string?[]?>.Shared.Return(Product, clearArray: true);
+            ArrayPool<string?[]?>.Shared.Return(Tags, clearArray: true);
+            ArrayPool<double?>.Shared.Return(Amount);
+            ArrayPool<double?>.Shared.Return(Unblended);
+            ArrayPool<double?>.Shared.Return(Net);
+            ArrayPool<DateTime?>.Shared.Return(UsageStart);
+            ArrayPool<DateTime?>.Shared.Return(PeriodStart);
+            _size = 0;
+        }
+    }
+
+    /// <summary>
+    /// One row group: the four columns that decide whether a row is Bedrock first (compared as decoded
+    /// slices, no strings made); the rest only when some row is, and only the columns the query uses.
+    /// </summary>
+    private static async Task ReadRowGroupAsync(ParquetRowGroupReader g, Fields f, CurFileRead read, Buffers b, CancellationToken ct)
     {
         var rows = checked((int)g.RowCount);
         if (rows == 0) return;
         read.RowsScanned += rows;
+        if (CannotHoldBedrock(g, f, rows, read.IncludeAgentCore)) return;
         var pool = read.Pool;
+        b.Ensure(rows);
 
-        using var productCode = await StringColumn.ReadAsync(g, f[CurColumns.ProductCode], rows, ct);
-        using var entity = await StringColumn.ReadAsync(g, f[CurColumns.BillingEntity], rows, ct);
-        using var family = await StringColumn.ReadAsync(g, f[CurColumns.ProductFamily], rows, ct);
-        using var principal = await StringColumn.ReadAsync(g, f[CurColumns.IamPrincipal], rows, ct);
-
-        var verdict = new RowRules.Verdict[rows];
-        var any = false;
-        var needsProduct = false;
-        for (var r = 0; r < rows; r++)
+        var c = new Columns();
+        try
         {
-            verdict[r] = RowRules.IsBedrock(productCode!.Get(r, pool), entity?.Get(r, pool), family?.Get(r, pool),
-                principal is not null && !principal.IsNullOrEmpty(r), read.IncludeAgentCore);
-            any |= verdict[r] != RowRules.Verdict.No;
-            needsProduct |= verdict[r] == RowRules.Verdict.NeedsProduct;
+            c.ProductCode = await StringColumn.ReadAsync(g, f[CurColumns.ProductCode], rows, ct);
+            c.Entity = await StringColumn.ReadAsync(g, f[CurColumns.BillingEntity], rows, ct);
+            c.Principal = await StringColumn.ReadAsync(g, f[CurColumns.IamPrincipal], rows, ct);
+            bool any, needsProduct;
+            using (var family = await StringColumn.ReadAsync(g, f[CurColumns.ProductFamily], rows, ct))
+                (any, needsProduct) = Classify(rows, c.ProductCode!, c.Entity, family, c.Principal, read.IncludeAgentCore, b.Verdicts);
+            if (!any) return;
+
+            string?[]?[]? product = null;
+            if (f.Product is { } pm && (needsProduct || read.NeedsModel))
+            {
+                Array.Clear(b.Product, 0, rows);
+                product = await MapColumn.ReadAsync(g, pm.Key, pm.Value, rows, CurColumns.ProductModelKeys, b.Verdicts, b.Product, pool, ct);
+            }
+            string?[]?[]? tags = null;
+            if (f.Tags is { } tm && read.TagKeys.Length > 0)
+            {
+                Array.Clear(b.Tags, 0, rows);
+                tags = await MapColumn.ReadAsync(g, tm.Key, tm.Value, rows, read.TagKeys, b.Verdicts, b.Tags, pool, ct);
+            }
+
+            var periodStart = read.KnownPeriod is null
+                ? await ValueColumns.ReadTimestampsAsync(g, f[CurColumns.BillingPeriodStart]!, rows, b.PeriodStart, read.DisplayName, ct) : null;
+            var usageStart = read.NeedsUsageStart
+                ? await ValueColumns.ReadTimestampsAsync(g, f[CurColumns.UsageStart]!, rows, b.UsageStart, read.DisplayName, ct) : null;
+            var amount = await ValueColumns.ReadNumbersAsync(g, f[CurColumns.UsageAmount]!, rows, b.Amount, read.DisplayName, ct);
+            var unblended = await ValueColumns.ReadNumbersAsync(g, f[CurColumns.UnblendedCost]!, rows, b.Unblended, read.DisplayName, ct);
+            var net = f[CurColumns.NetUnblendedCost] is { } nf ? await ValueColumns.ReadNumbersAsync(g, nf, rows, b.Net, read.DisplayName, ct) : null;
+            c.Account = read.NeedsAccount ? await StringColumn.ReadAsync(g, f[CurColumns.UsageAccountId], rows, ct) : null;
+            c.ItemType = await StringColumn.ReadAsync(g, f[CurColumns.LineItemType], rows, ct);
+            c.UsageType = await StringColumn.ReadAsync(g, f[CurColumns.UsageType], rows, ct);
+            c.Currency = await StringColumn.ReadAsync(g, f[CurColumns.Currency], rows, ct);
+            c.Unit = await StringColumn.ReadAsync(g, f[CurColumns.PricingUnit], rows, ct);
+            c.Region = read.NeedsRegion ? await StringColumn.ReadAsync(g, f[CurColumns.ProductRegion], rows, ct) : null;
+            Emit(rows, read, b.Verdicts, c, product, tags, periodStart, usageStart, amount, unblended, net);
         }
-        if (!any) return;
+        finally { c.Dispose(); }
+    }
 
-        var wanted = new bool[rows];
-        for (var r = 0; r < rows; r++) wanted[r] = verdict[r] != RowRules.Verdict.No;
+    /// <summary>Row-group statistics prove there is no Bedrock row: every principal is null and every product
+    /// code, family and billing entity lies outside the Bedrock values (min = max, or a range without them).</summary>
+    private static bool CannotHoldBedrock(ParquetRowGroupReader g, Fields f, int rows, bool includeAgentCore)
+    {
+        try
+        {
+            if (f[CurColumns.IamPrincipal] is { } p && !AllNull(g, p, rows)) return false;
+            if (!OnlyValue(g, f[CurColumns.ProductCode]!, rows, v => BedrockRows.IsBedrockProductCode(v, includeAgentCore))) return false;
+            if (f[CurColumns.ProductFamily] is { } fam && !OnlyValue(g, fam, rows, v => BedrockRows.IsBedrockFamily(v))) return false;
+            if (f[CurColumns.BillingEntity] is { } e && !OnlyValue(g, e, rows, v => BedrockRows.IsMarketplace(v))) return false;
+            return true;
+        }
+        catch (Exception x) when (x is not OperationCanceledException)
+        {
+            return false; // statistics unreadable: read the data
+        }
 
-        string?[][]? product = null;
-        if (f.Product is { } pm)
-            product = await MapColumn.ReadAsync(g, pm.Key, pm.Value, rows, CurColumns.ProductModelKeys, wanted, pool, ct);
-        string?[][]? tags = null;
-        if (f.Tags is { } tm && read.TagKeys.Length > 0)
-            tags = await MapColumn.ReadAsync(g, tm.Key, tm.Value, rows, read.TagKeys, wanted, pool, ct);
+        static bool AllNull(ParquetRowGroupReader g, DataField field, int rows) =>
+            g.GetStatistics(field) is { NullCount: { } n } && n >= rows;
 
-        var periodStart = read.KnownPeriod is null ? await ValueColumns.ReadTimestampsAsync(g, f[CurColumns.BillingPeriodStart]!, rows, read.DisplayName, ct) : null;
-        var usageStart = await ValueColumns.ReadTimestampsAsync(g, f[CurColumns.UsageStart]!, rows, read.DisplayName, ct);
-        var amount = await ValueColumns.ReadNumbersAsync(g, f[CurColumns.UsageAmount]!, rows, read.DisplayName, ct);
-        var unblended = await ValueColumns.ReadNumbersAsync(g, f[CurColumns.UnblendedCost]!, rows, read.DisplayName, ct);
-        var net = f[CurColumns.NetUnblendedCost] is { } nf ? await ValueColumns.ReadNumbersAsync(g, nf, rows, read.DisplayName, ct) : null;
-        using var account = await StringColumn.ReadAsync(g, f[CurColumns.UsageAccountId], rows, ct);
-        using var itemType = await StringColumn.ReadAsync(g, f[CurColumns.LineItemType], rows, ct);
-        using var usageType = await StringColumn.ReadAsync(g, f[CurColumns.UsageType], rows, ct);
-        using var currency = await StringColumn.ReadAsync(g, f[CurColumns.Currency], rows, ct);
-        using var unit = await StringColumn.ReadAsync(g, f[CurColumns.PricingUnit], rows, ct);
-        using var region = await StringColumn.ReadAsync(g, f[CurColumns.ProductRegion], rows, ct);
+        // A column whose statistics say it holds one value (or is all null), and that value is not a match.
+        static bool OnlyValue(ParquetRowGroupReader g, DataField field, int rows, Func<string, bool> matches)
+        {
+            var stats = g.GetStatistics(field);
+            if (stats is null) return false;
+            if (stats.NullCount is { } n && n >= rows) return true;
+            var min = Text(stats.MinValue);
+            var max = Text(stats.MaxValue);
+            if (min is null || max is null || !string.Equals(min, max, StringComparison.Ordinal)) return false;
+            return !matches(min);
+        }
 
+        static string? Text(object? v) => v switch
+        {
+            string s => s,
+            ReadOnlyMemory<char> m => m.ToString(),
+            byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+            _ => null,
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (bool Any, bool NeedsProduct) Classify(int rows, StringColumn productCode, StringColumn? entity, StringColumn? family,
+        StringColumn? principal, bool includeAgentCore, RowRules.Verdict[] verdicts)
+    {
+        bool any = false, needsProduct = false;
         for (var r = 0; r < rows; r++)
         {
-            if (verdict[r] == RowRules.Verdict.No) continue;
+            var v = RowRules.IsBedrock(productCode.Span(r), entity is null ? default : entity.Span(r), family is null ? default : family.Span(r),
+                principal is not null && !principal.IsNullOrEmpty(r), includeAgentCore);
+            verdicts[r] = v;
+            any |= v != RowRules.Verdict.No;
+            needsProduct |= v == RowRules.Verdict.NeedsProduct;
+        }
+        return (any, needsProduct);
+    }
+
+    private struct Columns : IDisposable
+    {
+        public StringColumn? ProductCode, Entity, Principal, Account, ItemType, UsageType, Currency, Unit, Region;
+        public void Dispose()
+        {
+            ProductCode?.Dispose(); Entity?.Dispose(); Principal?.Dispose(); Account?.Dispose(); ItemType?.Dispose();
+            UsageType?.Dispose(); Currency?.Dispose(); Unit?.Dispose(); Region?.Dispose();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Emit(int rows, CurFileRead read, RowRules.Verdict[] verdicts, in Columns c, string?[]?[]? product, string?[]?[]? tags,
+        DateTime?[]? periodStart, DateTime?[]? usageStart, double?[] amount, double?[] unblended, double?[]? net)
+    {
+        var pool = read.Pool;
+        for (var r = 0; r < rows; r++)
+        {
+            if (verdicts[r] == RowRules.Verdict.No) continue;
             var productValues = product?[r];
-            if (verdict[r] == RowRules.Verdict.NeedsProduct &&
+            if (verdicts[r] == RowRules.Verdict.NeedsProduct &&
                 !RowRules.IsBedrockMarketplaceProduct(productValues?[1], productValues?[2]))
                 continue;
 
             var item = new LineItem
             {
-                UsageStart = usageStart[r] ?? periodStart?[r] ?? default,
-                Account = account!.Get(r, pool),
-                LineItemType = itemType!.Get(r, pool),
-                ProductCode = productCode!.Get(r, pool),
-                UsageType = usageType!.Get(r, pool),
-                Principal = principal?.Get(r, pool),
-                Currency = currency!.Get(r, pool),
-                PricingUnit = unit?.Get(r, pool),
-                ProductRegion = region?.Get(r, pool),
-                Marketplace = entity is not null && Classification.BedrockRows.IsMarketplace(entity.Get(r, pool)),
+                UsageStart = usageStart?[r] ?? periodStart?[r] ?? default,
+                Account = c.Account?.Get(r, pool),
+                LineItemType = c.ItemType!.Get(r, pool),
+                ProductCode = c.ProductCode!.Get(r, pool),
+                UsageType = c.UsageType!.Get(r, pool),
+                Principal = c.Principal?.Get(r, pool),
+                Currency = c.Currency!.Get(r, pool),
+                PricingUnit = c.Unit?.Get(r, pool),
+                ProductRegion = c.Region?.Get(r, pool),
+                Marketplace = c.Entity is not null && Classification.BedrockRows.IsMarketplace(c.Entity.Span(r)),
                 UsageAmount = RowRules.ToMoney(amount[r] ?? 0),
                 UnblendedCost = RowRules.ToMoney(unblended[r] ?? 0),
                 Tags = tags?[r],

@@ -16,6 +16,15 @@ internal static class RowRules
         return BedrockRows.IsMarketplace(billingEntity) ? Verdict.NeedsProduct : Verdict.No;
     }
 
+    /// <summary>The same test on decoded slices (an empty slice stands for null).</summary>
+    public static Verdict IsBedrock(ReadOnlySpan<char> productCode, ReadOnlySpan<char> billingEntity, ReadOnlySpan<char> family, bool hasPrincipal, bool includeAgentCore)
+    {
+        if (BedrockRows.IsAgentCore(productCode)) return includeAgentCore ? Verdict.Yes : Verdict.No;
+        if (BedrockRows.IsBedrockProductCode(productCode, includeAgentCore) || BedrockRows.IsBedrockFamily(family) || hasPrincipal)
+            return Verdict.Yes;
+        return BedrockRows.IsMarketplace(billingEntity) ? Verdict.NeedsProduct : Verdict.No;
+    }
+
     /// <summary>A Marketplace row is Bedrock when its product is an "(Amazon Bedrock Edition)" model.</summary>
     public static bool IsBedrockMarketplaceProduct(string? productName, string? serviceName) =>
         ModelNames.IsBedrockEditionProduct(productName) || ModelNames.IsBedrockEditionProduct(serviceName);

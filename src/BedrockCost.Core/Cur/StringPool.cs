@@ -4,29 +4,42 @@ namespace BedrockCost.Core.Cur;
 
 /// <summary>
 /// Turns decoded UTF-16 slices into shared string instances, so hot paths allocate one string per
-/// distinct value instead of one per row. Dictionary-encoded Parquet columns hand out slices of the same
-/// backing string, which the one-entry cache catches without hashing. Not thread safe: one per worker.
+/// distinct value instead of one per row. Parquet.Net decodes each dictionary entry of a column chunk into
+/// its own char array, so a value seen before is found by the identity of its array (then compared, without
+/// hashing its text); other slices are looked up by content. Not thread safe: one per worker.
 /// </summary>
 internal sealed class StringPool
 {
+    private const int MaxStrings = 200_000, MaxBackings = 8_192;
     private readonly Dictionary<ReadOnlyMemory<char>, string> _strings = new(ContentComparer.Instance);
-    private object? _lastBacking;
-    private int _lastStart = -1, _lastLength = -1;
-    private string? _last;
+    private readonly Dictionary<object, string> _byBacking = new(ReferenceEqualityComparer.Instance);
 
     public string Get(ReadOnlyMemory<char> value)
     {
         if (value.Length == 0) return string.Empty;
-        if (MemoryMarshal.TryGetString(value, out var backing, out var start, out var length) &&
-            ReferenceEquals(backing, _lastBacking) && start == _lastStart && length == _lastLength)
-            return _last!;
+        object? backing = null;
+        if (MemoryMarshal.TryGetArray(value, out var segment))
+        {
+            if (segment.Offset == 0 && segment.Count == segment.Array!.Length) backing = segment.Array;
+        }
+        else if (MemoryMarshal.TryGetString(value, out var text, out var start, out var length) && start == 0 && length == text.Length)
+        {
+            return text;
+        }
+        // The content is compared too, in case a decoder reuses its arrays.
+        if (backing is not null && _byBacking.TryGetValue(backing, out var known) && known.AsSpan().SequenceEqual(value.Span)) return known;
         if (!_strings.TryGetValue(value, out var s))
         {
             s = value.ToString();
             // Too many distinct values (ids, descriptions) would only grow the pool.
-            if (_strings.Count < 200_000) _strings.Add(s.AsMemory(), s);
+            if (_strings.Count < MaxStrings) _strings.Add(s.AsMemory(), s);
         }
-        _lastBacking = backing; _lastStart = start; _lastLength = length; _last = s;
+        if (backing is not null)
+        {
+            // Arrays of earlier row groups are garbage once they are decoded again: forget them now and then.
+            if (_byBacking.Count >= MaxBackings) _byBacking.Clear();
+            _byBacking[backing] = s;
+        }
         return s;
     }
 
