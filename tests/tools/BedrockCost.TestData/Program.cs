@@ -23,6 +23,8 @@ static class Cli
               for the latest execution, as the files show it.
           bench --out DIR [--rows 1000000] [--files 8] [--row-group 100000] [--period 2026-05] [--format parquet|csv]
               One synthetic month (~5% Bedrock), streamed, files written in parallel, expected.json on the fly.
+          not-cur --out FILE
+              A valid Parquet file that is not CUR data (for error tests).
           verify FILE [--rows-shown N]
               Reads a Parquet file back: row groups, rows, columns, non-null principals, cost sum, tag maps.
         """;
@@ -38,6 +40,7 @@ static class Cli
                 "sample" => await SampleAsync(a.Get("out") ?? throw new ArgumentException("--out required")),
                 "export" => await ExportAsync(a),
                 "bench" => await BenchAsync(a),
+                "not-cur" => await NotCurAsync(a.Get("out") ?? throw new ArgumentException("--out required")),
                 "verify" => await VerifyAsync(a.Positional.FirstOrDefault() ?? throw new ArgumentException("FILE required"), a.Int("rows-shown", 3)),
                 _ => throw new ArgumentException($"unknown command '{args[0]}'"),
             };
@@ -53,6 +56,19 @@ static class Cli
             Console.Error.WriteLine("error: " + e.Message);
             return 1;
         }
+    }
+
+    /// <summary>A valid Parquet file that is not CUR data (a plain table of other columns), for error tests.</summary>
+    static async Task<int> NotCurAsync(string path)
+    {
+        var name = new Parquet.Schema.DataField<string>("customer");
+        var amount = new Parquet.Schema.DataField<double>("amount");
+        await using var fs = File.Create(path);
+        await using var w = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(name, amount), fs, null, false, default);
+        using var rg = w.CreateRowGroup();
+        await rg.WriteAsync(name, new string?[] { "acme", "globex" }, null);
+        await rg.WriteAsync<double>(amount, new double[] { 1.5, 2.5 }, null, null, default);
+        return 0;
     }
 
     static DateTime Month(string s) =>
