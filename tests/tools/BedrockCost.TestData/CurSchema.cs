@@ -118,7 +118,8 @@ public static class CurSchema
     }
 
     static double? Discount(LineItem r) =>
-        r.NetUnblendedCost is double n && n != r.UnblendedCost && IsUsage(r) ? n - r.UnblendedCost : null;
+        r.NetUnblendedCost is double n && n != r.UnblendedCost && IsUsage(r)
+            ? (double)(ExpectedTotals.ToDecimal(n) - ExpectedTotals.ToDecimal(r.UnblendedCost)) : null;
 
     static CurColumn[] BuildAll()
     {
