@@ -50,9 +50,9 @@ public static class CurParquetWriter
             {
                 case CurColumnKind.String:
                     {
-                        var a = new string?[n];
-                        if (c.Getter != null) for (int i = 0; i < n; i++) a[i] = c.GetString(rows[i]);
-                        await rg.WriteAsync(fields[f++], a, null);
+                        var a = new ReadOnlyMemory<char>?[n];
+                        if (c.Getter != null) for (int i = 0; i < n; i++) a[i] = c.GetString(rows[i])?.AsMemory();
+                        await rg.WriteAsync<ReadOnlyMemory<char>>(fields[f++], a, null, null, ct);
                         break;
                     }
                 case CurColumnKind.Double:
