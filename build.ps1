@@ -204,10 +204,17 @@ function Invoke-Demo {
 `$ErrorActionPreference = 'Stop'
 Import-Module '$ManifestOut'
 if (-not (Get-Command Get-BedrockCostByPrincipal -ErrorAction Ignore)) { throw 'Get-BedrockCostByPrincipal is not built yet.' }
-Write-Host 'Bedrock cost by principal (sample export):' -ForegroundColor Green
-Get-BedrockCostByPrincipal -Path '$samples' | Format-Table -AutoSize | Out-Host
-Write-Host 'Bedrock cost by model and token type:' -ForegroundColor Green
-Get-BedrockCostByPrincipal -Path '$samples' -GroupBy Model, TokenType | Format-Table -AutoSize | Out-Host
+function Show([string]`$Title, [scriptblock]`$Query) {
+    Write-Host "``n`$Title" -ForegroundColor Green
+    Write-Host "PS> `$(`$Query.ToString().Trim())" -ForegroundColor DarkGray
+    `$all = @(& `$Query 4>&1)
+    `$all | Where-Object { `$_ -isnot [System.Management.Automation.VerboseRecord] } | Format-Table | Out-String -Width 150 | Out-Host
+    `$all | Where-Object { `$_ -is [System.Management.Automation.VerboseRecord] -and `$_.Message -like 'Reconciliation*' } | ForEach-Object { Write-Host `$_.Message -ForegroundColor Cyan }
+}
+Show 'Bedrock cost by principal, latest billing period of the sample export' { Get-BedrockCostByPrincipal -Path '$samples' -Verbose }
+Show 'Unit economics by model and token direction' { Get-BedrockCostByPrincipal -Path '$samples' -GroupBy Model, TokenType -Verbose }
+Show 'Cost per team tag (iamPrincipal/team), net of discounts, May and June' { Get-BedrockCostByPrincipal -Path '$samples' -BillingPeriod 2026-05, 2026-06 -GroupBy iamPrincipal/team -CostBasis NetUnblended -Verbose }
+Show 'The people behind the calls, across roles' { Get-BedrockCostByPrincipal -Path '$samples' -GroupBy Person -Verbose | Where-Object IsAttributed }
 "@
     if ((Invoke-Pwsh $demo) -ne 0) { throw 'Demo failed.' }
 }

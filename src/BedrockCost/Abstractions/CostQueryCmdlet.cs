@@ -59,8 +59,15 @@ public abstract class CostQueryCmdlet : AsyncCmdlet
 
     private readonly List<string> _paths = new();
 
-    /// <summary>Resolves -Path / -LiteralPath through the provider; a missing path is an error for that input.</summary>
+    /// <summary>Collects -Path / -LiteralPath input; resolved on the pipeline thread (the provider is not thread safe).</summary>
     protected override Task ProcessRecordAsync()
+    {
+        OnPipeline(ResolvePaths);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Resolves -Path / -LiteralPath through the provider; a missing path is an error for that input.</summary>
+    private void ResolvePaths()
     {
         if (ParameterSetName == PathSet)
         {
@@ -88,7 +95,6 @@ public abstract class CostQueryCmdlet : AsyncCmdlet
                 else WriteError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
             }
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>True when the cmdlet has a source to read (false when every path failed).</summary>
