@@ -21,6 +21,9 @@ internal static class Cli
             case "sql":
                 Console.WriteLine(Measure.Sql(Arg("path", "."), Arg("group", Groupings.Principal)));
                 return 0;
+            case "dump":
+                await Measure.DumpAsync(Arg("path", "."), Arg("group", Groupings.Principal), Arg("model", ""), Arg("account", ""));
+                return 0;
             case "query":
                 Measure.Print(Arg("sql", "SELECT 1"));
                 return 0;

@@ -46,6 +46,25 @@ public static class Measure
         return new RunResult("engine", grouping, sw.Elapsed.TotalSeconds, total, result.Rows.Count, PeakBytes(), result.RowsScanned);
     }
 
+    /// <summary>Every row and total of a query, exactly, to compare two builds of the engine.</summary>
+    public static async Task DumpAsync(string path, string grouping, string model, string account)
+    {
+        var query = new CostQuery
+        {
+            GroupBy = grouping.Split(',').Select(GroupDimension.Parse).ToArray(),
+            Models = model.Length > 0 ? [model] : [],
+            Accounts = account.Length > 0 ? [account] : [],
+        };
+        var result = await new LocalCurSource([path]).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
+        foreach (var r in result.Rows)
+            Console.WriteLine(string.Join('\t', r.Group, r.Principal, r.PrincipalType, r.Person, r.Role, r.Account, r.Model, r.TokenType, r.Region,
+                r.UsageType, r.Day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Month, string.Join(';', r.Tags.Select(t => t.Key + "=" + t.Value)),
+                r.UnattributedReason, r.UnblendedCost, r.NetUnblendedCost, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.LineItemCount, r.Currency));
+        foreach (var t in result.BedrockTotals.Concat(result.SelectedTotals))
+            Console.WriteLine($"total\t{t.Currency}\t{t.UnblendedCost}\t{t.NetUnblendedCost}\t{t.AttributedUnblendedCost}\t{t.LineItems}");
+        Console.WriteLine($"periods {string.Join(',', result.BillingPeriods)} rows {result.RowsScanned} items {result.BedrockLineItems} unrecognised {string.Join(',', result.UnrecognisedUsageTypes)}");
+    }
+
     /// <summary>
     /// The same question in DuckDB SQL over the same Parquet files: the module's Bedrock-row rules (first-party
     /// product codes, product family, any row with a principal, Marketplace "(Amazon Bedrock Edition)" products;
