@@ -165,23 +165,11 @@ static class Cli
         long rows = a.Long("rows", 1_000_000);
         int files = Math.Max(1, a.Int("files", 8));
         var period = Month(a.Get("period") ?? "2026-05");
-        var o = new ExportOptions
-        {
-            Root = outDir, ExportName = "bench-cur", RowGroupSize = a.Int("row-group", 100_000),
-            Format = a.Get("format") == "csv" ? ExportFormat.CsvGzip : ExportFormat.Parquet,
-            MaxParallelism = Environment.ProcessorCount,
-        };
-        var accs = Enumerable.Range(0, files).Select(_ => new ExpectedTotals()).ToArray();
-        var chunks = Enumerable.Range(0, files)
-            .Select(c => Tap(SyntheticData.Chunk(period, 42, c, rows / files + (c < rows % files ? 1 : 0)), accs[c])).ToList();
+        var format = a.Get("format") == "csv" ? ExportFormat.CsvGzip : ExportFormat.Parquet;
         var sw = Stopwatch.StartNew();
-        var res = await ExportWriter.WritePeriodAsync(o, period,
-            [new ExportExecution(period.AddMonths(1).AddDays(1).AddHours(6), DeterministicGuid.From($"bench/{period:yyyy-MM}").ToString(), chunks)]);
+        var written = await BenchExport.WriteAsync(outDir, rows, files, a.Int("row-group", 100_000), period, format);
         sw.Stop();
-        var expected = new ExpectedTotals();
-        foreach (var acc in accs) expected.Merge(acc);
-        await File.WriteAllTextAsync(Path.Combine(outDir, "expected.json"), expected.ToJson("bench"));
-        long bytes = res.DataFiles.Sum(f => new FileInfo(f).Length);
+        var (res, expected, bytes) = (written.Period, written.Expected, written.Bytes);
         Console.WriteLine($"{res.Rows} rows, {res.DataFiles.Count} files, {bytes / 1048576.0:F1} MiB in {sw.Elapsed.TotalSeconds:F2} s " +
                           $"= {res.Rows / sw.Elapsed.TotalSeconds:F0} rows/s; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB");
         PrintTotals(expected);
