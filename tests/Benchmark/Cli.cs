@@ -13,7 +13,9 @@ internal static class Cli
         switch (mode)
         {
             case "engine":
-                Console.WriteLine(Measure.ToJson(await Measure.EngineAsync(Arg("path", "."), Arg("group", Groupings.Principal))));
+                // --repeat N: N queries in one process (the first pays for JIT compilation); each is printed.
+                for (var i = int.Parse(Arg("repeat", "1"), System.Globalization.CultureInfo.InvariantCulture); i > 0; i--)
+                    Console.WriteLine(Measure.ToJson(await Measure.EngineAsync(Arg("path", "."), Arg("group", Groupings.Principal))));
                 return 0;
             case "duckdb":
                 Console.WriteLine(Measure.ToJson(Measure.DuckDb(Arg("path", "."), Arg("group", Groupings.Principal))));
