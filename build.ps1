@@ -10,7 +10,10 @@ param(
     [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean', 'Help')]
     [string[]]$Task = 'Build',
 
-    [string]$Configuration = 'Release'
+    [string]$Configuration = 'Release',
+
+    # Bench: month sizes to generate and time (default 1M and 10M rows).
+    [long[]]$Rows = @(1000000, 10000000)
 )
 
 Set-StrictMode -Version Latest
@@ -230,10 +233,16 @@ function Initialize-Sample {
 }
 
 function Invoke-Bench {
+    # Builds the module, then times Get-BedrockCostByPrincipal (fresh pwsh per run), the engine in-process and DuckDB
+    # over the same generated months (cached in output/bench-data). Writes output/bench/results.md and docs/benchmark.md.
     $project = Join-Path $RepoRoot 'tests/Benchmark'
-    if (-not (Test-Path -LiteralPath $project)) { throw "No benchmark project yet: expected '$project'." }
-    Write-Step 'Bench'
-    dotnet run -c Release --project $project
+    Invoke-Build
+    Write-Step "Bench ($($Rows -join ', ') rows)"
+    dotnet build $project -c Release --nologo -v:minimal
+    $dll = Join-Path $project 'bin/Release/net10.0/Benchmark.dll'
+    # Only the default sizes refresh the committed docs/benchmark.md; other sizes write output/bench only.
+    $docs = if (($Rows -join ',') -eq '1000000,10000000') { @() } else { @('--no-docs') }
+    dotnet $dll run --repo $RepoRoot --module $ManifestOut --pwsh ($Pwsh -join '|') --rows ($Rows -join ',') @docs
 }
 
 Push-Location $RepoRoot
