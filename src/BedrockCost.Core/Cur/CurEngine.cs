@@ -24,11 +24,13 @@ public static class CurEngine
         ctx.Progress(new ProgressReport(1, "Reading CUR data", $"0 of {files.Count} files", 0));
         await Parallel.ForEachAsync(files, options, async (file, token) =>
         {
-            var principalColumn = await ReadOneAsync(file, query, periods, total, gate, n => Interlocked.Add(ref rowsScanned, n), token).ConfigureAwait(false);
-            if (!principalColumn) withoutPrincipal.Add(file.DisplayName);
+            var read = await ReadOneAsync(file, query, periods, total, gate, n => Interlocked.Add(ref rowsScanned, n), token).ConfigureAwait(false);
+            if (read is { HasPrincipalColumn: false }) withoutPrincipal.Add(file.DisplayName);
             var n = Interlocked.Increment(ref done);
             ctx.Progress(new ProgressReport(1, "Reading CUR data", $"{n} of {files.Count} files", (int)(100L * n / Math.Max(1, files.Count))));
-            ctx.Debug($"Read {file.DisplayName}");
+            ctx.Debug(read is null ? $"Read {file.DisplayName}: empty" :
+                $"Read {file.DisplayName}: {read.RowsScanned} rows" + (read.RowGroups == 0 ? string.Empty :
+                    $", {read.RowGroups} row groups ({read.RowGroupsSkipped} skipped: their statistics show no Bedrock row)"));
         }).ConfigureAwait(false);
         ctx.Progress(new ProgressReport(1, "Reading CUR data", "Done", 100, Completed: true));
 
@@ -42,8 +44,8 @@ public static class CurEngine
         return result;
     }
 
-    /// <summary>Reads one file into its own aggregator, then merges it; returns whether it had the principal column.</summary>
-    private static async Task<bool> ReadOneAsync(CurDataFile file, CostQuery query, IReadOnlySet<string>? periods, Aggregator total,
+    /// <summary>Reads one file into its own aggregator, then merges it; returns the read (null for an empty file).</summary>
+    private static async Task<CurFileRead?> ReadOneAsync(CurDataFile file, CostQuery query, IReadOnlySet<string>? periods, Aggregator total,
         object gate, Action<long> addRows, CancellationToken ct)
     {
         var format = await DetectFormatAsync(file, ct).ConfigureAwait(false);
@@ -54,7 +56,7 @@ public static class CurEngine
             case FileFormat.Parquet: await ParquetCurReader.ReadAsync(file.LocalPath, read, ct).ConfigureAwait(false); break;
             case FileFormat.GzipCsv: await CsvCurReader.ReadAsync(file.LocalPath, true, read, ct).ConfigureAwait(false); break;
             case FileFormat.Csv: await CsvCurReader.ReadAsync(file.LocalPath, false, read, ct).ConfigureAwait(false); break;
-            case FileFormat.Empty: return true;
+            case FileFormat.Empty: return null;
         }
         if (!read.HasPrincipalColumn)
         {
@@ -66,7 +68,7 @@ public static class CurEngine
         }
         addRows(read.RowsScanned);
         lock (gate) total.Merge(probe);
-        return read.HasPrincipalColumn;
+        return read;
     }
 
     internal enum FileFormat { Parquet, GzipCsv, Csv, Empty }

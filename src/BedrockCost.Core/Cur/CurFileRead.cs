@@ -43,6 +43,9 @@ internal sealed class CurFileRead
     public bool IncludeAgentCore { get; }
     public StringPool Pool { get; } = new();
     public long RowsScanned { get; set; }
+    public int RowGroups { get; set; }
+    /// <summary>Row groups whose statistics proved they hold no Bedrock row, so they were not decoded.</summary>
+    public int RowGroupsSkipped { get; set; }
     public bool HasPrincipalColumn { get; set; } = true;
     public bool HasTagsColumn { get; set; } = true;
     public HashSet<string> Currencies { get; } = new(StringComparer.Ordinal);
