@@ -40,6 +40,13 @@ public static class Measure
         var sw = Stopwatch.StartNew();
         var result = await new LocalCurSource([path]).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
         sw.Stop();
+        if (Environment.GetEnvironmentVariable("BENCH_GCINFO") == "1")
+        {
+            var gi = GC.GetGCMemoryInfo();
+            Console.Error.WriteLine($"gc {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} heap {gi.HeapSizeBytes >> 20} MiB committed {gi.TotalCommittedBytes >> 20} MiB " +
+                $"frag {gi.FragmentedBytes >> 20} MiB alloc {GC.GetTotalAllocatedBytes() >> 20} MiB pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms " +
+                $"live after full GC {GC.GetTotalMemory(true) >> 20} MiB gen sizes {string.Join(",", gi.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes >> 20).ToString(CultureInfo.InvariantCulture)))}");
+        }
         var total = result.Rows.Sum(r => r.UnblendedCost);
         var bedrock = result.BedrockTotals.Sum(t => t.UnblendedCost);
         if (total != bedrock) throw new InvalidOperationException($"rows sum {total} differs from the Bedrock total {bedrock}");

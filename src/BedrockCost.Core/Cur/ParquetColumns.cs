@@ -18,8 +18,8 @@ internal sealed class StringColumn : IDisposable
         if (field is null) return null;
         var col = new StringColumn
         {
-            _values = ArrayPool<ReadOnlyMemory<char>>.Shared.Rent(rows),
-            _index = ArrayPool<int>.Shared.Rent(rows),
+            _values = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(rows),
+            _index = CurArrays<int>.Pool.Rent(rows),
         };
         if (field.MaxDefinitionLevel == 0)
         {
@@ -27,14 +27,14 @@ internal sealed class StringColumn : IDisposable
             for (var i = 0; i < rows; i++) col._index[i] = i;
             return col;
         }
-        var defs = ArrayPool<int>.Shared.Rent(rows);
+        var defs = CurArrays<int>.Pool.Rent(rows);
         try
         {
             await g.ReadRawAsync<ReadOnlyMemory<char>>(field, col._values.AsMemory(0, rows), defs.AsMemory(0, rows), null, ct);
             var max = field.MaxDefinitionLevel;
             for (int i = 0, v = 0; i < rows; i++) col._index[i] = defs[i] == max ? v++ : -1;
         }
-        finally { ArrayPool<int>.Shared.Return(defs); }
+        finally { CurArrays<int>.Pool.Return(defs); }
         return col;
     }
 
@@ -45,8 +45,8 @@ internal sealed class StringColumn : IDisposable
 
     public void Dispose()
     {
-        if (_values.Length > 0) ArrayPool<ReadOnlyMemory<char>>.Shared.Return(_values, clearArray: true);
-        if (_index.Length > 0) ArrayPool<int>.Shared.Return(_index);
+        if (_values.Length > 0) CurArrays<ReadOnlyMemory<char>>.Pool.Return(_values, clearArray: true);
+        if (_index.Length > 0) CurArrays<int>.Pool.Return(_index);
         _values = Array.Empty<ReadOnlyMemory<char>>();
         _index = Array.Empty<int>();
     }
@@ -121,12 +121,12 @@ internal static class MapColumn
         IReadOnlyList<string> keys, RowRules.Verdict[] wanted, string?[]?[] result, StringPool pool, CancellationToken ct)
     {
         var slots = (int)(g.GetMetadata(keyField).MetaData?.NumValues ?? rows);
-        var kVals = ArrayPool<ReadOnlyMemory<char>>.Shared.Rent(slots);
-        var vVals = ArrayPool<ReadOnlyMemory<char>>.Shared.Rent(slots);
-        var kDef = ArrayPool<int>.Shared.Rent(slots);
-        var kRep = ArrayPool<int>.Shared.Rent(slots);
-        var vDef = ArrayPool<int>.Shared.Rent(slots);
-        var vRep = ArrayPool<int>.Shared.Rent(slots);
+        var kVals = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(slots);
+        var vVals = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(slots);
+        var kDef = CurArrays<int>.Pool.Rent(slots);
+        var kRep = CurArrays<int>.Pool.Rent(slots);
+        var vDef = CurArrays<int>.Pool.Rent(slots);
+        var vRep = CurArrays<int>.Pool.Rent(slots);
         try
         {
             await g.ReadRawAsync<ReadOnlyMemory<char>>(keyField, kVals.AsMemory(0, slots), kDef.AsMemory(0, slots), kRep.AsMemory(0, slots), ct);
@@ -154,11 +154,22 @@ internal static class MapColumn
         }
         finally
         {
-            ArrayPool<ReadOnlyMemory<char>>.Shared.Return(kVals, true);
-            ArrayPool<ReadOnlyMemory<char>>.Shared.Return(vVals, true);
-            ArrayPool<int>.Shared.Return(kDef); ArrayPool<int>.Shared.Return(kRep);
-            ArrayPool<int>.Shared.Return(vDef); ArrayPool<int>.Shared.Return(vRep);
+            CurArrays<ReadOnlyMemory<char>>.Pool.Return(kVals, true);
+            CurArrays<ReadOnlyMemory<char>>.Pool.Return(vVals, true);
+            CurArrays<int>.Pool.Return(kDef); CurArrays<int>.Pool.Return(kRep);
+            CurArrays<int>.Pool.Return(vDef); CurArrays<int>.Pool.Return(vRep);
         }
         return result;
     }
+}
+
+/// <summary>
+/// The readers' own array pool. Row-group buffers are large (100,000+ slots), and each worker holds a dozen at
+/// once; the shared pool keeps only a few arrays of a size, so the rest would be new large-object-heap
+/// allocations for every row group, and the heap would grow with the number of rows read. This pool keeps
+/// enough of them to reuse, which bounds memory by the row-group size and the number of workers.
+/// </summary>
+internal static class CurArrays<T>
+{
+    public static readonly ArrayPool<T> Pool = ArrayPool<T>.Create(maxArrayLength: 1 << 24, maxArraysPerBucket: 32);
 }

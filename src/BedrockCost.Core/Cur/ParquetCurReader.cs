@@ -20,12 +20,23 @@ internal static class ParquetCurReader
         public DataField? this[string name] => Flat.GetValueOrDefault(name);
     }
 
+    /// <summary>
+    /// Parquet.Net keeps freed page buffers in a process-wide pool (by default up to 16 + 64 MiB), so a long read
+    /// would end with a bigger footprint than a short one; a small pool keeps memory flat for any number of rows.
+    /// </summary>
+    internal static ParquetOptions ReaderOptions { get; } = new()
+    {
+        MaximumSmallPoolFreeBytes = PoolFreeBytes, MaximumLargePoolFreeBytes = PoolFreeBytes,
+    };
+
+    private const int PoolFreeBytes = 4 << 20;
+
     public static async Task ReadAsync(string path, CurFileRead read, CancellationToken ct)
     {
         ParquetReader reader;
         try
         {
-            reader = await ParquetReader.CreateAsync(path, null, ct).ConfigureAwait(false);
+            reader = await ParquetReader.CreateAsync(path, ReaderOptions, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -89,27 +100,27 @@ internal static class ParquetCurReader
             if (rows <= _size) return;
             Dispose();
             _size = rows;
-            Verdicts = ArrayPool<RowRules.Verdict>.Shared.Rent(rows);
-            Product = ArrayPool<string?[]?>.Shared.Rent(rows);
-            Tags = ArrayPool<string?[]?>.Shared.Rent(rows);
-            Amount = ArrayPool<double?>.Shared.Rent(rows);
-            Unblended = ArrayPool<double?>.Shared.Rent(rows);
-            Net = ArrayPool<double?>.Shared.Rent(rows);
-            UsageStart = ArrayPool<DateTime?>.Shared.Rent(rows);
-            PeriodStart = ArrayPool<DateTime?>.Shared.Rent(rows);
+            Verdicts = CurArrays<RowRules.Verdict>.Pool.Rent(rows);
+            Product = CurArrays<string?[]?>.Pool.Rent(rows);
+            Tags = CurArrays<string?[]?>.Pool.Rent(rows);
+            Amount = CurArrays<double?>.Pool.Rent(rows);
+            Unblended = CurArrays<double?>.Pool.Rent(rows);
+            Net = CurArrays<double?>.Pool.Rent(rows);
+            UsageStart = CurArrays<DateTime?>.Pool.Rent(rows);
+            PeriodStart = CurArrays<DateTime?>.Pool.Rent(rows);
         }
 
         public void Dispose()
         {
             if (_size == 0) return;
-            ArrayPool<RowRules.Verdict>.Shared.Return(Verdicts);
-            ArrayPool<string?[]?>.Shared.Return(Product, clearArray: true);
-            ArrayPool<string?[]?>.Shared.Return(Tags, clearArray: true);
-            ArrayPool<double?>.Shared.Return(Amount);
-            ArrayPool<double?>.Shared.Return(Unblended);
-            ArrayPool<double?>.Shared.Return(Net);
-            ArrayPool<DateTime?>.Shared.Return(UsageStart);
-            ArrayPool<DateTime?>.Shared.Return(PeriodStart);
+            CurArrays<RowRules.Verdict>.Pool.Return(Verdicts);
+            CurArrays<string?[]?>.Pool.Return(Product, clearArray: true);
+            CurArrays<string?[]?>.Pool.Return(Tags, clearArray: true);
+            CurArrays<double?>.Pool.Return(Amount);
+            CurArrays<double?>.Pool.Return(Unblended);
+            CurArrays<double?>.Pool.Return(Net);
+            CurArrays<DateTime?>.Pool.Return(UsageStart);
+            CurArrays<DateTime?>.Pool.Return(PeriodStart);
             _size = 0;
         }
     }
@@ -290,7 +301,7 @@ internal static class ParquetCurReader
         var periods = new SortedSet<string>(StringComparer.Ordinal);
         try
         {
-            await using var reader = await ParquetReader.CreateAsync(path, null, ct).ConfigureAwait(false);
+            await using var reader = await ParquetReader.CreateAsync(path, ReaderOptions, ct).ConfigureAwait(false);
             var field = reader.Schema.GetDataFields().FirstOrDefault(d => d.Name.Equals(CurColumns.BillingPeriodStart, StringComparison.OrdinalIgnoreCase))
                 ?? throw CurErrors.Missing(displayName, new[] { CurColumns.BillingPeriodStart }, csv: false);
             for (var i = 0; i < reader.RowGroupCount; i++)
