@@ -235,7 +235,8 @@ internal static class Runner
                 $"{Math.Round(mt, 2)} {(Math.Round(mt, 2) == Math.Round(dt, 2) ? "=" : "≠")} {Math.Round(dt, 2)} |"));
         }
         sb.AppendLine();
-        sb.AppendLine("Peaks are the largest resident set (VmHWM) of the process over the measured runs, in MiB.");
+        sb.AppendLine("Peaks are the peak resident set (VmHWM) of each run's process: the median over the measured runs, and the largest in brackets, in MiB. " +
+                      "The module's includes PowerShell itself (about 150 MiB after `Import-Module`).");
         sb.AppendLine();
 
         sb.AppendLine("## Targets");
@@ -253,8 +254,9 @@ internal static class Runner
             if (small is not null && smallest != largest)
             {
                 var smallRuns = small.Cmdlet.Count > 0 ? small.Cmdlet : small.Engine;
-                var growth = (double)runs.Max(r => r.PeakBytes) / smallRuns.Max(r => r.PeakBytes);
-                sb.AppendLine(string.Create(Inv, $"- Memory, by {g.Replace(",", " + ")}: module peak at {largest:N0} rows / at {smallest:N0} rows = {growth:F2}x (target at most 1.2x): **{(growth <= 1.2 ? "met" : "missed")}**."));
+                var growth = Median(runs.Select(r => (double)r.PeakBytes)) / Median(smallRuns.Select(r => (double)r.PeakBytes));
+                var growthMax = (double)runs.Max(r => r.PeakBytes) / smallRuns.Max(r => r.PeakBytes);
+                sb.AppendLine(string.Create(Inv, $"- Memory, by {g.Replace(",", " + ")}: module peak at {largest:N0} rows / at {smallest:N0} rows = {growth:F2}x by medians, {growthMax:F2}x by the largest (target at most 1.2x): **{(growth <= 1.2 ? "met" : "missed")}**."));
             }
         }
         if (failures.Count > 0)
@@ -281,7 +283,9 @@ internal static class Runner
     }
 
     private static string Fmt(double seconds) => double.IsNaN(seconds) ? "-" : seconds.ToString("F2", Inv) + " s";
-    private static string PeakMib(List<RunResult> runs) => runs.Count == 0 ? "-" : Measure.Mib(runs.Max(r => r.PeakBytes)) + " MiB";
+    /// <summary>Median of the runs' peaks, and the largest in brackets (the GC's timing moves a single run's peak).</summary>
+    private static string PeakMib(List<RunResult> runs) => runs.Count == 0 ? "-" :
+        $"{Measure.Mib((long)Median(runs.Select(r => (double)r.PeakBytes)))} ({Measure.Mib(runs.Max(r => r.PeakBytes))}) MiB";
 
     private static string DuckDbVersion()
     {
