@@ -294,7 +294,7 @@ internal static class Runner
         sb.AppendLine();
         sb.AppendLine("```");
         sb.AppendLine("dotnet tool restore");
-        sb.AppendLine("dotnet pwsh -NoProfile -File ./build.ps1 -Task Bench                # 1M and 10M rows (generates ~1 GB once, cached)");
+        sb.AppendLine("dotnet pwsh -NoProfile -File ./build.ps1 -Task Bench                # 1M and 10M rows (generates ~0.7 GB once, cached in output/bench-data)");
         sb.AppendLine("dotnet pwsh -NoProfile -File ./build.ps1 -Task Bench -Rows 200000   # quick");
         sb.AppendLine("```");
         sb.AppendLine();
