@@ -23,6 +23,9 @@ static class Cli
               for the latest execution, as the files show it.
           bench --out DIR [--rows 1000000] [--files 8] [--row-group 100000] [--period 2026-05] [--format parquet|csv]
               One synthetic month (~5% Bedrock), streamed, files written in parallel, expected.json on the fly.
+          upload --endpoint URL --bucket B --dir D [--prefix P] [--create-bucket]
+              Uploads every file under D to s3://B/P (keys relative to D, '/' separated) on an S3-compatible
+              endpoint (path-style, credentials S3RVER/S3RVER unless AWS_ACCESS_KEY_ID is set). For tests.
           verify FILE [--rows-shown N]
               Reads a Parquet file back: row groups, rows, columns, non-null principals, cost sum, tag maps.
         """;
@@ -38,6 +41,9 @@ static class Cli
                 "sample" => await SampleAsync(a.Get("out") ?? throw new ArgumentException("--out required")),
                 "export" => await ExportAsync(a),
                 "bench" => await BenchAsync(a),
+                "upload" => await Upload.RunAsync(a.Get("endpoint") ?? throw new ArgumentException("--endpoint required"),
+                    a.Get("bucket") ?? throw new ArgumentException("--bucket required"), a.Get("dir") ?? throw new ArgumentException("--dir required"),
+                    a.Get("prefix") ?? "", a.Flag("create-bucket")),
                 "verify" => await VerifyAsync(a.Positional.FirstOrDefault() ?? throw new ArgumentException("FILE required"), a.Int("rows-shown", 3)),
                 _ => throw new ArgumentException($"unknown command '{args[0]}'"),
             };
