@@ -56,7 +56,16 @@ public sealed class PrincipalCost
     public string? TagValue => Tags.Count == 0 ? null : Tags.First().Value;
 
     /// <summary>Display text of the grouped dimensions, principals shortened to their resource part.</summary>
-    public string Group => string.Join(" | ", GroupBy.Select(DisplayValue));
+    public string Group
+    {
+        get
+        {
+            var text = string.Join(" | ", GroupBy.Select(DisplayValue));
+            if (IsAttributed) return text;
+            var label = $"(unattributed: {UnattributedReason})";
+            return text.Contains(Aggregation.Aggregator.Unattributed) ? text.Replace(Aggregation.Aggregator.Unattributed, label) : $"{text} {label}";
+        }
+    }
 
     private string? DisplayValue(string dimension) => dimension switch
     {

@@ -55,8 +55,18 @@ public abstract class CurSourceCmdlet : AwsCmdlet
 
     protected bool IsS3 => ParameterSetName is S3Set or S3BucketSet;
 
-    /// <summary>Collects the location of each input: resolved paths, or the S3 location.</summary>
+    private string? _cacheDirectory;
+    private AwsOptions? _awsOptions;
+
+    /// <summary>Collects the location of each input; resolved on the pipeline thread (the provider is not thread safe).</summary>
     protected override Task ProcessRecordAsync()
+    {
+        OnPipeline(ResolveInput);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Resolved paths (a missing path is an error for that input), or the S3 location and its local paths.</summary>
+    private void ResolveInput()
     {
         switch (ParameterSetName)
         {
@@ -72,7 +82,7 @@ public abstract class CurSourceCmdlet : AwsCmdlet
                     }
                     catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)
                     {
-                        EmitError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
+                        WriteError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
                     }
                 }
                 break;
@@ -81,17 +91,23 @@ public abstract class CurSourceCmdlet : AwsCmdlet
                 {
                     var resolved = GetUnresolvedProviderPathFromPSPath(p);
                     if (File.Exists(resolved) || Directory.Exists(resolved)) _paths.Add(resolved);
-                    else EmitError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
+                    else WriteError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
                 }
                 break;
             case S3Set:
-                _s3.Add(S3Location.Parse(S3Uri));
-                break;
             case S3BucketSet:
-                _s3.Add(S3Location.From(Bucket, Prefix, ExportName));
+                try
+                {
+                    _s3.Add(ParameterSetName == S3Set ? S3Location.Parse(S3Uri) : S3Location.From(Bucket, Prefix, ExportName));
+                }
+                catch (BedrockCostException e)
+                {
+                    ThrowTerminatingError(ErrorRecords.From(e));
+                }
+                _awsOptions ??= AwsOptions;
+                _cacheDirectory ??= CacheDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(CacheDirectory);
                 break;
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>True when the cmdlet has a source to read (false when every path failed).</summary>
@@ -105,11 +121,11 @@ public abstract class CurSourceCmdlet : AwsCmdlet
         if (locations.Count != 1)
             throw new BedrockCostException(AwsErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
                 $"One S3 location per command; got {string.Join(", ", locations)}. Run the command once per export.", locations[0].ToString());
-        var connection = ConnectAws(AwsOptions);
+        var connection = ConnectAws(_awsOptions ?? AwsOptions);
         DownloadCache? cache = null;
         if (!NoCache)
         {
-            cache = new DownloadCache(CacheDirectory is null ? DownloadCache.DefaultDirectory : GetUnresolvedProviderPathFromPSPath(CacheDirectory));
+            cache = new DownloadCache(_cacheDirectory ?? DownloadCache.DefaultDirectory);
             cache.RemoveStalePartials(TimeSpan.FromHours(1));
             EmitDebug($"Download cache: {cache.Directory}");
         }

@@ -90,16 +90,21 @@ public static class CurSchema
     static string? Fmt(double v) => v.ToString("R", CultureInfo.InvariantCulture);
     static bool IsUsage(LineItem r) => r.LineItemType is "Usage" or "DiscountedUsage" or "SavingsPlanCoveredUsage";
 
-    [ThreadStatic] static (DateTime s, DateTime e, string v) _interval;
+    [ThreadStatic] static Dictionary<(DateTime, DateTime), string>? _intervals;
     static string TimeInterval(LineItem r)
     {
-        var c = _interval;
-        if (c.v != null && c.s == r.UsageStart && c.e == r.UsageEnd) return c.v;
-        var v = r.UsageStart.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) + "/" +
-                r.UsageEnd.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        _interval = (r.UsageStart, r.UsageEnd, v);
+        var cache = _intervals ??= new();
+        if (cache.TryGetValue((r.UsageStart, r.UsageEnd), out var v)) return v;
+        if (cache.Count > 10_000) cache.Clear();
+        v = r.UsageStart.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) + "/" +
+            r.UsageEnd.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        cache[(r.UsageStart, r.UsageEnd)] = v;
         return v;
     }
+
+    static string? NetRate(LineItem r) => r.NetUnblendedCost is not double n ? null
+        : n == r.UnblendedCost ? r.UnblendedRate
+        : r.UsageAmount != 0 ? (n / r.UsageAmount).ToString("G10", CultureInfo.InvariantCulture) : null;
 
     static readonly Dictionary<string, string> RegionNames = new()
     {
@@ -118,7 +123,8 @@ public static class CurSchema
     }
 
     static double? Discount(LineItem r) =>
-        r.NetUnblendedCost is double n && n != r.UnblendedCost && IsUsage(r) ? n - r.UnblendedCost : null;
+        r.NetUnblendedCost is double n && n != r.UnblendedCost && IsUsage(r)
+            ? (double)(ExpectedTotals.ToDecimal(n) - ExpectedTotals.ToDecimal(r.UnblendedCost)) : null;
 
     static CurColumn[] BuildAll()
     {
@@ -147,7 +153,7 @@ public static class CurSchema
             S("line_item_line_item_description", r => r.Description),
             S("line_item_line_item_type", r => r.LineItemType),
             D(NetUnblendedCostColumn, r => r.NetUnblendedCost, opt: true),
-            S(NetUnblendedRateColumn, r => r.NetUnblendedCost is double n && r.UsageAmount != 0 ? (n / r.UsageAmount).ToString("G10", CultureInfo.InvariantCulture) : null, opt: true),
+            S(NetUnblendedRateColumn, NetRate, opt: true),
             D("line_item_normalization_factor", _ => 0),
             D("line_item_normalized_usage_amount", _ => 0),
             S("line_item_operation", r => r.Operation),

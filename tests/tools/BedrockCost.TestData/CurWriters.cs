@@ -50,9 +50,9 @@ public static class CurParquetWriter
             {
                 case CurColumnKind.String:
                     {
-                        var a = new string?[n];
-                        if (c.Getter != null) for (int i = 0; i < n; i++) a[i] = c.GetString(rows[i]);
-                        await rg.WriteAsync(fields[f++], a, null);
+                        var a = new ReadOnlyMemory<char>?[n];
+                        if (c.Getter != null) for (int i = 0; i < n; i++) a[i] = c.GetString(rows[i])?.AsMemory();
+                        await rg.WriteAsync<ReadOnlyMemory<char>>(fields[f++], a, null, null, ct);
                         break;
                     }
                 case CurColumnKind.Double:
@@ -70,37 +70,56 @@ public static class CurParquetWriter
                         break;
                     }
                 case CurColumnKind.StringMap:
-                    {
-                        var keys = new List<string?>(n); var values = new List<string?>(n); var rep = new List<int>(n);
-                        for (int i = 0; i < n; i++)
-                        {
-                            var m = c.GetStringMap(rows[i]);
-                            if (m is null || m.Count == 0) { keys.Add(null); values.Add(null); rep.Add(0); continue; }
-                            int j = 0;
-                            foreach (var (k, v) in m) { keys.Add(k); values.Add(v); rep.Add(j++ == 0 ? 0 : 1); }
-                        }
-                        var r = rep.ToArray();
-                        await rg.WriteAsync(fields[f++], keys, r);
-                        await rg.WriteAsync(fields[f++], values, r);
-                        break;
-                    }
                 case CurColumnKind.DoubleMap:
-                    {
-                        var keys = new List<string?>(n); var values = new List<double?>(n); var rep = new List<int>(n);
-                        for (int i = 0; i < n; i++)
-                        {
-                            var m = c.GetDoubleMap(rows[i]);
-                            if (m is null || m.Count == 0) { keys.Add(null); values.Add(null); rep.Add(0); continue; }
-                            int j = 0;
-                            foreach (var (k, v) in m) { keys.Add(k); values.Add(v); rep.Add(j++ == 0 ? 0 : 1); }
-                        }
-                        var r = rep.ToArray();
-                        await rg.WriteAsync(fields[f++], keys, r);
-                        await rg.WriteAsync<double>(fields[f++], (ReadOnlyMemory<double?>)values.ToArray(), (ReadOnlyMemory<int>?)r, null, ct);
-                        break;
-                    }
+                    await WriteMapAsync(rg, c, fields[f++], fields[f++], rows, n, ct);
+                    break;
             }
         }
+    }
+
+    /// <summary>
+    /// A Parquet MAP column: key (required) and value (optional) leaves with explicit levels.
+    /// Definition level of the key leaf: max-2 = null map, max-1 = empty map, max = an entry;
+    /// the value leaf has one more level (null value). Repetition 0 starts a row, 1 continues it.
+    /// </summary>
+    static async Task WriteMapAsync(ParquetRowGroupWriter rg, CurColumn c, DataField keyField, DataField valueField,
+        LineItem[] rows, int n, CancellationToken ct)
+    {
+        int keyMax = keyField.MaxDefinitionLevel, valueMax = valueField.MaxDefinitionLevel;
+        var keys = new List<ReadOnlyMemory<char>>(n);
+        var strValues = new List<ReadOnlyMemory<char>>(c.Kind == CurColumnKind.StringMap ? n : 0);
+        var dblValues = new List<double>(c.Kind == CurColumnKind.DoubleMap ? n : 0);
+        var keyDef = new List<int>(n); var valueDef = new List<int>(n); var rep = new List<int>(n);
+        void Empty(int level) { keyDef.Add(level); valueDef.Add(level); rep.Add(0); }
+        void Entry(string k, bool hasValue, bool first)
+        {
+            keys.Add(k.AsMemory()); keyDef.Add(keyMax); valueDef.Add(hasValue ? valueMax : valueMax - 1); rep.Add(first ? 0 : 1);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            if (c.Kind == CurColumnKind.StringMap)
+            {
+                var m = c.GetStringMap(rows[i]);
+                if (m is null) { Empty(keyMax - 2); continue; }
+                if (m.Count == 0) { Empty(keyMax - 1); continue; }
+                bool first = true;
+                foreach (var (k, v) in m) { Entry(k, v != null, first); first = false; if (v != null) strValues.Add(v.AsMemory()); }
+            }
+            else
+            {
+                var m = c.GetDoubleMap(rows[i]);
+                if (m is null) { Empty(keyMax - 2); continue; }
+                if (m.Count == 0) { Empty(keyMax - 1); continue; }
+                bool first = true;
+                foreach (var (k, v) in m) { Entry(k, true, first); first = false; dblValues.Add(v); }
+            }
+        }
+        var r = rep.ToArray();
+        await rg.WriteAllPartsAsync<ReadOnlyMemory<char>>(keyField, keys.ToArray(), keyDef.ToArray(), r, ct);
+        if (c.Kind == CurColumnKind.StringMap)
+            await rg.WriteAllPartsAsync<ReadOnlyMemory<char>>(valueField, strValues.ToArray(), valueDef.ToArray(), r, ct);
+        else
+            await rg.WriteAllPartsAsync<double>(valueField, dblValues.ToArray(), valueDef.ToArray(), r, ct);
     }
 }
 

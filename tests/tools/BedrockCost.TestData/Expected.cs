@@ -65,8 +65,17 @@ public sealed class ExpectedTotals
         _ => 0m,
     };
 
-    public static decimal ToDecimal(double d) =>
-        decimal.Parse(d.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
+    /// <summary>The decimal a reader gets from the written double: its shortest round-trip form.
+    /// Fast path: the 15-digit conversion is that value whenever it converts back to the same double.</summary>
+    public static decimal ToDecimal(double d)
+    {
+        if (Math.Abs(d) < 7.9e27)
+        {
+            var m = (decimal)d;
+            if ((double)m == d) return m;
+        }
+        return decimal.Parse(d.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
 
     public void Add(LineItem r)
     {

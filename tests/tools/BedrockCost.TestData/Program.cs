@@ -23,8 +23,10 @@ static class Cli
               for the latest execution, as the files show it.
           bench --out DIR [--rows 1000000] [--files 8] [--row-group 100000] [--period 2026-05] [--format parquet|csv]
               One synthetic month (~5% Bedrock), streamed, files written in parallel, expected.json on the fly.
+          not-cur --out FILE
+              A valid Parquet file that is not CUR data (for error tests).
           upload --endpoint URL --bucket B --dir D [--prefix P] [--create-bucket]
-              Uploads every file under D to s3://B/P (keys relative to D, '/' separated) on an S3-compatible
+              Uploads every file under D (but expected.json) to s3://B/P (keys relative to D) on an S3-compatible
               endpoint (path-style, credentials S3RVER/S3RVER unless AWS_ACCESS_KEY_ID is set). For tests.
           verify FILE [--rows-shown N]
               Reads a Parquet file back: row groups, rows, columns, non-null principals, cost sum, tag maps.
@@ -38,27 +40,41 @@ static class Cli
         {
             return args[0] switch
             {
-                "sample" => await SampleAsync(a.Get("out") ?? throw new ArgumentException("--out required")),
+                "sample" => await SampleAsync(a.Get("out") ?? throw new UsageException("--out required")),
                 "export" => await ExportAsync(a),
                 "bench" => await BenchAsync(a),
-                "upload" => await Upload.RunAsync(a.Get("endpoint") ?? throw new ArgumentException("--endpoint required"),
-                    a.Get("bucket") ?? throw new ArgumentException("--bucket required"), a.Get("dir") ?? throw new ArgumentException("--dir required"),
+                "not-cur" => await NotCurAsync(a.Get("out") ?? throw new UsageException("--out required")),
+                "upload" => await Upload.RunAsync(a.Get("endpoint") ?? throw new UsageException("--endpoint required"),
+                    a.Get("bucket") ?? throw new UsageException("--bucket required"), a.Get("dir") ?? throw new UsageException("--dir required"),
                     a.Get("prefix") ?? "", a.Flag("create-bucket")),
-                "verify" => await VerifyAsync(a.Positional.FirstOrDefault() ?? throw new ArgumentException("FILE required"), a.Int("rows-shown", 3)),
-                _ => throw new ArgumentException($"unknown command '{args[0]}'"),
+                "verify" => await VerifyAsync(a.Positional.FirstOrDefault() ?? throw new UsageException("FILE required"), a.Int("rows-shown", 3)),
+                _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
+        catch (UsageException e)
         {
             Console.Error.WriteLine("error: " + e.Message);
             Console.Error.WriteLine(Usage);
             return 2;
         }
-        catch (Exception e) when (e is IOException or Parquet.ParquetException)
+        catch (Exception e) when (e is ArgumentException or FormatException or IOException or ParquetException or Amazon.Runtime.AmazonServiceException)
         {
             Console.Error.WriteLine("error: " + e.Message);
             return 1;
         }
+    }
+
+    /// <summary>A valid Parquet file that is not CUR data (a plain table of other columns), for error tests.</summary>
+    static async Task<int> NotCurAsync(string path)
+    {
+        var name = new Parquet.Schema.DataField<string>("customer");
+        var amount = new Parquet.Schema.DataField<double>("amount");
+        await using var fs = File.Create(path);
+        await using var w = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(name, amount), fs, null, false, default);
+        using var rg = w.CreateRowGroup();
+        await rg.WriteAsync(name, new string?[] { "acme", "globex" }, null);
+        await rg.WriteAsync<double>(amount, new double[] { 1.5, 2.5 }, null, null, default);
+        return 0;
     }
 
     static DateTime Month(string s) =>
@@ -92,7 +108,7 @@ static class Cli
 
     static async Task<int> ExportAsync(Args a)
     {
-        var outDir = a.Get("out") ?? throw new ArgumentException("--out required");
+        var outDir = a.Get("out") ?? throw new UsageException("--out required");
         var schema = new CurSchemaOptions { OmitIamPrincipal = a.Flag("omit-principal"), OmitNetUnblended = a.Flag("omit-net") };
         var o = new ExportOptions
         {
@@ -103,12 +119,12 @@ static class Cli
             Mode = (a.Get("mode") ?? "overwrite") switch
             {
                 "overwrite" => ExportMode.Overwrite, "create-new" => ExportMode.CreateNew,
-                var m => throw new ArgumentException($"bad --mode {m}"),
+                var m => throw new UsageException($"bad --mode {m}"),
             },
             Format = (a.Get("format") ?? "parquet") switch
             {
                 "parquet" => ExportFormat.Parquet, "csv" or "csv.gz" => ExportFormat.CsvGzip,
-                var f => throw new ArgumentException($"bad --format {f}"),
+                var f => throw new UsageException($"bad --format {f}"),
             },
             RowGroupSize = a.Int("row-group", 1000),
             Schema = schema,
@@ -151,7 +167,7 @@ static class Cli
 
     static async Task<int> BenchAsync(Args a)
     {
-        var outDir = a.Get("out") ?? throw new ArgumentException("--out required");
+        var outDir = a.Get("out") ?? throw new UsageException("--out required");
         long rows = a.Long("rows", 1_000_000);
         int files = Math.Max(1, a.Int("files", 8));
         var period = Month(a.Get("period") ?? "2026-05");
@@ -195,7 +211,7 @@ static class Cli
         var cost = fields.First(f => f.Name == "line_item_unblended_cost");
         var tagKey = fields.First(f => f.Path.ToString().StartsWith("tags", StringComparison.Ordinal) && f.Name == "key");
         var tagVal = fields.First(f => f.Path.ToString().StartsWith("tags", StringComparison.Ordinal) && f.Name == "value");
-        long rows = 0, withPrincipal = 0, tagEntries = 0;
+        long rows = 0, withPrincipal = 0, tagEntries = 0, nullMaps = 0, emptyMaps = 0;
         double sum = 0;
         var shown = new List<string>();
         for (int g = 0; g < reader.RowGroupCount; g++)
@@ -212,12 +228,37 @@ static class Cli
                 await rg.ReadAsync(principal, ps.AsMemory(), null);
                 withPrincipal += ps.Count(p => !string.IsNullOrEmpty(p));
             }
+            // tags map: raw leaves with definition levels (null map / empty map / entry) and repetition levels
+            int slots = (int)rg.GetMetadata(tagKey)!.MetaData!.NumValues;
+            var kv = new ReadOnlyMemory<char>[slots]; var vv = new ReadOnlyMemory<char>[slots];
+            var def = new int[slots]; var rep = new int[slots]; var vdef = new int[slots];
+            await rg.ReadRawAsync(tagKey, kv.AsMemory(), def.AsMemory(), rep.AsMemory());
+            await rg.ReadRawAsync(tagVal, vv.AsMemory(), vdef.AsMemory(), new int[slots].AsMemory());
+            var cur = new List<string>();
+            for (int i = 0, ki = 0, vi = 0; i < slots; i++)
+            {
+                if (rep[i] == 0)
+                {
+                    if (def[i] == tagKey.MaxDefinitionLevel - 2) nullMaps++;
+                    else if (def[i] == tagKey.MaxDefinitionLevel - 1) emptyMaps++;
+                    if (cur.Count > 0 && shown.Count < show) shown.Add("{" + string.Join(", ", cur) + "}");
+                    cur.Clear();
+                }
+                if (def[i] == tagKey.MaxDefinitionLevel)
+                {
+                    tagEntries++;
+                    cur.Add($"{kv[ki++]}={(vdef[i] == tagVal.MaxDefinitionLevel ? vv[vi++].ToString() : "null")}");
+                }
+            }
         }
         Console.WriteLine($"rows {rows}, rows with principal {withPrincipal}{(principal is null ? " (column absent)" : "")}, " +
-                          $"unblended sum {sum.ToString("R", CultureInfo.InvariantCulture)}, tag entries {tagEntries}");
+                          $"unblended sum {sum.ToString("R", CultureInfo.InvariantCulture)}, " +
+                          $"tags: {tagEntries} entries, {nullMaps} null maps, {emptyMaps} empty maps");
         foreach (var s in shown) Console.WriteLine("  tags " + s);
         return 0;
     }
+
+    sealed class UsageException(string message) : Exception(message);
 
     sealed class Args
     {

@@ -1,0 +1,170 @@
+# Get-BedrockCostByPrincipal against the built module: binding, pipeline, filters, grouping, default view,
+# and bad input with exact error ids.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $expected = Get-Content -Raw (Join-Path $RepoRoot 'samples/expected.json') | ConvertFrom-Json
+    $june = $expected.periods | Where-Object billingPeriod -EQ '2026-06'
+    $temp = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-pester-$([guid]::NewGuid())"
+    $null = New-Item -ItemType Directory -Path $temp
+}
+
+AfterAll {
+    Remove-Item -LiteralPath $temp -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Get-BedrockCostByPrincipal on the embedded sample' {
+    It 'defaults to the latest billing period, grouped by principal, and reconciles to the Bedrock total' {
+        $rows = Get-BedrockCostByPrincipal -Path $SamplePath
+        # Types live in the module's own load context: check by name, as the format view does.
+        $rows[0].GetType().FullName | Should -Be 'BedrockCost.Core.PrincipalCost'
+        $rows[0].PSObject.TypeNames[0] | Should -Be 'BedrockCost.Core.PrincipalCost'
+        ($rows.BillingPeriod | Sort-Object -Unique) | Should -Be '2026-06'
+        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.bedrock.unblendedCost)
+    }
+
+    It 'matches the independent per-principal figures' {
+        $rows = Get-BedrockCostByPrincipal -Path $SamplePath -BillingPeriod 2026-06 | Where-Object IsAttributed
+        foreach ($p in $june.principals) {
+            $row = $rows | Where-Object Principal -EQ $p.principal
+            $row.UnblendedCost | Should -Be ([decimal]$p.unblendedCost) -Because $p.principal
+            $row.InputTokens | Should -Be $p.inputTokens
+        }
+        $rows.Count | Should -Be $june.principals.Count
+    }
+
+    It 'shows unattributed cost with its reason' {
+        $rows = Get-BedrockCostByPrincipal -Path $SamplePath | Where-Object { -not $_.IsAttributed }
+        $rows.Principal | Sort-Object -Unique | Should -Be '(unattributed)'
+        $rows.UnattributedReason | Should -Contain 'credit'
+        $rows.UnattributedReason | Should -Contain 'tax'
+        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.unattributed.unblendedCost)
+    }
+
+    It 'writes the reconciliation to the verbose stream' {
+        $verbose = Get-BedrockCostByPrincipal -Path $SamplePath -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($verbose.Message -join "`n") | Should -Match 'rows sum to [\d.]+, Bedrock total of the data read [\d.]+, difference 0'
+    }
+
+    It 'groups by any combination of dimensions and tags' {
+        $rows = Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Model, TokenType, iamPrincipal/team
+        $rows[0].GroupBy | Should -Be @('Model', 'TokenType', 'iamPrincipal/team')
+        $rows.Tags.Keys | Sort-Object -Unique | Should -Be 'iamPrincipal/team'
+        $rows | Where-Object { $_.Tags['iamPrincipal/team'] -eq '(untagged)' } | Should -Not -BeNullOrEmpty
+        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.bedrock.unblendedCost)
+        $rows | Where-Object TokenType -EQ 'Input' | ForEach-Object { $_.InputTokens | Should -BeGreaterThan 0 }
+    }
+
+    It 'groups by Person across roles and by Day over a date range' {
+        $people = Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Person
+        $people.Person | Should -Contain 'jane@example.com'
+        $people.Person | Should -Contain 'alice'
+        $days = Get-BedrockCostByPrincipal -Path $SamplePath -StartDate 2026-05-30 -EndDate 2026-06-02 -GroupBy Day
+        ($days.Day | Sort-Object -Unique | ForEach-Object { $_.ToString('yyyy-MM-dd') }) | Should -Be @('2026-05-30', '2026-05-31', '2026-06-01', '2026-06-02')
+        $days[0].Day.Kind | Should -Be 'Utc'
+    }
+
+    It 'filters by principal, model, account and tag with wildcards' {
+        (Get-BedrockCostByPrincipal -Path $SamplePath -Principal '*:user/alice').Principal | Sort-Object -Unique |
+            Should -Be @('arn:aws:iam::111122223333:user/alice', 'arn:aws:iam::444455556666:user/alice')
+        (Get-BedrockCostByPrincipal -Path $SamplePath -Account '4444*').Account | Sort-Object -Unique | Should -Be '444455556666'
+        (Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Model -Model 'Claude*').Model | ForEach-Object { $_ | Should -BeLike 'Claude*' }
+        $ml = Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy iamPrincipal/team -Tag @{ team = 'ml' }
+        $ml.TagValue | Should -Be 'ml'
+    }
+
+    It 'uses the net unblended basis when asked' {
+        $rows = Get-BedrockCostByPrincipal -Path $SamplePath -CostBasis NetUnblended
+        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.bedrock.netUnblendedCost)
+        $rows | ForEach-Object { $_.Cost | Should -Be $_.NetUnblendedCost }
+    }
+
+    It 'reads files piped from Get-ChildItem as one data set (LiteralPath by property name)' {
+        $files = Get-ChildItem -LiteralPath (Join-Path $SamplePath 'data/BILLING_PERIOD=2026-06') -Filter *.parquet
+        $rows = $files | Get-BedrockCostByPrincipal
+        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.bedrock.unblendedCost)
+    }
+
+    It 'composes with Group-Object and Sort-Object' {
+        $byType = Get-BedrockCostByPrincipal -Path $SamplePath | Group-Object PrincipalType
+        $byType.Name | Should -Contain 'IdentityCenterUser'
+        $byType.Name | Should -Contain 'ApiKey'
+        $top = Get-BedrockCostByPrincipal -Path $SamplePath | Sort-Object Cost -Descending | Select-Object -First 1
+        $top.Cost | Should -BeGreaterThan 0
+    }
+
+    It 'has a default table view with the group, cost and tokens' {
+        $text = Get-BedrockCostByPrincipal -Path $SamplePath | Out-String -Width 120
+        $text | Should -Match 'Group\s+Cost\s+Cur\s+Tokens'
+        $text | Should -Match 'user/alice \(111122223333\)'
+        $text | Should -Match '\(unattributed: credit\)'
+    }
+}
+
+Describe 'Get-BedrockCostByPrincipal bad input' {
+    It 'reports a missing path with PathNotFound' {
+        $null = Get-BedrockCostByPrincipal -Path (Join-Path $temp 'missing') -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PathNotFound,*'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'rejects an unknown group-by with InvalidGroupBy' {
+        { Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Colour -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidGroupBy,BedrockCost.Commands.GetBedrockCostByPrincipal'
+    }
+
+    It 'reports a Parquet file that is not CUR with NotCurData' {
+        # A valid Parquet file of another table, written by the test-data generator.
+        $bad = Join-Path $temp 'not-cur.parquet'
+        & dotnet run --project (Join-Path $RepoRoot 'tests/tools/BedrockCost.TestData') -- not-cur --out $bad | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        $null = Get-BedrockCostByPrincipal -LiteralPath $bad -BillingPeriod 2026-05 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NotCurData,*'
+        $err[0].Exception.Message | Should -Match 'not-cur.parquet'
+        $err[0].Exception.Message | Should -Not -Match ' at BedrockCost\.'
+    }
+
+    It 'reports a file of random bytes named .parquet with CorruptFile' {
+        $bad = Join-Path $temp 'garbage.parquet'
+        [System.IO.File]::WriteAllBytes($bad, [byte[]](0x50, 0x41, 0x52, 0x31) + [byte[]]::new(64) + [byte[]](0x50, 0x41, 0x52, 0x31))
+        $null = Get-BedrockCostByPrincipal -LiteralPath $bad -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CorruptFile,*'
+    }
+
+    It 'reports a truncated file with CorruptFile and outputs nothing' {
+        $src = Get-ChildItem -LiteralPath (Join-Path $SamplePath 'data') -Recurse -Filter *.parquet | Select-Object -First 1
+        $bytes = [System.IO.File]::ReadAllBytes($src.FullName)
+        $bad = Join-Path $temp 'truncated.parquet'
+        [System.IO.File]::WriteAllBytes($bad, $bytes[0..($bytes.Length / 2)])
+        $out = Get-BedrockCostByPrincipal -LiteralPath $bad -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CorruptFile,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
+    }
+
+    It 'reports a CSV with a wrong header with CsvHeaderInvalid' {
+        $bad = Join-Path $temp 'wrong.csv'
+        Set-Content -LiteralPath $bad -Value "date,service,cost`n2026-05-01,bedrock,1.0"
+        $null = Get-BedrockCostByPrincipal -LiteralPath $bad -BillingPeriod 2026-05 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CsvHeaderInvalid,*'
+    }
+
+    It 'keeps currencies apart and writes MixedCurrencies' {
+        $csv = Join-Path $temp 'mixed.csv'
+        $header = 'bill_billing_period_start_date,line_item_line_item_type,line_item_usage_start_date,line_item_product_code,line_item_usage_type,line_item_usage_amount,line_item_unblended_cost,line_item_currency_code,line_item_usage_account_id,line_item_iam_principal,pricing_unit'
+        @(
+            $header
+            '2026-05-01T00:00:00.000Z,Usage,2026-05-02T00:00:00.000Z,AmazonBedrock,USE1-Nova2.0Lite-input-tokens,10,0.6,USD,111122223333,arn:aws:iam::111122223333:user/alice,1K tokens'
+            '2026-05-01T00:00:00.000Z,Usage,2026-05-02T00:00:00.000Z,AmazonBedrock,USE1-Nova2.0Lite-input-tokens,10,0.5,EUR,111122223333,arn:aws:iam::111122223333:user/alice,1K tokens'
+        ) | Set-Content -LiteralPath $csv
+        $rows = Get-BedrockCostByPrincipal -LiteralPath $csv -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'MixedCurrencies,*'
+        $rows.Count | Should -Be 2
+        ($rows | Where-Object Currency -EQ 'EUR').Cost | Should -Be 0.5
+        ($rows | Where-Object Currency -EQ 'USD').InputTokens | Should -Be 10000
+    }
+
+    It 'rejects a malformed billing period at binding' {
+        { Get-BedrockCostByPrincipal -Path $SamplePath -BillingPeriod 2026-13 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,BedrockCost.Commands.GetBedrockCostByPrincipal'
+    }
+}
