@@ -139,9 +139,13 @@ public static class ExportInspector
             if (tagKey is not null)
             {
                 var slots = (int)(rg.GetMetadata(tagKey).MetaData?.NumValues ?? rg.RowCount);
-                var keys = new string?[slots];
-                await rg.ReadAsync(tagKey, keys.AsMemory()!, null, ct).ConfigureAwait(false);
-                foreach (var k in keys) if (!string.IsNullOrEmpty(k)) facts.TagKeys.Add(k);
+                var keys = new ReadOnlyMemory<char>[slots];
+                var def = new int[slots];
+                var rep = new int[slots];
+                await rg.ReadRawAsync<ReadOnlyMemory<char>>(tagKey, keys, def, rep, ct).ConfigureAwait(false);
+                // Values are dense: one per slot whose definition level is the maximum.
+                var present = def.Count(d => d == tagKey.MaxDefinitionLevel);
+                for (var k = 0; k < present; k++) if (keys[k].Length > 0) facts.TagKeys.Add(keys[k].ToString());
             }
         }
     }

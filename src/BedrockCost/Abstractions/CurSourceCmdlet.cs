@@ -34,11 +34,13 @@ public abstract class CurSourceCmdlet : AwsCmdlet
     [ValidateNotNullOrEmpty]
     public string Bucket { get; set; } = string.Empty;
 
-    [Parameter(ParameterSetName = S3BucketSet, ValueFromPipelineByPropertyName = true)]
+    // Prefix and ExportName do not bind from the pipeline: CostExport objects carry an ExportName and
+    // must bind to -S3Uri alone.
+    [Parameter(ParameterSetName = S3BucketSet)]
     [Alias("KeyPrefix")]
     public string? Prefix { get; set; }
 
-    [Parameter(ParameterSetName = S3BucketSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = S3BucketSet)]
     public string? ExportName { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
