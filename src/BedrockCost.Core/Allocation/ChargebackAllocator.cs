@@ -100,6 +100,8 @@ public static class ChargebackAllocator
             var weights = Weights(options, currency, direct, ctx);
             foreach (var (k, s) in currencyPool.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal))
             {
+                // Nothing to charge: a zero line only stays when it carries tokens worth showing.
+                if (weights is not null && s.Cost == 0m && s.Tokens == 0) continue;
                 if (weights is null || s.Cost == 0m)
                 {
                     lines.Add(Line(k, s, ChargebackLine.UnallocatedCostCenter, ChargebackLineType.Unallocated, options.Policy, periodText, input.CostBasis, null, null));
@@ -307,6 +309,7 @@ public static class ChargebackAllocator
     {
         public decimal Cost, Unblended, Net;
         public long Input, Output, CacheRead, CacheWrite;
+        public long Tokens => Input + Output + CacheRead + CacheWrite;
 
         public void Add(PrincipalCost r)
         {

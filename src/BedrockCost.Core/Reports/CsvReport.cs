@@ -60,7 +60,7 @@ public static class CsvReport
         decimal cost, string basis, string policy, decimal? budget, long? tokens, CancellationToken ct, string? reason = null)
     {
         csv.WriteField(rowType); csv.WriteField(periods); csv.WriteField(costCenter); csv.WriteField(owner);
-        for (var i = 0; i < 6; i++) csv.WriteField((string?)null); // LineType .. Model
+        for (var i = 0; i < 7; i++) csv.WriteField((string?)null); // LineType .. Model
         csv.WriteField(currency); Number(csv, cost); csv.WriteField(basis);
         for (var i = 0; i < 6; i++) csv.WriteField((string?)null); // UnblendedCost .. CacheWriteTokens
         Number(csv, tokens); csv.WriteField((string?)null); csv.WriteField(reason); csv.WriteField((string?)null); csv.WriteField((string?)null);
