@@ -76,6 +76,17 @@ public class ChargebackAllocationTests
     }
 
     [Fact]
+    public void Principal_breakdown_keeps_unallocated_principals_whatever_the_policy()
+    {
+        foreach (var policy in Enum.GetValues<UnallocatedPolicy>())
+        {
+            var s = Allocate(policy, Basic, owner: "X");
+            Assert.Equal(48m, s.ByPrincipal.Sum(p => p.Cost));
+            Assert.Equal(6m, s.ByPrincipal.Single(p => p.Key == "(unattributed)").Cost);
+        }
+    }
+
+    [Fact]
     public void Even_splits_over_cost_centres_with_direct_cost()
     {
         var s = Allocate(UnallocatedPolicy.Even, Basic);

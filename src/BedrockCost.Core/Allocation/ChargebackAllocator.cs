@@ -159,12 +159,15 @@ public static class ChargebackAllocator
                 .Select(g => new CostBreakdown { Key = g.Key.Model, Detail = g.Key.TokenType, Currency = g.Key.Currency, Cost = g.Sum(r => r.Cost), Tokens = g.Sum(r => r.TotalTokens) })
                 .OrderBy(b => b.Currency, StringComparer.Ordinal).ThenByDescending(b => b.Cost).ThenBy(b => b.Key, StringComparer.Ordinal).ThenBy(b => b.Detail, StringComparer.Ordinal)
                 .ToList(),
-            ByPrincipal = sorted.Where(l => l.LineType != ChargebackLineType.Allocation)
+            // Allocation lines carry their source's principal, so every principal's cost is here whatever the policy.
+            ByPrincipal = sorted
                 .GroupBy(l => (Principal: l.Principal ?? l.Person ?? l.Role ?? Aggregator.None, l.Currency))
                 .Select(g => new CostBreakdown
                 {
                     Key = g.Key.Principal,
-                    Detail = string.Join(", ", g.Select(l => l.CostCenter).Distinct().Order(StringComparer.Ordinal)),
+                    Detail = g.All(l => l.LineType == ChargebackLineType.Allocation)
+                        ? $"{ChargebackLine.UnallocatedCostCenter}, {options.Policy}"
+                        : string.Join(", ", g.Where(l => l.LineType != ChargebackLineType.Allocation).Select(l => l.CostCenter).Distinct().Order(StringComparer.Ordinal)),
                     Currency = g.Key.Currency,
                     Cost = g.Sum(l => l.Cost),
                     Tokens = g.Sum(l => l.TotalTokens),
