@@ -68,9 +68,8 @@ Describe 'ConvertTo-BedrockChargeback' {
             Should -Throw -ErrorId "$Id,BedrockCost.Commands.ConvertToBedrockChargeback"
     }
 
-    It 'writes NoChargebackInput when the pipeline brings no rows' {
-        $rows = @(Get-BedrockCostByPrincipal -Path $SamplePath | Select-Object -First 0)
-        $null = $rows | ConvertTo-BedrockChargeback -InputObject $rows -ErrorVariable err -ErrorAction SilentlyContinue
+    It 'writes NoChargebackInput when -InputObject holds no rows' {
+        $null = ConvertTo-BedrockChargeback -InputObject @() -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Be 'NoChargebackInput,BedrockCost.Commands.ConvertToBedrockChargeback'
     }
 }
@@ -94,7 +93,7 @@ Describe 'Export-BedrockChargeback' {
         $rows = Import-Csv -LiteralPath $file.FullName
         $rows.CostCenter | Should -Contain "'=HYPERLINK(`"http://x`")"
         $rows.CostCenter | Should -Not -Contain '=HYPERLINK("http://x")'
-        ($rows | Where-Object RowType -EQ 'Difference').Cost | Should -Be '0'
+        [decimal]($rows | Where-Object RowType -EQ 'Difference').Cost | Should -Be 0
         $lines = $rows | Where-Object RowType -EQ 'Line'
         ($lines | Measure-Object { [decimal]$_.Cost } -Sum).Sum | Should -Be ([decimal]($rows | Where-Object RowType -EQ 'SourceTotal').Cost)
     }
@@ -146,6 +145,8 @@ Describe 'HTML report in headless Chromium' {
         $script:Html = (Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Principal, Model, TokenType, Day, iamPrincipal/team |
             Export-BedrockChargeback -CostCenterTag team -MappingFile $Mapping -Destination (Join-Path $Work 'team.html')).FullName
         $script:HtmlText = Get-Content -Raw -LiteralPath $Html
+        # A rooted Unix path casts to a relative [uri]; say Absolute to get file:///...
+        $script:HtmlUri = [System.Uri]::new($Html, [System.UriKind]::Absolute).AbsoluteUri
 
         function script:Invoke-Chromium([string[]]$Arguments) {
             $profileDir = Join-Path $Work "chromium-$([guid]::NewGuid())"
@@ -155,12 +156,12 @@ Describe 'HTML report in headless Chromium' {
             $stdout = & $Chromium.Source @common @Arguments 2> $errFile
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Stdout = ($stdout -join "`n"); Stderr = (Get-Content -Raw -LiteralPath $errFile) }
         }
-        $script:Dom = Invoke-Chromium @('--dump-dom', ([System.Uri]$Html).AbsoluteUri)
+        $script:Dom = Invoke-Chromium @('--dump-dom', $HtmlUri)
     }
 
     It 'renders without script or console errors' {
-        $Dom.ExitCode | Should -Be 0
-        $Dom.Stdout | Should -Match '</html>'
+        $Dom.ExitCode | Should -Be 0 -Because $Dom.Stderr
+        $Dom.Stdout | Should -Match '</html>' -Because $Dom.Stderr
         "$($Dom.Stderr)" | Should -Not -Match 'CONSOLE|Uncaught|SyntaxError'
     }
 
@@ -185,7 +186,7 @@ Describe 'HTML report in headless Chromium' {
 
     It 'takes a screenshot' {
         $png = Join-Path $Work 'report.png'
-        $shot = Invoke-Chromium @('--hide-scrollbars', '--window-size=1200,2400', "--screenshot=$png", ([System.Uri]$Html).AbsoluteUri)
+        $shot = Invoke-Chromium @('--hide-scrollbars', '--window-size=1200,2400', "--screenshot=$png", $HtmlUri)
         $shot.ExitCode | Should -Be 0
         (Get-Item -LiteralPath $png).Length | Should -BeGreaterThan 20000
     }

@@ -15,6 +15,7 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
     protected const string InputObjectSet = "InputObject";
 
     [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
+    [AllowEmptyCollection]
     public PrincipalCost[] InputObject { get; set; } = Array.Empty<PrincipalCost>();
 
     [Parameter]
