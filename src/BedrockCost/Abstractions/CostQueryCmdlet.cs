@@ -75,7 +75,7 @@ public abstract class CostQueryCmdlet : AsyncCmdlet
                 }
                 catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)
                 {
-                    WriteError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
+                    EmitError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
                 }
             }
         }
@@ -85,7 +85,7 @@ public abstract class CostQueryCmdlet : AsyncCmdlet
             {
                 var resolved = GetUnresolvedProviderPathFromPSPath(p);
                 if (File.Exists(resolved) || Directory.Exists(resolved)) _paths.Add(resolved);
-                else WriteError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
+                else EmitError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
             }
         }
         return Task.CompletedTask;
