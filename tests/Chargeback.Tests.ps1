@@ -129,6 +129,13 @@ Describe 'Export-BedrockChargeback' {
         $files.Name | Should -Be 'chargeback.csv', 'chargeback.html'
     }
 
+    It 'writes PathNotFound for a missing source and writes no file' {
+        $out = Join-Path $Work 'nosource'
+        $null = Export-BedrockChargeback -LiteralPath (Join-Path $Work 'no-such-export') -Destination $out -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'PathNotFound,BedrockCost.Commands.ExportBedrockChargeback'
+        Test-Path -LiteralPath $out | Should -BeFalse
+    }
+
     It 'reports DestinationNotFound when the folder of a file name is missing' {
         $null = Export-BedrockChargeback -Path $SamplePath -Destination (Join-Path $Work 'missing/x.csv') -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Be 'DestinationNotFound,BedrockCost.Commands.ExportBedrockChargeback'
