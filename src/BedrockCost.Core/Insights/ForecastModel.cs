@@ -108,9 +108,10 @@ public static class ForecastModel
                 DaysElapsed = asOf.Day,
                 DaysInMonth = daysInMonth,
                 MonthToDateCost = mtd,
-                ProjectedCost = Math.Round(mtd + expectedRemaining, 6),
-                ProjectedLow = Math.Round(mtd + low, 6),
-                ProjectedHigh = Math.Round(mtd + expectedRemaining + half, 6),
+                // Only the projected part is rounded: the month to date stays exact.
+                ProjectedCost = mtd + Math.Round(expectedRemaining, 6),
+                ProjectedLow = mtd + Math.Round(low, 6),
+                ProjectedHigh = mtd + Math.Round(expectedRemaining + half, 6),
                 DailyRate = remaining.Length == 0 ? Math.Round(fit.Rate(null), 6) : Math.Round(expectedRemaining / remaining.Length, 6),
                 HistoryDays = history.Length,
                 Method = fit.Kind,
