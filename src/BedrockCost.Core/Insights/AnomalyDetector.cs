@@ -51,8 +51,8 @@ public static class Sensitivity
 /// all the window's days ("Trailing") and the median of the same weekday ("Weekday"). Each predicts every window
 /// day from its peers (leave-one-out); the one with the smaller mean error wins, so a weekday/weekend shape is
 /// followed and a steady series keeps the stabler median. Spread = the normal-consistent trimmed mean (smallest
-/// 80%) of the leave-one-out errors (absolute, or relative times the expected cost when larger), never below half of the minimum cost nor 10% of
-/// the expected cost, so pennies and the wobbles of a very flat series never score high.
+/// 80%) of the leave-one-out errors, relative to the prediction and times the expected cost (absolute when nothing
+/// is expected), never below the minimum cost nor 15% of the expected cost, so pennies and the wobbles of a very flat series never score high.
 /// Score = (cost - expected) / spread. A spike is reported when Score &gt;= threshold and both the cost and
 /// the deviation reach the minimum cost; a drop (only when asked) when Score &lt;= -threshold and the expected
 /// cost and the shortfall reach it.
