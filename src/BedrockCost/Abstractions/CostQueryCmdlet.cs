@@ -11,7 +11,7 @@ namespace BedrockCost.Abstractions;
 /// sets are added by derived bases), the period, the filters and the cost basis. Paths arrive from the
 /// pipeline one by one and are read as one data set in EndProcessing.
 /// </summary>
-public abstract class CostQueryCmdlet : AsyncCmdlet
+public abstract partial class CostQueryCmdlet : AsyncCmdlet
 {
     protected const string PathSet = "Path";
     protected const string LiteralPathSet = "LiteralPath";
@@ -98,10 +98,12 @@ public abstract class CostQueryCmdlet : AsyncCmdlet
     }
 
     /// <summary>True when the cmdlet has a source to read (false when every path failed).</summary>
-    protected virtual bool HasSource => _paths.Count > 0;
+    protected virtual bool HasSource => ParameterSetName == CostExplorerSet || _paths.Count > 0;
 
     /// <summary>The source named by the parameters. Derived bases add S3 and Cost Explorer.</summary>
-    protected virtual ICostSource CreateSource() => new LocalCurSource(_paths.Distinct(StringComparer.Ordinal).ToList());
+    protected virtual ICostSource CreateSource() => ParameterSetName == CostExplorerSet
+        ? CreateCostExplorerSource()
+        : new LocalCurSource(_paths.Distinct(StringComparer.Ordinal).ToList());
 
     /// <summary>The query of the parameters, with <paramref name="groupBy"/> as the grouping.</summary>
     protected CostQuery BuildQuery(IEnumerable<GroupDimension> groupBy)
