@@ -82,7 +82,9 @@ Describe 'Get-BedrockCostByPrincipal -CostExplorer' {
         $err = { Get-BedrockCostByPrincipal @ce -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -Be 'CostExplorerCannotGroupBy,BedrockCost.Commands.GetBedrockCostByPrincipal'
         $err.Exception.Message | Should -Match 'iamPrincipal/'
-        Get-FakeRequests $fake | Where-Object Target -Like '*GetCostAndUsage' | Where-Object Body -NotLike '*iamPrincipal/team*' | Where-Object Body -NotLike '*SERVICE*' | Should -BeNullOrEmpty
+        $before = (Get-FakeRequests $fake).Count
+        { Get-BedrockCostByPrincipal @ce -GroupBy Person -ErrorAction Stop } | Should -Throw -ErrorId 'CostExplorerCannotGroupBy,*'
+        (Get-FakeRequests $fake).Count | Should -Be $before -Because 'the grouping is refused before any billed request'
     }
 
     It 'maps a bad signature to AwsAccessDenied without showing the secret' {
