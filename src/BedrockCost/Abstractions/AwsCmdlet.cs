@@ -5,51 +5,58 @@ namespace BedrockCost.Abstractions;
 
 /// <summary>
 /// The AWS.Tools connection parameters (-ProfileName, -ProfilesLocation, -Region, -AccessKey, -SecretKey,
-/// -SessionToken, -EndpointUrl) for every parameter set that talks to AWS. A derived base adding an AWS
-/// parameter set (Cost Explorer) adds its set name to these attributes.
+/// -SessionToken, -EndpointUrl) for every parameter set that talks to AWS: the S3 sets and Cost Explorer.
 /// </summary>
 public abstract class AwsCmdlet : AsyncCmdlet
 {
     protected const string S3Set = "S3";
     protected const string S3BucketSet = "S3Bucket";
+    protected const string CostExplorerSet = "CostExplorer";
 
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
+    [Parameter(ParameterSetName = CostExplorerSet)]
     [Alias("StoredCredentials", "AWSProfileName")]
     [ValidateNotNullOrEmpty]
     public string? ProfileName { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
+    [Parameter(ParameterSetName = CostExplorerSet)]
     [Alias("AWSProfilesLocation", "ProfileLocation")]
     [ValidateNotNullOrEmpty]
     public string? ProfilesLocation { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
+    [Parameter(ParameterSetName = CostExplorerSet)]
     [ValidateNotNullOrEmpty]
     public string? Region { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
+    [Parameter(ParameterSetName = CostExplorerSet)]
     [Alias("AK")]
     [ValidateNotNullOrEmpty]
     public string? AccessKey { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
-    [Alias("SK")]
+    [Parameter(ParameterSetName = CostExplorerSet)]
+    [Alias("SK", "SecretAccessKey")]
     [ValidateNotNullOrEmpty]
     public string? SecretKey { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
+    [Parameter(ParameterSetName = CostExplorerSet)]
     [Alias("ST")]
     [ValidateNotNullOrEmpty]
     public string? SessionToken { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
+    [Parameter(ParameterSetName = CostExplorerSet)]
     [ValidateNotNullOrEmpty]
     public string? EndpointUrl { get; set; }
 

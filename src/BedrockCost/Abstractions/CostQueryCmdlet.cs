@@ -8,10 +8,10 @@ namespace BedrockCost.Abstractions;
 
 /// <summary>
 /// The parameters every cost-reading cmdlet shares: the source (-Path / -LiteralPath / -S3Uri / -Bucket, from
-/// <see cref="CurSourceCmdlet"/>; a Cost Explorer set can be added by overriding <see cref="CreateSource"/>),
+/// <see cref="CurSourceCmdlet"/>; -CostExplorer from CostQueryCmdlet.CostExplorer.cs),
 /// the period, the filters and the cost basis.
 /// </summary>
-public abstract class CostQueryCmdlet : CurSourceCmdlet
+public abstract partial class CostQueryCmdlet : CurSourceCmdlet
 {
     [Parameter]
     [ValidatePattern(@"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -44,8 +44,10 @@ public abstract class CostQueryCmdlet : CurSourceCmdlet
     [Parameter]
     public SwitchParameter IncludeAgentCore { get; set; }
 
-    /// <summary>The source named by the parameters. Dispose it after use. A Cost Explorer base overrides this.</summary>
-    protected virtual ICostSource CreateSource() => CreateCurSource();
+    /// <summary>The source named by the parameters (CUR on disk or in S3, or Cost Explorer). Dispose it after use.</summary>
+    protected virtual ICostSource CreateSource() => ParameterSetName == CostExplorerSet ? CreateCostExplorerSource() : CreateCurSource();
+
+    protected override bool HasSource => ParameterSetName == CostExplorerSet || base.HasSource;
 
     /// <summary>The query of the parameters, with <paramref name="groupBy"/> as the grouping.</summary>
     protected CostQuery BuildQuery(IEnumerable<GroupDimension> groupBy)
@@ -90,7 +92,8 @@ public abstract class CostQueryCmdlet : CurSourceCmdlet
         {
             (source as IDisposable)?.Dispose();
         }
-        EmitVerbose($"Read {result.FilesRead} file(s), {result.RowsScanned:N0} rows, {result.BedrockLineItems:N0} Bedrock line items.");
+        if (result.Source == "CUR")
+            EmitVerbose($"Read {result.FilesRead} file(s), {result.RowsScanned:N0} rows, {result.BedrockLineItems:N0} Bedrock line items.");
         EmitVerbose(result.ReconciliationText());
         if (result.SelectedTotals.Count > 1)
             EmitError(ErrorRecords.Create(ErrorIds.MixedCurrencies, ErrorKind.InvalidData,
