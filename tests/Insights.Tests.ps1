@@ -90,6 +90,42 @@ Describe 'Get-BedrockCostForecast' {
         ($forecast | Where-Object Principal -EQ 'arn:aws:iam::111122223333:user/division/bob').Budget | Should -Be 100000
     }
 
+    It 'forecasts per cost centre of a mapping file against its MonthlyBudget' {
+        $mapping = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-mapping-$([guid]::NewGuid()).csv"
+        @(
+            'Pattern,Match,CostCenter,Owner,MonthlyBudget'
+            '*:user/alice,Principal,CC-Platform,ops@example.com,10'
+            'BedrockRole,Role,CC-Research,lab@example.com,100000'
+        ) | Set-Content -LiteralPath $mapping
+        try {
+            $forecast = @(Get-BedrockCostForecast -Path $SamplePath -AsOf 2026-06-15 -MappingFile $mapping)
+            $forecast.Group | Should -Contain 'CC-Platform'
+            $forecast.Group | Should -Contain 'CC-Research'
+            $forecast.Group | Should -Contain '(unallocated)'
+            $platform = $forecast | Where-Object Group -EQ 'CC-Platform'
+            $platform.Budget | Should -Be 10
+            $platform.ProjectedOverBudget | Should -BeTrue
+            ($forecast | Where-Object Group -EQ 'CC-Research').ProjectedOverBudget | Should -BeFalse
+            # The cost centres' month to date is the same money as the principals' month to date.
+            $byPrincipal = @(Get-BedrockCostForecast -Path $SamplePath -AsOf 2026-06-15)
+            function Sum($rows) { $t = [decimal]0; foreach ($r in $rows) { $t += $r.MonthToDateCost }; $t }
+            Sum $forecast | Should -Be (Sum $byPrincipal)
+            $platform.MonthToDateCost | Should -Be (Sum ($byPrincipal | Where-Object Principal -Like '*:user/alice'))
+            # -Budget entries win over the file's.
+            (Get-BedrockCostForecast -Path $SamplePath -AsOf 2026-06-15 -MappingFile $mapping -Budget @{ 'CC-Platform' = 1e6 } |
+                Where-Object Group -EQ 'CC-Platform').Budget | Should -Be 1e6
+            { Get-BedrockCostForecast -Path $SamplePath -MappingFile $mapping -GroupBy Person -ErrorAction Stop } |
+                Should -Throw -ErrorId 'InvalidGroupBy,BedrockCost.Commands.GetBedrockCostForecast'
+        }
+        finally { Remove-Item -LiteralPath $mapping -ErrorAction SilentlyContinue }
+    }
+
+    It 'forecasts per cost centre of a principal tag' {
+        $forecast = @(Get-BedrockCostForecast -Path $SamplePath -AsOf 2026-06-15 -CostCenterTag team)
+        $forecast.Group | Should -Contain 'ml'
+        $forecast.Group | Should -Contain '(unallocated)'
+    }
+
     It 'rejects a budget that is not an amount with InvalidBudget' {
         { Get-BedrockCostForecast -Path $SamplePath -Budget @{ ml = 'lots' } -ErrorAction Stop } |
             Should -Throw -ErrorId 'InvalidBudget,BedrockCost.Commands.GetBedrockCostForecast'

@@ -177,15 +177,8 @@ public static class ChargebackAllocator
         };
     }
 
-    private static (string? CostCenter, string AssignedBy) CostCenterOf(PrincipalCost row, ChargebackOptions options)
-    {
-        if (row.IsAttributed && options.Mapping.Find(row.Principal, row.Role, row.Person) is { } rule)
-            return (rule.CostCenter, "Mapping");
-        if (options.CostCenterTag is { } key && row.Tags.TryGetValue(key, out var value) &&
-            !string.IsNullOrWhiteSpace(value) && value != Aggregator.Untagged)
-            return (value, "Tag");
-        return (null, string.Empty);
-    }
+    private static (string? CostCenter, string AssignedBy) CostCenterOf(PrincipalCost row, ChargebackOptions options) =>
+        options.Mapping.CostCenterOf(row, options.CostCenterTag);
 
     /// <summary>The cost centres and weights the unallocated cost of one currency is split over; null to keep it.</summary>
     private static IReadOnlyList<(string CostCenter, decimal Weight)>? Weights(ChargebackOptions options, string currency,

@@ -70,6 +70,55 @@ public sealed class CostCenterMapping
         return null;
     }
 
+    /// <summary>
+    /// The cost centre of a cost row, in order of precedence: the first matching rule, then the value of
+    /// <paramref name="costCenterTag"/>, else null; with how it was assigned ("Mapping" or "Tag").
+    /// </summary>
+    public (string? CostCenter, string AssignedBy) CostCenterOf(PrincipalCost row, string? costCenterTag)
+    {
+        if (row.IsAttributed && Find(row.Principal, row.Role, row.Person) is { } rule)
+            return (rule.CostCenter, "Mapping");
+        if (costCenterTag is not null && row.Tags.TryGetValue(costCenterTag, out var value) &&
+            !string.IsNullOrWhiteSpace(value) && value != Aggregator.Untagged)
+            return (value, "Tag");
+        return (null, string.Empty);
+    }
+
+    /// <summary>The group name of cost centre rows (a tag-like dimension: <see cref="PrincipalCost.Tags"/>[CostCenter]).</summary>
+    public const string CostCenterKey = "CostCenter";
+    public const string Unallocated = "(unallocated)";
+
+    /// <summary>
+    /// The same cost rows with the cost centre as their only group dimension (Day, Model and TokenType kept), so
+    /// per-day insights can be computed per cost centre. Cost with no cost centre goes to "(unallocated)".
+    /// </summary>
+    public IReadOnlyList<PrincipalCost> ByCostCenter(IEnumerable<PrincipalCost> rows, string? costCenterTag)
+    {
+        var groupBy = new[] { CostCenterKey };
+        return rows.Select(r => new PrincipalCost
+        {
+            BillingPeriod = r.BillingPeriod,
+            Model = r.Model,
+            TokenType = r.TokenType,
+            Day = r.Day,
+            Month = r.Month,
+            Tags = new Dictionary<string, string>(StringComparer.Ordinal) { [CostCenterKey] = CostCenterOf(r, costCenterTag).CostCenter ?? Unallocated },
+            UnattributedReason = r.UnattributedReason,
+            Cost = r.Cost,
+            UnblendedCost = r.UnblendedCost,
+            NetUnblendedCost = r.NetUnblendedCost,
+            CostBasis = r.CostBasis,
+            Currency = r.Currency,
+            InputTokens = r.InputTokens,
+            OutputTokens = r.OutputTokens,
+            CacheReadTokens = r.CacheReadTokens,
+            CacheWriteTokens = r.CacheWriteTokens,
+            LineItemCount = r.LineItemCount,
+            Source = r.Source,
+            GroupBy = groupBy,
+        }).ToList();
+    }
+
     private static bool IsReal(string? v) => !string.IsNullOrEmpty(v) && v != Aggregator.Unattributed && v != Aggregator.None;
 
     public string? OwnerOf(string costCenter) =>

@@ -70,6 +70,22 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         else queue.Add(action);
     }
 
+    /// <summary>Runs a function on the pipeline thread (ShouldProcess, provider paths) and awaits its result.</summary>
+    protected Task<T> InvokeOnPipelineAsync<T>(Func<T> function)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        OnPipeline(() =>
+        {
+            try { done.SetResult(function()); }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+                throw; // the pipeline loop stops the work too (PipelineStoppedException, terminating errors)
+            }
+        });
+        return done.Task;
+    }
+
     protected void Emit(object value) => OnPipeline(() => WriteObject(value));
     protected void EmitWarning(string text) => OnPipeline(() => WriteWarning(text));
     protected void EmitVerbose(string text) => OnPipeline(() => WriteVerbose(text));

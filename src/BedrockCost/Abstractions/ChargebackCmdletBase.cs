@@ -48,22 +48,7 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
             throw new BedrockCostException(ChargebackErrorIds.UnallocatedOwnerRequired, ErrorKind.InvalidArgument,
                 "-UnallocatedPolicy Assign needs the cost centre to assign unallocated cost to: give -UnallocatedOwner.", policy);
 
-        var mapping = CostCenterMapping.Empty;
-        if (MappingFile is not null)
-        {
-            var path = await InvokeOnPipelineAsync(() => GetUnresolvedProviderPathFromPSPath(MappingFile)).ConfigureAwait(false);
-            try
-            {
-                mapping = CostCenterMapping.Load(path);
-                EmitVerbose($"Cost-centre mapping: {mapping.Rules.Count} rule(s) from {path}.");
-            }
-            catch (BedrockCostException e)
-            {
-                // A bad mapping file is a setup failure: stop rather than charge everything to "(unallocated)".
-                EmitTerminatingError(ErrorRecords.From(e));
-                return;
-            }
-        }
+        if (await LoadMappingAsync(MappingFile).ConfigureAwait(false) is not { } mapping) return;
         _options = new ChargebackOptions
         {
             Mapping = mapping,
@@ -113,22 +98,6 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
         EmitVerbose(statement.ReconciliationText());
         if (!statement.Reconciles) EmitWarning($"The statement does not reconcile with its source. {statement.ReconciliationText()}");
         return statement;
-    }
-
-    /// <summary>Runs a function on the pipeline thread (ShouldProcess, provider paths) and awaits its result.</summary>
-    protected Task<T> InvokeOnPipelineAsync<T>(Func<T> function)
-    {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        OnPipeline(() =>
-        {
-            try { done.SetResult(function()); }
-            catch (Exception e)
-            {
-                done.TrySetException(e);
-                throw; // the pipeline loop stops the work too (PipelineStoppedException, terminating errors)
-            }
-        });
-        return done.Task;
     }
 }
 

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
+using BedrockCost.Core.Allocation;
 using BedrockCost.Core.Sources;
 
 namespace BedrockCost.Abstractions;
@@ -101,6 +102,24 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
                 "Rows are kept apart by currency and never added across currencies; filter or group by Currency before summing.",
                 source.Description));
         return result;
+    }
+
+    /// <summary>Loads a cost-centre mapping file; a bad file stops the command (nothing is charged to the wrong place).</summary>
+    protected async Task<CostCenterMapping?> LoadMappingAsync(string? mappingFile)
+    {
+        if (mappingFile is null) return CostCenterMapping.Empty;
+        var path = await InvokeOnPipelineAsync(() => GetUnresolvedProviderPathFromPSPath(mappingFile)).ConfigureAwait(false);
+        try
+        {
+            var mapping = CostCenterMapping.Load(path);
+            EmitVerbose($"Cost-centre mapping: {mapping.Rules.Count} rule(s) from {path}.");
+            return mapping;
+        }
+        catch (BedrockCostException e)
+        {
+            EmitTerminatingError(ErrorRecords.From(e));
+            return null;
+        }
     }
 
     internal static DateTime Utc(DateTime d) => d.Kind switch

@@ -27,7 +27,9 @@ public abstract class InsightCmdlet : CostQueryCmdlet
     /// Reads daily cost per group. With no dates given, reading starts <paramref name="daysBefore"/> days before
     /// <paramref name="anchor"/> (or before the latest billing period) and ends with -AsOf.
     /// </summary>
-    protected async Task<DailyCostSet?> ReadDailyAsync(DateTime? anchor, int daysBefore)
+    /// <param name="regroup">Turns the rows read (grouped by -GroupBy) into rows of other groups, with their dimensions.</param>
+    protected async Task<DailyCostSet?> ReadDailyAsync(DateTime? anchor, int daysBefore,
+        Func<IReadOnlyList<PrincipalCost>, (IReadOnlyList<PrincipalCost> Rows, IReadOnlyList<GroupDimension> GroupBy)>? regroup = null)
     {
         if (!HasSource) return null;
         var groupBy = GroupBy.Select(GroupDimension.Parse).Distinct().ToArray();
@@ -45,7 +47,8 @@ public abstract class InsightCmdlet : CostQueryCmdlet
         }
         var result = await RunQueryAsync(BuildQuery(DailyCostSet.QueryDimensions(groupBy))).ConfigureAwait(false);
         if (result is null) return null;
-        var set = DailyCostSet.Build(result.Rows, groupBy, to: AsOfDay);
+        var (rows, seriesGroupBy) = regroup is null ? (result.Rows, groupBy) : regroup(result.Rows);
+        var set = DailyCostSet.Build(rows, seriesGroupBy, to: AsOfDay);
         foreach (var (currency, amount) in set.ExcludedAdjustments)
             EmitVerbose($"Left out {amount:0.########} {currency} of billing adjustments (credits, refunds, tax, fees, discounts, savings plans): they are not daily workload.");
         if (set.Groups.Count == 0)

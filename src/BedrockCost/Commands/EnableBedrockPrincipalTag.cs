@@ -25,13 +25,8 @@ public sealed class EnableBedrockPrincipalTag : CostExplorerCmdlet
         foreach (var key in TagKey.Select(TagKeys.Qualify))
         {
             // ShouldProcess talks to the host: it must run on the pipeline thread.
-            var decision = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            OnPipeline(() =>
-            {
-                try { decision.SetResult(ShouldProcess(key, "Activate cost allocation tag")); }
-                catch (Exception e) { decision.SetException(e); throw; }
-            });
-            if (await decision.Task.ConfigureAwait(false) && !_approved.Contains(key)) _approved.Add(key);
+            if (await InvokeOnPipelineAsync(() => ShouldProcess(key, "Activate cost allocation tag")).ConfigureAwait(false) && !_approved.Contains(key))
+                _approved.Add(key);
         }
     }
 
