@@ -42,7 +42,8 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
             {
                 if (folder is not null && !Directory.Exists(folder)) Directory.CreateDirectory(folder);
                 await AtomicFile.WriteAsync(path, (stream, ct) => ChargebackReport.WriteAsync(statement, format, stream, ct), Force, CancelToken).ConfigureAwait(false);
-                Emit(new FileInfo(path));
+                // Through the provider, so the FileInfo carries PSPath and the file-system table view shows Mode and Length.
+                OnPipeline(() => WriteObject(InvokeProvider.Item.Get(new[] { path }, force: false, literalPath: true), enumerateCollection: true));
             }
             catch (BedrockCostException e)
             {
