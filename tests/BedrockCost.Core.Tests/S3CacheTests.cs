@@ -126,6 +126,33 @@ public sealed class S3CacheTests : IDisposable
         Assert.Equal(1 + AwsCredentialResolver.MaxRetries, server.Requests);
     }
 
+    [Fact]
+    public async Task AccessDeniedIsAClearError()
+    {
+        using var server = new SlowS3Server(objectSize: 0, fail: (403,
+            "<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R1</RequestId></Error>", null));
+        var connection = AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: "AKID", SecretKey: "SECRET-VALUE", EndpointUrl: server.Url));
+        using var source = new S3CurSource(S3Location.Parse("s3://b/cur/slow"), connection, DownloadCache.CreateTemporary());
+        var e = await Assert.ThrowsAsync<BedrockCostException>(() => source.QueryAsync(new CostQuery(), NullOperationContext.Instance, default));
+        Assert.Equal(AwsErrorIds.AwsAccessDenied, e.ErrorId);
+        Assert.Equal(ErrorKind.PermissionDenied, e.Kind);
+        Assert.DoesNotContain("SECRET-VALUE", e.Message);
+        Assert.Equal(1, server.Requests);
+    }
+
+    [Fact]
+    public async Task WrongRegionNamesTheBucketsRegion()
+    {
+        using var server = new SlowS3Server(objectSize: 0, fail: (301,
+            "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message><Endpoint>b.s3.eu-west-1.amazonaws.com</Endpoint><Bucket>b</Bucket></Error>",
+            "eu-west-1"));
+        var connection = AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: "AKID", SecretKey: "SECRET", EndpointUrl: server.Url));
+        using var source = new S3CurSource(S3Location.Parse("s3://b/cur/slow"), connection, DownloadCache.CreateTemporary());
+        var e = await Assert.ThrowsAsync<BedrockCostException>(() => source.QueryAsync(new CostQuery(), NullOperationContext.Instance, default));
+        Assert.Equal(AwsErrorIds.AwsWrongRegion, e.ErrorId);
+        Assert.Contains("eu-west-1", e.Message);
+    }
+
     private sealed class RecordingContext : IOperationContext
     {
         public List<string> Verbose { get; } = new();
@@ -142,14 +169,16 @@ public sealed class S3CacheTests : IDisposable
         private readonly HttpListener _listener = new();
         private readonly int _size;
         private readonly bool _throttle;
+        private readonly (int Status, string Body, string? Region)? _fail;
         private readonly CancellationTokenSource _stop = new();
         private long _sent;
         private int _requests;
 
-        public SlowS3Server(int objectSize, bool throttle = false)
+        public SlowS3Server(int objectSize, bool throttle = false, (int Status, string Body, string? Region)? fail = null)
         {
             _size = objectSize;
             _throttle = throttle;
+            _fail = fail;
             for (var attempt = 0; ; attempt++)
             {
                 var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
@@ -183,6 +212,12 @@ public sealed class S3CacheTests : IDisposable
             Interlocked.Increment(ref _requests);
             try
             {
+                if (_fail is { } f)
+                {
+                    if (f.Region is not null) c.Response.AddHeader("x-amz-bucket-region", f.Region);
+                    await Reply(c, f.Status, f.Body);
+                    return;
+                }
                 if (_throttle)
                 {
                     await Reply(c, 503, "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>");

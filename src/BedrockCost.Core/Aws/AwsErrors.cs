@@ -102,6 +102,10 @@ public static class AwsErrors
         var m = ExpectedRegion.Match(s.Message ?? string.Empty);
         if (m.Success) return m.Groups[1].Value;
         // S3 names the bucket's region in the x-amz-bucket-region header and in the Region element of the body.
+        for (Exception? x = s; x is not null; x = x.InnerException)
+            if (x is Amazon.Runtime.Internal.HttpErrorResponseException h &&
+                h.Response?.GetHeaderValue("x-amz-bucket-region") is { Length: > 0 } header)
+                return header;
         var r = Regex.Match(s.Message ?? string.Empty, @"<Region>([a-z0-9-]+)</Region>");
         return r.Success ? r.Groups[1].Value : null;
     }
