@@ -22,7 +22,7 @@ $PSNativeCommandUseErrorActionPreference = $true
 
 # While the cmdlets are being written, names in BedrockCost.psd1 that the assembly lacks are warnings and are
 # left out of the built manifest. Set to $false once every listed cmdlet exists, so a missing one fails.
-$AllowPendingCmdlets = $true
+$AllowPendingCmdlets = $false
 
 $RepoRoot = $PSScriptRoot
 $OutputRoot = Join-Path $RepoRoot 'output'

@@ -15,34 +15,55 @@ Describe 'Dependency isolation' {
     BeforeAll {
         if (-not (Test-Path -LiteralPath $oldSdk)) { throw "Run tests/tools/Install-TestPrerequisites.ps1: '$oldSdk' is missing." }
 
-        $result = Invoke-ChildPwsh -ArgumentList $oldSdk, $ModulePath, $SamplePath -ScriptBlock {
-            param($OldSdk, $ModulePath, $SamplePath)
-            $ErrorActionPreference = 'Stop'
-            Add-Type -Path $OldSdk
-            $null = [Amazon.Runtime.AWSCredentials]  # make sure 3.7 is really loaded before the module
-            Import-Module $ModulePath
+        # A real AWSSDK path: Get-BedrockCostExport and Get-BedrockCostByPrincipal against s3rver.
+        $s3 = & (Join-Path $RepoRoot 'tests/tools/Start-S3rver.ps1')
+        $testData = Join-Path $RepoRoot 'tests/tools/BedrockCost.TestData'
+        & dotnet run --project $testData -- upload --endpoint $s3.Endpoint --bucket isolation --dir $SamplePath --prefix cur/bedrock-cur --create-bucket | Out-Null
+        if ($LASTEXITCODE -ne 0) { $s3.Stop(); throw 'Upload to s3rver failed.' }
+        $cache = Join-Path ([System.IO.Path]::GetTempPath()) "bc-iso-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
 
-            $records = @(Get-BedrockCostByPrincipal -Path $SamplePath)
+        try {
+            $result = Invoke-ChildPwsh -ArgumentList $oldSdk, $ModulePath, $SamplePath, $s3.Endpoint, $cache -ScriptBlock {
+                param($OldSdk, $ModulePath, $SamplePath, $Endpoint, $Cache)
+                $ErrorActionPreference = 'Stop'
+                Add-Type -Path $OldSdk
+                $null = [Amazon.Runtime.AWSCredentials]  # make sure 3.7 is really loaded before the module
+                Import-Module $ModulePath
 
-            # TODO(S3 cmdlets): replace with a cmdlet path that uses AWSSDK (e.g. Get-BedrockCostExport against
-            # s3rver). Until then, load our AWSSDK.Core through the module's own load context.
-            $alc = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'BedrockCost'
-            $null = $alc.LoadFromAssemblyName([System.Reflection.AssemblyName]'AWSSDK.Core')
+                $records = @(Get-BedrockCostByPrincipal -Path $SamplePath)
+                $aws = @{ EndpointUrl = $Endpoint; AccessKey = 'S3RVER'; SecretKey = 'S3RVER'; CacheDirectory = $Cache }
+                $exports = @(Get-BedrockCostExport -S3Uri 's3://isolation/cur' @aws)
+                $s3Records = @(Get-BedrockCostByPrincipal -S3Uri 's3://isolation/cur/bedrock-cur' @aws)
 
-            ConvertTo-Json -Depth 4 -InputObject ([pscustomobject]@{
-                RecordCount = $records.Count
-                Sdk         = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AWSSDK.Core' } | ForEach-Object {
-                        [pscustomobject]@{
-                            Version = $_.GetName().Version.ToString()
-                            Context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name
-                        }
-                    })
-            })
+                ConvertTo-Json -Depth 4 -InputObject ([pscustomobject]@{
+                    RecordCount = $records.Count
+                    S3RecordCount = $s3Records.Count
+                    S3Cost      = [string](($s3Records | Measure-Object Cost -Sum).Sum)
+                    DiskCost    = [string](($records | Measure-Object Cost -Sum).Sum)
+                    Exports     = @($exports.ExportName)
+                    Sdk         = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AWSSDK.Core' } | ForEach-Object {
+                            [pscustomobject]@{
+                                Version = $_.GetName().Version.ToString()
+                                Context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name
+                            }
+                        })
+                })
+            }
+        }
+        finally {
+            $s3.Stop()
+            Remove-Item -LiteralPath $cache -Recurse -Force -ErrorAction Ignore
         }
     }
 
     It 'runs Get-BedrockCostByPrincipal after another AWSSDK.Core was loaded' {
         $result.RecordCount | Should -BeGreaterThan 0
+    }
+
+    It 'reads S3 through its own AWSSDK after another AWSSDK.Core was loaded' {
+        $result.Exports | Should -Be @('bedrock-cur')
+        $result.S3RecordCount | Should -Be $result.RecordCount
+        $result.S3Cost | Should -Be $result.DiskCost
     }
 
     It 'has AWSSDK.Core 3.7 in the default context and ours in the BedrockCost context' {

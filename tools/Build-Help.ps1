@@ -193,6 +193,17 @@ $root = $xml.CreateElement('helpItems', 'http://msh')
 $root.SetAttribute('schema', 'maml')
 $null = $xml.AppendChild($root)
 
+# Parameters shared by several cmdlets (source, period, filters, AWS connection) are described once in
+# SharedParameters.md; a cmdlet's own page may still describe one differently.
+$sharedDocs = @{}
+$sharedPath = Join-Path $DocsPath 'SharedParameters.md'
+if (Test-Path -LiteralPath $sharedPath) {
+    $shared = Read-HelpMarkdown $sharedPath
+    if ($shared.Sections.Contains('PARAMETERS')) {
+        foreach ($sub in $shared.Sections['PARAMETERS'].Subs) { $sharedDocs[$sub.Title.TrimStart('-')] = Split-ParameterText $sub.Lines }
+    }
+}
+
 foreach ($command in $commands) {
     $mdPath = Join-Path $DocsPath "$($command.Name).md"
     $parameters = @($command.Parameters.Values | Where-Object { $_.Name -notin $commonParameters } | Sort-Object Name)
@@ -235,6 +246,7 @@ foreach ($command in $commands) {
         if ($name -notin $parameters.Name -and $name -ne 'CommonParameters') { $problems.Add("${where}: documents '-$name', which the cmdlet does not have.") }
     }
     foreach ($p in $parameters) {
+        if (-not $paramDocs.ContainsKey($p.Name) -and $sharedDocs.ContainsKey($p.Name)) { $paramDocs[$p.Name] = $sharedDocs[$p.Name] }
         if (-not $paramDocs.ContainsKey($p.Name) -and $defaultDescriptions.ContainsKey($p.Name)) {
             $paramDocs[$p.Name] = [pscustomobject]@{ Paragraphs = @($defaultDescriptions[$p.Name]); Default = 'False' }
         }

@@ -28,6 +28,10 @@ public abstract class CurSource : ICostSource
     /// <summary>Local paths of the objects, in order (downloads them if needed).</summary>
     protected abstract Task<IReadOnlyList<string>> MaterializeAsync(IReadOnlyList<StoredObject> objects, IOperationContext ctx, CancellationToken ct);
 
+    /// <summary>Local copies of objects of the listing, downloaded when needed (for inspection: Get-BedrockCostExport).</summary>
+    public Task<IReadOnlyList<string>> FetchAsync(IReadOnlyList<StoredObject> objects, IOperationContext ctx, CancellationToken ct) =>
+        MaterializeAsync(objects, ctx, ct);
+
     public async Task<IReadOnlyList<ExportPeriod>> ResolveAsync(IOperationContext ctx, CancellationToken ct)
     {
         var listing = await ListAsync(ctx, ct).ConfigureAwait(false);

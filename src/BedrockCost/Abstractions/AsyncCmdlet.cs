@@ -52,13 +52,16 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }
         catch (OperationCanceledException) when (_cts.IsCancellationRequested)
         {
-            if (pipelineFailure is null) throw new PipelineStoppedException();
+            // Ctrl+C (Stopping): end quietly, the engine is already stopping the pipeline; a
+            // PipelineStoppedException thrown here would surface as an error record in hosted runspaces.
+            if (pipelineFailure is null && !Stopping) throw new PipelineStoppedException();
         }
         catch (BedrockCostException e) when (pipelineFailure is null)
         {
             if (ErrorRecords.IsTerminating(e)) ThrowTerminatingError(ErrorRecords.From(e));
             WriteError(ErrorRecords.From(e));
         }
+        if (pipelineFailure is PipelineStoppedException && Stopping) return;
         if (pipelineFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(pipelineFailure).Throw();
     }
 
@@ -68,6 +71,22 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         var queue = _queue;
         if (queue is null) action();
         else queue.Add(action);
+    }
+
+    /// <summary>Runs a function on the pipeline thread (ShouldProcess, provider paths) and awaits its result.</summary>
+    protected Task<T> InvokeOnPipelineAsync<T>(Func<T> function)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        OnPipeline(() =>
+        {
+            try { done.SetResult(function()); }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+                throw; // the pipeline loop stops the work too (PipelineStoppedException, terminating errors)
+            }
+        });
+        return done.Task;
     }
 
     protected void Emit(object value) => OnPipeline(() => WriteObject(value));

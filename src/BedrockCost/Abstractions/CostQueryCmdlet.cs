@@ -2,30 +2,18 @@ using System.Collections;
 using System.Management.Automation;
 using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
+using BedrockCost.Core.Allocation;
 using BedrockCost.Core.Sources;
 
 namespace BedrockCost.Abstractions;
 
 /// <summary>
-/// The parameters every cost-reading cmdlet shares: the source (-Path / -LiteralPath; S3 and Cost Explorer
-/// sets are added by derived bases), the period, the filters and the cost basis. Paths arrive from the
-/// pipeline one by one and are read as one data set in EndProcessing.
+/// The parameters every cost-reading cmdlet shares: the source (-Path / -LiteralPath / -S3Uri / -Bucket, from
+/// <see cref="CurSourceCmdlet"/>; -CostExplorer from CostQueryCmdlet.CostExplorer.cs),
+/// the period, the filters and the cost basis.
 /// </summary>
-public abstract class CostQueryCmdlet : AsyncCmdlet
+public abstract partial class CostQueryCmdlet : CurSourceCmdlet
 {
-    protected const string PathSet = "Path";
-    protected const string LiteralPathSet = "LiteralPath";
-
-    [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = Array.Empty<string>();
-
-    [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = Array.Empty<string>();
-
     [Parameter]
     [ValidatePattern(@"^\d{4}-(0[1-9]|1[0-2])$")]
     public string[] BillingPeriod { get; set; } = Array.Empty<string>();
@@ -57,51 +45,10 @@ public abstract class CostQueryCmdlet : AsyncCmdlet
     [Parameter]
     public SwitchParameter IncludeAgentCore { get; set; }
 
-    private readonly List<string> _paths = new();
+    /// <summary>The source named by the parameters (CUR on disk or in S3, or Cost Explorer). Dispose it after use.</summary>
+    protected virtual ICostSource CreateSource() => ParameterSetName == CostExplorerSet ? CreateCostExplorerSource() : CreateCurSource();
 
-    /// <summary>Collects -Path / -LiteralPath input; resolved on the pipeline thread (the provider is not thread safe).</summary>
-    protected override Task ProcessRecordAsync()
-    {
-        OnPipeline(ResolvePaths);
-        return Task.CompletedTask;
-    }
-
-    /// <summary>Resolves -Path / -LiteralPath through the provider; a missing path is an error for that input.</summary>
-    private void ResolvePaths()
-    {
-        if (ParameterSetName == PathSet)
-        {
-            foreach (var p in Path)
-            {
-                try
-                {
-                    var resolved = GetResolvedProviderPathFromPSPath(p, out var provider);
-                    if (provider.Name != "FileSystem") throw new PSArgumentException($"'{p}' is not a file-system path.");
-                    if (resolved.Count == 0) throw new ItemNotFoundException();
-                    _paths.AddRange(resolved);
-                }
-                catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)
-                {
-                    WriteError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
-                }
-            }
-        }
-        else if (ParameterSetName == LiteralPathSet)
-        {
-            foreach (var p in LiteralPath)
-            {
-                var resolved = GetUnresolvedProviderPathFromPSPath(p);
-                if (File.Exists(resolved) || Directory.Exists(resolved)) _paths.Add(resolved);
-                else WriteError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
-            }
-        }
-    }
-
-    /// <summary>True when the cmdlet has a source to read (false when every path failed).</summary>
-    protected virtual bool HasSource => _paths.Count > 0;
-
-    /// <summary>The source named by the parameters. Derived bases add S3 and Cost Explorer.</summary>
-    protected virtual ICostSource CreateSource() => new LocalCurSource(_paths.Distinct(StringComparer.Ordinal).ToList());
+    protected override bool HasSource => ParameterSetName == CostExplorerSet || base.HasSource;
 
     /// <summary>The query of the parameters, with <paramref name="groupBy"/> as the grouping.</summary>
     protected CostQuery BuildQuery(IEnumerable<GroupDimension> groupBy)
@@ -136,9 +83,18 @@ public abstract class CostQueryCmdlet : AsyncCmdlet
     {
         if (!HasSource) return null;
         var source = CreateSource();
-        EmitDebug($"Source: {source.Description}");
-        var result = await source.QueryAsync(query, Context, CancelToken).ConfigureAwait(false);
-        EmitVerbose($"Read {result.FilesRead} file(s), {result.RowsScanned:N0} rows, {result.BedrockLineItems:N0} Bedrock line items.");
+        CostResult result;
+        try
+        {
+            EmitDebug($"Source: {source.Description}");
+            result = await source.QueryAsync(query, Context, CancelToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            (source as IDisposable)?.Dispose();
+        }
+        if (result.Source == "CUR")
+            EmitVerbose($"Read {result.FilesRead} file(s), {result.RowsScanned:N0} rows, {result.BedrockLineItems:N0} Bedrock line items.");
         EmitVerbose(result.ReconciliationText());
         if (result.SelectedTotals.Count > 1)
             EmitError(ErrorRecords.Create(ErrorIds.MixedCurrencies, ErrorKind.InvalidData,
@@ -146,6 +102,24 @@ public abstract class CostQueryCmdlet : AsyncCmdlet
                 "Rows are kept apart by currency and never added across currencies; filter or group by Currency before summing.",
                 source.Description));
         return result;
+    }
+
+    /// <summary>Loads a cost-centre mapping file; a bad file stops the command (nothing is charged to the wrong place).</summary>
+    protected async Task<CostCenterMapping?> LoadMappingAsync(string? mappingFile)
+    {
+        if (mappingFile is null) return CostCenterMapping.Empty;
+        var path = await InvokeOnPipelineAsync(() => GetUnresolvedProviderPathFromPSPath(mappingFile)).ConfigureAwait(false);
+        try
+        {
+            var mapping = CostCenterMapping.Load(path);
+            EmitVerbose($"Cost-centre mapping: {mapping.Rules.Count} rule(s) from {path}.");
+            return mapping;
+        }
+        catch (BedrockCostException e)
+        {
+            EmitTerminatingError(ErrorRecords.From(e));
+            return null;
+        }
     }
 
     internal static DateTime Utc(DateTime d) => d.Kind switch

@@ -25,6 +25,9 @@ static class Cli
               One synthetic month (~5% Bedrock), streamed, files written in parallel, expected.json on the fly.
           not-cur --out FILE
               A valid Parquet file that is not CUR data (for error tests).
+          upload --endpoint URL --bucket B --dir D [--prefix P] [--create-bucket]
+              Uploads every file under D (but expected.json) to s3://B/P (keys relative to D) on an S3-compatible
+              endpoint (path-style, credentials S3RVER/S3RVER unless AWS_ACCESS_KEY_ID is set). For tests.
           verify FILE [--rows-shown N]
               Reads a Parquet file back: row groups, rows, columns, non-null principals, cost sum, tag maps.
         """;
@@ -41,6 +44,9 @@ static class Cli
                 "export" => await ExportAsync(a),
                 "bench" => await BenchAsync(a),
                 "not-cur" => await NotCurAsync(a.Get("out") ?? throw new UsageException("--out required")),
+                "upload" => await Upload.RunAsync(a.Get("endpoint") ?? throw new UsageException("--endpoint required"),
+                    a.Get("bucket") ?? throw new UsageException("--bucket required"), a.Get("dir") ?? throw new UsageException("--dir required"),
+                    a.Get("prefix") ?? "", a.Flag("create-bucket")),
                 "verify" => await VerifyAsync(a.Positional.FirstOrDefault() ?? throw new UsageException("FILE required"), a.Int("rows-shown", 3)),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
@@ -51,7 +57,7 @@ static class Cli
             Console.Error.WriteLine(Usage);
             return 2;
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or IOException or ParquetException)
+        catch (Exception e) when (e is ArgumentException or FormatException or IOException or ParquetException or Amazon.Runtime.AmazonServiceException)
         {
             Console.Error.WriteLine("error: " + e.Message);
             return 1;

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace BedrockCost.Core.Sources;
+
+/// <summary>
+/// A folder of downloaded objects keyed by location, key, ETag and size: an unchanged object is never
+/// downloaded twice, a restated one (new ETag) is. Files land under a temporary name in the same folder
+/// and are renamed into place only when complete, so an interrupted download never leaves a usable-looking
+/// partial file.
+/// </summary>
+public sealed class DownloadCache : IDisposable
+{
+    /// <summary>Downloads running at once.</summary>
+    public const int Parallelism = 4;
+    private const int ProgressActivityId = 0x5303;
+    private const string PartialSuffix = ".partial";
+    private readonly bool _temporary;
+
+    /// <param name="directory">The cache folder (created when needed).</param>
+    /// <param name="temporary">True for a throw-away folder (-NoCache), deleted on Dispose.</param>
+    public DownloadCache(string directory, bool temporary = false)
+    {
+        Directory = System.IO.Path.GetFullPath(directory);
+        _temporary = temporary;
+    }
+
+    public string Directory { get; }
+
+    /// <summary>A cache in a new temporary folder, deleted on Dispose (for -NoCache).</summary>
+    public static DownloadCache CreateTemporary() =>
+        new(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "BedrockCost-" + Guid.NewGuid().ToString("N")[..12]), temporary: true);
+
+    /// <summary>
+    /// The user's cache folder: $BEDROCKCOST_CACHE, else LocalApplicationData\BedrockCost\Cache on Windows,
+    /// $XDG_CACHE_HOME/BedrockCost or ~/.cache/BedrockCost elsewhere.
+    /// </summary>
+    public static string DefaultDirectory
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("BEDROCKCOST_CACHE") is { Length: > 0 } env) return env;
+            if (OperatingSystem.IsWindows())
+                return System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "BedrockCost", "Cache");
+            var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+            var root = string.IsNullOrEmpty(xdg) ? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg;
+            return System.IO.Path.Combine(root, "BedrockCost");
+        }
+    }
+
+    /// <summary>Where the object lives in the cache. <paramref name="scope"/> names the store (for S3: the bucket).</summary>
+    public string PathFor(string scope, StoredObject obj)
+    {
+        var identity = $"{scope}\n{obj.Key}\n{obj.ETag ?? obj.LastModified.UtcTicks.ToString()}\n{obj.Size}";
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..24].ToLowerInvariant();
+        var name = obj.Key[(obj.Key.LastIndexOf('/') + 1)..];
+        if (name.Length > 80) name = name[^80..];
+        return System.IO.Path.Combine(Directory, hash[..2], $"{hash}-{name}");
+    }
+
+    public bool Contains(string scope, StoredObject obj) => IsComplete(PathFor(scope, obj), obj.Size);
+
+    private static bool IsComplete(string path, long size)
+    {
+        var f = new FileInfo(path);
+        return f.Exists && f.Length == size;
+    }
+
+    /// <summary>
+    /// Local paths of <paramref name="objects"/> (same order), downloading the ones not cached, <see cref="Parallelism"/>
+    /// at a time, with progress in files and bytes.
+    /// </summary>
+    /// <param name="open">Opens the object's content for reading.</param>
+    public async Task<IReadOnlyList<string>> FetchAsync(string scope, IReadOnlyList<StoredObject> objects,
+        Func<StoredObject, CancellationToken, Task<Stream>> open, IOperationContext ctx, CancellationToken ct)
+    {
+        var paths = objects.Select(o => PathFor(scope, o)).ToArray();
+        var missing = Enumerable.Range(0, objects.Count).Where(i => !IsComplete(paths[i], objects[i].Size))
+            .DistinctBy(i => paths[i]).ToList();
+        foreach (var i in Enumerable.Range(0, objects.Count).Except(missing))
+            ctx.Debug($"Cache hit: {objects[i].Key} (ETag {objects[i].ETag})");
+        if (missing.Count == 0)
+        {
+            ctx.Verbose($"Downloaded 0 file(s); {objects.Count} from the cache {Directory}.");
+            return paths;
+        }
+
+        var progress = new DownloadProgress(ctx, missing.Count, missing.Sum(i => objects[i].Size));
+        try
+        {
+            await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+                async (i, token) =>
+                {
+                    await DownloadAsync(objects[i], paths[i], open, progress, token).ConfigureAwait(false);
+                    ctx.Debug($"Downloaded {objects[i].Key} ({objects[i].Size:N0} bytes, ETag {objects[i].ETag})");
+                    progress.FileDone();
+                }).ConfigureAwait(false);
+        }
+        finally
+        {
+            progress.Complete();
+        }
+        ctx.Verbose($"Downloaded {missing.Count} file(s) ({progress.Bytes:N0} bytes); {objects.Count - missing.Count} from the cache {Directory}.");
+        return paths;
+    }
+
+    private static async Task DownloadAsync(StoredObject obj, string path, Func<StoredObject, CancellationToken, Task<Stream>> open,
+        DownloadProgress progress, CancellationToken ct)
+    {
+        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var temp = $"{path}.{Guid.NewGuid():N}{PartialSuffix}";
+        try
+        {
+            long written = 0;
+            await using (var source = await open(obj, ct).ConfigureAwait(false))
+            await using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                var buffer = new byte[1 << 16];
+                int n;
+                while ((n = await source.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                {
+                    await target.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                    written += n;
+                    progress.Add(n);
+                }
+            }
+            if (written != obj.Size)
+                throw new IOException($"The download of '{obj.Key}' ended after {written:N0} of {obj.Size:N0} bytes.");
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            // Cancelled, failed or renamed: no partial file stays behind.
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Removes partial files left by a process that was killed mid-download.</summary>
+    public void RemoveStalePartials(TimeSpan olderThan)
+    {
+        if (!System.IO.Directory.Exists(Directory)) return;
+        foreach (var f in new DirectoryInfo(Directory).EnumerateFiles("*" + PartialSuffix, SearchOption.AllDirectories))
+            if (DateTime.UtcNow - f.LastWriteTimeUtc > olderThan)
+                try { f.Delete(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    public void Dispose()
+    {
+        if (_temporary && System.IO.Directory.Exists(Directory))
+            try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Thread-safe progress in files and bytes, reported at most every 250 ms.</summary>
+    private sealed class DownloadProgress
+    {
+        private readonly IOperationContext _ctx;
+        private readonly int _files;
+        private readonly long _total;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private long _bytes, _lastReport = -1000;
+        private int _done;
+
+        public DownloadProgress(IOperationContext ctx, int files, long total)
+        {
+            _ctx = ctx; _files = files; _total = total;
+            Report(force: true);
+        }
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+        public void Add(long n) { Interlocked.Add(ref _bytes, n); Report(false); }
+        public void FileDone() { Interlocked.Increment(ref _done); Report(true); }
+        public void Complete() => _ctx.Progress(new ProgressReport(ProgressActivityId, "Downloading CUR files", "Done", 100, Completed: true));
+
+        private void Report(bool force)
+        {
+            var now = _clock.ElapsedMilliseconds;
+            var last = Interlocked.Read(ref _lastReport);
+            if (!force && now - last < 250) return;
+            if (Interlocked.CompareExchange(ref _lastReport, now, last) != last && !force) return;
+            var bytes = Bytes;
+            var percent = _total > 0 ? (int)Math.Min(100, bytes * 100 / _total) : 100 * _done / Math.Max(1, _files);
+            _ctx.Progress(new ProgressReport(ProgressActivityId, "Downloading CUR files",
+                $"{Volatile.Read(ref _done)} of {_files} file(s), {Mb(bytes)} of {Mb(_total)}", percent));
+        }
+
+        private static string Mb(long b) => $"{b / 1048576.0:N1} MB";
+    }
+}

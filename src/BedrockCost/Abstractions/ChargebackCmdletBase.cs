@@ -1,0 +1,112 @@
+using System.Management.Automation;
+using BedrockCost.Core;
+using BedrockCost.Core.Aggregation;
+using BedrockCost.Core.Allocation;
+
+namespace BedrockCost.Abstractions;
+
+/// <summary>
+/// The chargeback parameters shared by ConvertTo- and Export-BedrockChargeback: the source (the query
+/// parameters of <see cref="CostQueryCmdlet"/>, or <see cref="PrincipalCost"/> rows from the pipeline), the
+/// cost-centre sources and the unallocated policy. Builds the statement in EndProcessing.
+/// </summary>
+public abstract class ChargebackCmdletBase : CostQueryCmdlet
+{
+    protected const string InputObjectSet = "InputObject";
+
+    [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
+    [AllowEmptyCollection]
+    public PrincipalCost[] InputObject { get; set; } = Array.Empty<PrincipalCost>();
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MappingFile { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(CostCenterTagCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? CostCenterTag { get; set; }
+
+    [Parameter]
+    public UnallocatedPolicy UnallocatedPolicy { get; set; } = UnallocatedPolicy.Keep;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? UnallocatedOwner { get; set; }
+
+    private readonly List<PrincipalCost> _rows = new();
+    private ChargebackOptions _options = new();
+
+    protected override async Task BeginProcessingAsync()
+    {
+        var policy = UnallocatedPolicy;
+        var policyGiven = MyInvocation.BoundParameters.ContainsKey(nameof(UnallocatedPolicy));
+        if (UnallocatedOwner is not null && !policyGiven) policy = UnallocatedPolicy.Assign;
+        else if (UnallocatedOwner is not null && policy != UnallocatedPolicy.Assign)
+            EmitWarning($"-UnallocatedOwner is used only with -UnallocatedPolicy Assign; it is ignored with {policy}.");
+        if (policy == UnallocatedPolicy.Assign && UnallocatedOwner is null)
+            throw new BedrockCostException(ChargebackErrorIds.UnallocatedOwnerRequired, ErrorKind.InvalidArgument,
+                "-UnallocatedPolicy Assign needs the cost centre to assign unallocated cost to: give -UnallocatedOwner.", policy);
+
+        if (await LoadMappingAsync(MappingFile).ConfigureAwait(false) is not { } mapping) return;
+        _options = new ChargebackOptions
+        {
+            Mapping = mapping,
+            CostCenterTag = CostCenterTag is null ? null : TagKeys.Qualify(CostCenterTag.Trim()),
+            Policy = policy,
+            UnallocatedOwner = UnallocatedOwner,
+        };
+    }
+
+    protected override Task ProcessRecordAsync()
+    {
+        if (ParameterSetName != InputObjectSet) return base.ProcessRecordAsync();
+        foreach (var row in InputObject)
+            if (row is not null) _rows.Add(row);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The statement of the input; null (after an error) when there is nothing to charge back.</summary>
+    protected async Task<ChargebackStatement?> BuildStatementAsync()
+    {
+        ChargebackInput input;
+        if (ParameterSetName == InputObjectSet)
+        {
+            if (_rows.Count == 0)
+            {
+                EmitError(ErrorRecords.Create(ChargebackErrorIds.NoChargebackInput, ErrorKind.InvalidData,
+                    "No cost rows came through the pipeline: nothing to charge back.", null));
+                return null;
+            }
+            if (_options.CostCenterTag is { } tag && !_rows.Any(r => r.Tags.ContainsKey(tag)))
+                EmitWarning($"The input rows are not grouped by the tag '{tag}', so no cost centre can come from it. " +
+                            $"Group them by it, for example: Get-BedrockCostByPrincipal -GroupBy Principal, Model, {tag}.");
+            input = ChargebackInput.FromRows(_rows, "pipeline input");
+        }
+        else
+        {
+            var groupBy = new List<GroupDimension>
+            {
+                new(Dimension.Principal), new(Dimension.Model), new(Dimension.TokenType), new(Dimension.Day),
+            };
+            if (_options.CostCenterTag is { } tag) groupBy.Add(new GroupDimension(Dimension.Tag, tag));
+            var result = await RunQueryAsync(BuildQuery(groupBy)).ConfigureAwait(false);
+            if (result is null) return null;
+            input = ChargebackInput.FromResult(result, CreateSource().Description);
+        }
+        var statement = ChargebackAllocator.Allocate(input, _options, Context);
+        EmitVerbose(statement.ReconciliationText());
+        if (!statement.Reconciles) EmitWarning($"The statement does not reconcile with its source. {statement.ReconciliationText()}");
+        return statement;
+    }
+}
+
+/// <summary>Completes -CostCenterTag with common principal tag keys.</summary>
+public sealed class CostCenterTagCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
+        new[] { "iamPrincipal/cost-center", "iamPrincipal/team", "iamPrincipal/project" }
+            .Where(n => n.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
+            .Select(n => new CompletionResult(n));
+}

@@ -1,0 +1,22 @@
+using System.Management.Automation;
+using BedrockCost.Core.Aws;
+using BedrockCost.Core.Sources;
+
+namespace BedrockCost.Abstractions;
+
+/// <summary>
+/// The Cost Explorer parameter set of the cost-reading cmdlets: -CostExplorer; the AWS.Tools-style
+/// connection parameters come from <see cref="AwsCmdlet"/>.
+/// </summary>
+public abstract partial class CostQueryCmdlet
+{
+    /// <summary>Read Bedrock cost from the Cost Explorer API instead of a CUR export.</summary>
+    [Parameter(ParameterSetName = CostExplorerSet, Mandatory = true)]
+    public SwitchParameter CostExplorer { get; set; }
+
+    private ICostSource CreateCostExplorerSource()
+    {
+        var connection = ConnectAws(AwsOptions);
+        return new CostExplorerSource(CostExplorerSource.CreateClient(connection));
+    }
+}

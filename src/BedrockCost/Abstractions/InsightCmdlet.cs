@@ -1,0 +1,60 @@
+using System.Management.Automation;
+using BedrockCost.Commands;
+using BedrockCost.Core;
+using BedrockCost.Core.Aggregation;
+using BedrockCost.Core.Insights;
+
+namespace BedrockCost.Abstractions;
+
+/// <summary>
+/// Base of the insight cmdlets: -GroupBy and -AsOf, and reading daily cost per group across billing periods.
+/// Without -StartDate/-EndDate/-BillingPeriod the read range is chosen from -AsOf or the latest billing period.
+/// </summary>
+public abstract class InsightCmdlet : CostQueryCmdlet
+{
+    [Parameter]
+    [ArgumentCompleter(typeof(GroupByCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[] GroupBy { get; set; } = { nameof(Dimension.Principal) };
+
+    [Parameter]
+    public DateTime? AsOf { get; set; }
+
+    /// <summary>-AsOf as a UTC day.</summary>
+    protected DateTime? AsOfDay => AsOf is { } a ? Utc(a).Date : null;
+
+    /// <summary>
+    /// Reads daily cost per group. With no dates given, reading starts <paramref name="daysBefore"/> days before
+    /// <paramref name="anchor"/> (or before the latest billing period) and ends with -AsOf.
+    /// </summary>
+    /// <param name="regroup">Turns the rows read (grouped by -GroupBy) into rows of other groups, with their dimensions.</param>
+    protected async Task<DailyCostSet?> ReadDailyAsync(DateTime? anchor, int daysBefore,
+        Func<IReadOnlyList<PrincipalCost>, (IReadOnlyList<PrincipalCost> Rows, IReadOnlyList<GroupDimension> GroupBy)>? regroup = null)
+    {
+        if (!HasSource) return null;
+        var groupBy = GroupBy.Select(GroupDimension.Parse).Distinct().ToArray();
+        if (groupBy.Any(d => d.Kind is Dimension.Day or Dimension.Month))
+            throw new BedrockCostException(ErrorIds.InvalidGroupBy, ErrorKind.InvalidArgument,
+                "Insights are computed per day: group by principal, person, role, account, model, token type, region, usage type or a tag, not by Day or Month.",
+                string.Join(",", GroupBy));
+        if (BillingPeriod.Length == 0 && StartDate is null && EndDate is null)
+        {
+            var start = await InsightRange.ReadStartAsync(CreateSource(), anchor, daysBefore, Context, CancelToken).ConfigureAwait(false);
+            // Loose files cannot tell their periods without reading: read them all.
+            StartDate = start ?? new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+            EndDate = AsOfDay;
+            EmitVerbose($"Reading usage from {StartDate:yyyy-MM-dd}{(EndDate is { } e ? $" to {e:yyyy-MM-dd}" : string.Empty)}.");
+        }
+        var result = await RunQueryAsync(BuildQuery(DailyCostSet.QueryDimensions(groupBy))).ConfigureAwait(false);
+        if (result is null) return null;
+        var (rows, seriesGroupBy) = regroup is null ? (result.Rows, groupBy) : regroup(result.Rows);
+        var set = DailyCostSet.Build(rows, seriesGroupBy, to: AsOfDay);
+        foreach (var (currency, amount) in set.ExcludedAdjustments)
+            EmitVerbose($"Left out {amount:0.########} {currency} of billing adjustments (credits, refunds, tax, fees, discounts, savings plans): they are not daily workload.");
+        if (set.Groups.Count == 0)
+            EmitWarning("The data read holds no daily Bedrock usage for the period and filters given.");
+        else if (AsOfDay is { } asOf && asOf > set.LastDay)
+            EmitWarning($"The data ends on {set.LastDay:yyyy-MM-dd}, before -AsOf {asOf:yyyy-MM-dd}; results are as of {set.LastDay:yyyy-MM-dd}.");
+        return set;
+    }
+}

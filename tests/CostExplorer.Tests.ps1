@@ -1,0 +1,133 @@
+# Cost Explorer as a source and the principal tag cmdlets, against a local Cost Explorer endpoint
+# (tests/tools/BedrockCost.FakeCostExplorer) that speaks JSON 1.1, pages, throttles the first
+# GetCostAndUsage call and verifies every request's SigV4 signature for service ce in us-east-1.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $fakeOut = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-fakece-$([guid]::NewGuid())"
+    $project = Join-Path $RepoRoot 'tests/tools/BedrockCost.FakeCostExplorer'
+    $null = & dotnet build $project -c Release -o $fakeOut --nologo -v q 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "Building the fake Cost Explorer failed." }
+    $script:FakeDll = Join-Path $fakeOut 'BedrockCost.FakeCostExplorer.dll'
+    $script:AK = 'AKIAFAKECE0000000001'
+    $script:SK = 'fake/ce/secret+key0000000000000000000000'
+
+    function Start-FakeCostExplorer {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+        $psi.ArgumentList.Add($script:FakeDll)
+        foreach ($a in '--page-size', '2', '--throttle-first', '1') { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $psi.UseShellExecute = $false
+        $process = [System.Diagnostics.Process]::Start($psi)
+        $line = $process.StandardOutput.ReadLine()
+        if ($line -notmatch '^listening (\S+)$') { $process.Kill(); throw "Fake Cost Explorer did not start: $line" }
+        [pscustomobject]@{ Process = $process; Url = $Matches[1].TrimEnd('/') }
+    }
+
+    function Stop-FakeCostExplorer($fake) {
+        if ($fake -and -not $fake.Process.HasExited) { $fake.Process.StandardInput.Close(); if (-not $fake.Process.WaitForExit(5000)) { $fake.Process.Kill() } }
+    }
+
+    # Invoke-RestMethod writes a JSON array as one object: unroll it.
+    function Get-FakeRequests($fake) { @(Invoke-RestMethod "$($fake.Url)/__requests" | ForEach-Object { $_ }) }
+}
+
+AfterAll {
+    Remove-Item -LiteralPath (Split-Path $FakeDll) -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Get-BedrockCostByPrincipal -CostExplorer' {
+    BeforeAll {
+        $fake = Start-FakeCostExplorer
+        $ce = @{ CostExplorer = $true; EndpointUrl = $fake.Url; AccessKey = $AK; SecretKey = $SK }
+        $records = @(Invoke-RestMethod "$($fake.Url)/__records" | ForEach-Object { $_ })
+        $bedrockMay = @($records | Where-Object { ($_.Service -eq 'Amazon Bedrock' -or $_.Service -like '*(Amazon Bedrock Edition)') -and $(if ($_.Day -is [datetime]) { $_.Day.ToString('yyyy-MM') } else { $_.Day.Substring(0, 7) }) -eq '2026-05' })
+    }
+    AfterAll { Stop-FakeCostExplorer $fake }
+
+    It 'returns tag-level rows that match the data, with untagged cost, after a throttled first call and several pages' {
+        $verbose = $null
+        $rows = Get-BedrockCostByPrincipal @ce -BillingPeriod 2026-05 -GroupBy iamPrincipal/team -Verbose 4>&1 |
+            Tee-Object -Variable all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $rows[0].PSObject.TypeNames[0] | Should -Be 'BedrockCost.Core.PrincipalCost'
+        $expected = $bedrockMay | Group-Object { if ($_.Tags.'iamPrincipal/team') { $_.Tags.'iamPrincipal/team' } else { '(untagged)' } }
+        @($rows).Count | Should -Be $expected.Count
+        foreach ($g in $expected) {
+            $row = $rows | Where-Object TagValue -EQ $g.Name
+            $row.UnblendedCost | Should -Be ([decimal]($g.Group | Measure-Object Unblended -Sum).Sum) -Because $g.Name
+            $row.Source | Should -Be 'CostExplorer'
+        }
+        $rows.TagValue | Should -Contain '(untagged)'
+        $requests = Get-FakeRequests $fake
+        $requests | Where-Object Problem | Should -BeNullOrEmpty
+        @($requests | Where-Object { $_.Status -eq 400 -and $_.Target -eq 'AWSInsightsIndexService.GetCostAndUsage' }).Count | Should -Be 1
+        @($requests | Where-Object { $_.Target -like '*GetCostAndUsage' -and $_.Body -like '*NextPageToken*' }).Count | Should -BeGreaterThan 0
+        @($verbose | Where-Object { $_ -like "Cost Explorer: $($requests.Count) billed request(s)*" }).Count | Should -Be 1
+        ($verbose | Where-Object { $_ -like 'Reconciliation*' }) | Should -Match 'difference 0'
+    }
+
+    It 'groups by model, account and team by day (three dimensions split into exact requests)' {
+        $rows = Get-BedrockCostByPrincipal @ce -BillingPeriod 2026-05 -GroupBy Model, Account, iamPrincipal/team, Day
+        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]($bedrockMay | Measure-Object Unblended -Sum).Sum)
+        $rows.Model | Sort-Object -Unique | Should -Be @('(Amazon Bedrock)', 'Claude Sonnet 4')
+        ($rows.Day | Sort-Object -Unique).Count | Should -Be 4
+    }
+
+    It 'refuses to group by principal and says why' {
+        { Get-BedrockCostByPrincipal @ce -GroupBy Principal -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CostExplorerCannotGroupBy,BedrockCost.Commands.GetBedrockCostByPrincipal'
+        # The default grouping (Principal) fails the same way, and the message says what to use instead.
+        $err = { Get-BedrockCostByPrincipal @ce -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be 'CostExplorerCannotGroupBy,BedrockCost.Commands.GetBedrockCostByPrincipal'
+        $err.Exception.Message | Should -Match 'iamPrincipal/'
+        $before = (Get-FakeRequests $fake).Count
+        { Get-BedrockCostByPrincipal @ce -GroupBy Person -ErrorAction Stop } | Should -Throw -ErrorId 'CostExplorerCannotGroupBy,*'
+        (Get-FakeRequests $fake).Count | Should -Be $before -Because 'the grouping is refused before any billed request'
+    }
+
+    It 'maps a bad signature to AwsAccessDenied without showing the secret' {
+        $err = $null
+        Get-BedrockCostByPrincipal -CostExplorer -EndpointUrl $fake.Url -AccessKey $AK -SecretKey 'wrong-secret-0000000000000000000000000000' -GroupBy Model -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'AwsAccessDenied,BedrockCost.Commands.GetBedrockCostByPrincipal'
+        $err[0].ToString() | Should -Not -Match 'wrong-secret'
+    }
+}
+
+Describe 'Get-BedrockPrincipalTag and Enable-BedrockPrincipalTag' {
+    BeforeEach {
+        $fake = Start-FakeCostExplorer
+        $aws = @{ EndpointUrl = $fake.Url; AccessKey = $AK; SecretKey = $SK }
+    }
+    AfterEach { Stop-FakeCostExplorer $fake }
+
+    It 'lists only iamPrincipal/ keys over several pages' {
+        $tags = Get-BedrockPrincipalTag @aws
+        $tags[0].PSObject.TypeNames[0] | Should -Be 'BedrockCost.Core.Sources.PrincipalTag'
+        $tags.TagKey | Should -Be @('iamPrincipal/cost-center', 'iamPrincipal/project', 'iamPrincipal/team')
+        ($tags | Where-Object TagKey -EQ 'iamPrincipal/team').Status | Should -Be 'Active'
+        @(Get-FakeRequests $fake | Where-Object { $_.Body -like '*NextToken*' }).Count | Should -BeGreaterThan 0
+        (Get-BedrockPrincipalTag @aws -Status Inactive).TagKey | Should -Be @('iamPrincipal/cost-center', 'iamPrincipal/project')
+    }
+
+    It 'sends nothing with -WhatIf' {
+        Get-BedrockPrincipalTag @aws -Status Inactive | Enable-BedrockPrincipalTag @aws -WhatIf
+        Get-FakeRequests $fake | Where-Object Target -Like '*UpdateCostAllocationTagsStatus' | Should -BeNullOrEmpty
+        (Get-BedrockPrincipalTag @aws -Status Inactive).Count | Should -Be 2
+    }
+
+    It 'activates keys piped by property name and reports unknown keys per key' {
+        $out = Get-BedrockPrincipalTag @aws | Where-Object Status -EQ Inactive | Enable-BedrockPrincipalTag @aws -PassThru
+        $out.Status | Sort-Object -Unique | Should -Be 'Active'
+        $update = @(Get-FakeRequests $fake | Where-Object Target -EQ 'AWSInsightsIndexService.UpdateCostAllocationTagsStatus')
+        $update.Count | Should -Be 1
+        ($update[0].Body | ConvertFrom-Json).CostAllocationTagsStatus.TagKey | Should -Be @('iamPrincipal/cost-center', 'iamPrincipal/project')
+        (Get-BedrockPrincipalTag @aws -Status Inactive) | Should -BeNullOrEmpty
+
+        $err = $null
+        Enable-BedrockPrincipalTag @aws -TagKey nosuchkey -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'CostAllocationTagNotFound,BedrockCost.Commands.EnableBedrockPrincipalTag'
+        $err[0].TargetObject | Should -Be 'iamPrincipal/nosuchkey'
+    }
+}

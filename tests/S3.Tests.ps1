@@ -1,0 +1,219 @@
+# Get-BedrockCostByPrincipal and Get-BedrockCostExport against a real S3-compatible server (s3rver on
+# 127.0.0.1), with generated exports uploaded in both delivery modes.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+
+    $temp = Join-Path ([System.IO.Path]::GetTempPath()) "bc-s3-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    $null = New-Item -ItemType Directory -Path $temp
+    $cache = Join-Path $temp 'cache'
+
+    # The generator and uploader, built once.
+    $project = Join-Path $RepoRoot 'tests/tools/BedrockCost.TestData'
+    & dotnet build $project -c Release --nologo -v:q -o (Join-Path $temp 'testdata') | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw 'TestData build failed.' }
+    $testData = Join-Path $temp 'testdata/BedrockCost.TestData.dll'
+    function Invoke-TestData {
+        $out = & dotnet $testData @args 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "TestData $($args[0]) failed: $($out -join "`n")" }
+    }
+
+    # Overwrite export (two periods, an empty leftover chunk), create-new export (two executions per period).
+    Invoke-TestData export --out (Join-Path $temp 'ow') --mode overwrite --name ow-cur --test-object
+    Invoke-TestData export --out (Join-Path $temp 'cn') --mode create-new --executions 2 --name cn-cur
+    # A restatement of the overwrite export: same keys, other content.
+    Invoke-TestData export --out (Join-Path $temp 'ow2') --mode overwrite --name ow-cur --rows 400
+    # An export made without the IAM principal setting.
+    Invoke-TestData export --out (Join-Path $temp 'np') --mode overwrite --name np-cur --omit-principal --periods 2026-06
+
+    $s3 = & (Join-Path $RepoRoot 'tests/tools/Start-S3rver.ps1')
+    Invoke-TestData upload --endpoint $s3.Endpoint --bucket billing --dir (Join-Path $temp 'ow') --prefix cur --create-bucket
+    Invoke-TestData upload --endpoint $s3.Endpoint --bucket billing --dir (Join-Path $temp 'cn') --prefix cur
+    Invoke-TestData upload --endpoint $s3.Endpoint --bucket other --dir (Join-Path $temp 'np') --prefix exports --create-bucket
+
+    $aws = @{ EndpointUrl = $s3.Endpoint; AccessKey = 'S3RVER'; SecretKey = 'S3RVER' }
+    $expectedCn = Get-Content -Raw (Join-Path $temp 'cn/expected.json') | ConvertFrom-Json
+
+    function ConvertTo-CostMap($rows) {
+        $map = @{}
+        foreach ($r in $rows) { $map["$($r.Principal)|$($r.UnattributedReason)"] = $r.Cost }
+        $map
+    }
+    function Get-VerboseText($records) { ($records | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -join "`n" }
+    function Get-CacheFiles { @(Get-ChildItem -LiteralPath $cache -Recurse -File -ErrorAction Ignore) }
+}
+
+AfterAll {
+    if ($s3) { $s3.Stop() }
+    if ($temp) { Remove-Item -LiteralPath $temp -Recurse -Force -ErrorAction Ignore }
+}
+
+Describe 'Get-BedrockCostByPrincipal from S3' {
+    It 'returns exactly the results of the same overwrite export on disk' {
+        foreach ($period in '2026-05', '2026-06') {
+            $fromS3 = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod $period)
+            $fromDisk = @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp 'ow/ow-cur') -BillingPeriod $period)
+            $fromS3.Count | Should -BeGreaterThan 1
+            $fromS3.Count | Should -Be $fromDisk.Count
+            $s3Map = ConvertTo-CostMap $fromS3
+            $diskMap = ConvertTo-CostMap $fromDisk
+            foreach ($k in $diskMap.Keys) { $s3Map[$k] | Should -Be $diskMap[$k] -Because $k }
+        }
+    }
+
+    It 'accepts -Bucket/-Prefix/-ExportName like -S3Uri' {
+        $a = @(Get-BedrockCostByPrincipal -Bucket billing -Prefix cur -ExportName ow-cur @aws -CacheDirectory $cache -BillingPeriod 2026-05)
+        $b = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur/' @aws -CacheDirectory $cache -BillingPeriod 2026-05)
+        ($a | Measure-Object Cost -Sum).Sum | Should -Be ($b | Measure-Object Cost -Sum).Sum
+    }
+
+    It 'counts only the latest execution of a create-new export' {
+        foreach ($p in $expectedCn.periods) {
+            $rows = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/cn-cur' @aws -CacheDirectory $cache -BillingPeriod $p.billingPeriod)
+            [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$p.bedrock.unblendedCost)
+            $disk = @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp 'cn/cn-cur') -BillingPeriod $p.billingPeriod)
+            $diskMap = ConvertTo-CostMap $disk
+            $s3Map = ConvertTo-CostMap $rows
+            foreach ($k in $diskMap.Keys) { $s3Map[$k] | Should -Be $diskMap[$k] }
+        }
+    }
+
+    It 'downloads nothing on a second run over the same month' {
+        $first = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-06 -Verbose 4>&1
+        $stamps = Get-CacheFiles | ForEach-Object { "$($_.FullName)|$($_.LastWriteTimeUtc.Ticks)" }
+        $second = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-06 -Verbose 4>&1
+        Get-VerboseText $second | Should -Match 'Downloaded 0 file\(s\); \d+ from the cache'
+        (Get-CacheFiles | ForEach-Object { "$($_.FullName)|$($_.LastWriteTimeUtc.Ticks)" }) | Should -Be $stamps
+        (@($second | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) | Measure-Object Cost -Sum).Sum |
+            Should -Be (@($first | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) | Measure-Object Cost -Sum).Sum
+        Get-CacheFiles | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
+    }
+
+    It 'says on Debug where credentials and region came from, never the secret' {
+        $DebugPreference = 'Continue'
+        $debug = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' -EndpointUrl $s3.Endpoint -AccessKey S3RVER -SecretKey S3RVER -Region eu-west-1 `
+            -CacheDirectory $cache -BillingPeriod 2026-06 5>&1 | Where-Object { $_ -is [System.Management.Automation.DebugRecord] }
+        $text = ($debug.Message -join "`n")
+        $text | Should -Match 'credentials from the -AccessKey/-SecretKey parameters; region eu-west-1 from the -Region parameter'
+        # The access key equals the secret here: neither value may appear.
+        $text | Should -Not -Match 'S3RVER'
+    }
+
+    It 'leaves nothing behind with -NoCache' {
+        $before = $env:BEDROCKCOST_CACHE
+        $env:BEDROCKCOST_CACHE = Join-Path $temp 'default-cache'
+        try {
+            $tmpBefore = @(Get-ChildItem ([System.IO.Path]::GetTempPath()) -Filter 'BedrockCost-*' -ErrorAction Ignore).Count
+            $rows = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -NoCache -BillingPeriod 2026-05)
+            $rows.Count | Should -BeGreaterThan 0
+            Test-Path -LiteralPath $env:BEDROCKCOST_CACHE | Should -BeFalse
+            @(Get-ChildItem ([System.IO.Path]::GetTempPath()) -Filter 'BedrockCost-*' -ErrorAction Ignore).Count | Should -Be $tmpBefore
+        }
+        finally { $env:BEDROCKCOST_CACHE = $before }
+    }
+
+    It 'downloads a restated (changed) object again and the result changes' {
+        $old = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-05)
+        Invoke-TestData upload --endpoint $s3.Endpoint --bucket billing --dir (Join-Path $temp 'ow2') --prefix cur
+        $records = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-05 -Verbose 4>&1
+        Get-VerboseText $records | Should -Match 'Downloaded [1-9]\d* file\(s\)'
+        $new = @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        ($new | Measure-Object Cost -Sum).Sum | Should -Not -Be ($old | Measure-Object Cost -Sum).Sum
+        $disk = @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp 'ow2/ow-cur') -BillingPeriod 2026-05)
+        ($new | Measure-Object Cost -Sum).Sum | Should -Be ($disk | Measure-Object Cost -Sum).Sum
+    }
+}
+
+Describe 'S3 errors' {
+    It 'reports a missing bucket as S3BucketNotFound' {
+        $err = $null
+        $null = Get-BedrockCostByPrincipal -S3Uri 's3://no-such-bucket/cur' @aws -CacheDirectory $cache -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'S3BucketNotFound,BedrockCost.Commands.GetBedrockCostByPrincipal'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'reports refused credentials (HTTP 403) as AwsAccessDenied without the secret' {
+        # s3rver answers an unknown access key with 403 InvalidAccessKeyId (it does not check secrets).
+        $err = $null
+        $null = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' -EndpointUrl $s3.Endpoint -AccessKey AKIAUNKNOWN -SecretKey 'wrong-secret-value' `
+            -CacheDirectory $cache -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'AwsAccessDenied,BedrockCost.Commands.GetBedrockCostByPrincipal'
+        $err[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        "$($err[0])" | Should -Not -Match 'wrong-secret-value'
+    }
+
+    It 'reports a missing profile as AwsProfileNotFound' {
+        $profiles = Join-Path $temp 'credentials'
+        Set-Content -LiteralPath $profiles -Value "[billing]`naws_access_key_id = S3RVER`naws_secret_access_key = S3RVER"
+        $err = $null
+        $null = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' -EndpointUrl $s3.Endpoint -ProfileName nope -ProfilesLocation $profiles `
+            -CacheDirectory $cache -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'AwsProfileNotFound,BedrockCost.Commands.GetBedrockCostByPrincipal'
+        # The profile that exists works.
+        @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' -EndpointUrl $s3.Endpoint -ProfileName billing -ProfilesLocation $profiles `
+                -CacheDirectory $cache -BillingPeriod 2026-06).Count | Should -BeGreaterThan 0
+    }
+
+    It 'reports an unreachable endpoint as AwsNetworkError' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $err = $null
+        $null = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur' -EndpointUrl "http://127.0.0.1:$port" -AccessKey a -SecretKey b `
+            -CacheDirectory $cache -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'AwsNetworkError,BedrockCost.Commands.GetBedrockCostByPrincipal'
+    }
+
+    It 'rejects a malformed -S3Uri with a terminating AwsInvalidParameter' {
+        { Get-BedrockCostByPrincipal -S3Uri 'https://billing/cur' @aws } | Should -Throw -ErrorId 'AwsInvalidParameter,BedrockCost.Commands.GetBedrockCostByPrincipal'
+    }
+}
+
+Describe 'Get-BedrockCostExport' {
+    It 'lists the exports of a bucket with their layout facts' {
+        $exports = @(Get-BedrockCostExport -S3Uri 's3://billing/cur' @aws -CacheDirectory $cache -WarningVariable warn -WarningAction SilentlyContinue)
+        $exports.ExportName | Sort-Object | Should -Be @('cn-cur', 'ow-cur')
+        $cn = $exports | Where-Object ExportName -EQ 'cn-cur'
+        $cn.Mode | Should -Be 'CreateNew'
+        $cn.Format | Should -Be 'Parquet'
+        $cn.BillingPeriods | Should -Be @('2026-05', '2026-06')
+        $cn.S3Uri | Should -Be 's3://billing/cur/cn-cur'
+        $cn.Files | Should -Be 4
+        $cn.IgnoredFiles | Should -BeGreaterThan 0
+        $cn.HasPrincipalData | Should -BeTrue
+        $cn.PrincipalLineItems | Should -BeGreaterThan 0
+        $cn.HasTags | Should -BeTrue
+        $cn.PrincipalTagKeys | Should -Contain 'iamPrincipal/team'
+        $cn.LastDelivery | Should -BeOfType [datetime]
+        ($exports | Where-Object ExportName -EQ 'ow-cur').Mode | Should -Be 'Overwrite'
+        $warn | Should -BeNullOrEmpty
+    }
+
+    It 'warns about an export without the principal column' {
+        $e = Get-BedrockCostExport -Bucket other -Prefix exports @aws -CacheDirectory $cache -WarningVariable warn -WarningAction SilentlyContinue
+        $e.HasPrincipalData | Should -BeFalse
+        ($warn -join "`n") | Should -Match 'no line_item_iam_principal column.*INCLUDE_IAM_PRINCIPAL_DATA'
+        $e.Problems | Should -Not -BeNullOrEmpty
+    }
+
+    It 'describes the same export on disk the same way' {
+        $disk = Get-BedrockCostExport -LiteralPath (Join-Path $temp 'cn/cn-cur')
+        $s3e = Get-BedrockCostExport -S3Uri 's3://billing/cur/cn-cur' @aws -CacheDirectory $cache
+        foreach ($p in 'ExportName', 'Mode', 'Format', 'Files', 'Size', 'IgnoredFiles', 'HasPrincipalData', 'PrincipalLineItems', 'HasTags') {
+            $s3e.$p | Should -Be $disk.$p -Because $p
+        }
+        $s3e.PrincipalTagKeys | Should -Be $disk.PrincipalTagKeys
+        $s3e.BillingPeriods | Should -Be $disk.BillingPeriods
+    }
+
+    It 'pipes into Get-BedrockCostByPrincipal by property name' {
+        $rows = @(Get-BedrockCostExport -S3Uri 's3://billing/cur/cn-cur' @aws -CacheDirectory $cache |
+                Get-BedrockCostByPrincipal @aws -CacheDirectory $cache -BillingPeriod 2026-05 -ErrorAction Stop)
+        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]($expectedCn.periods | Where-Object billingPeriod -EQ '2026-05').bedrock.unblendedCost)
+    }
+
+    It 'shows the table view' {
+        $text = Get-BedrockCostExport -S3Uri 's3://billing/cur/cn-cur' @aws -CacheDirectory $cache | Out-String
+        $text | Should -Match 'ExportName\s+Mode\s+Format'
+        $text | Should -Match 'cn-cur\s+CreateNew\s+Parquet'
+    }
+}
