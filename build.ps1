@@ -203,6 +203,8 @@ function Invoke-Demo {
     Invoke-Build
     Write-Step 'Demo'
     $samples = Initialize-Sample
+    $DemoOut = Join-Path $OutputRoot 'demo'
+    $null = New-Item -ItemType Directory -Force -Path $DemoOut
     $demo = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$ManifestOut'
@@ -218,6 +220,10 @@ Show 'Bedrock cost by principal, latest billing period of the sample export' { G
 Show 'Unit economics by model and token direction' { Get-BedrockCostByPrincipal -Path '$samples' -GroupBy Model, TokenType -Verbose }
 Show 'Cost per team tag (iamPrincipal/team), net of discounts, May and June' { Get-BedrockCostByPrincipal -Path '$samples' -BillingPeriod 2026-05, 2026-06 -GroupBy iamPrincipal/team -CostBasis NetUnblended -Verbose }
 Show 'The people behind the calls, across roles' { Get-BedrockCostByPrincipal -Path '$samples' -GroupBy Person -Verbose | Where-Object IsAttributed }
+Show 'Days that departed from their own baseline' { Get-BedrockCostAnomaly -Path '$samples' }
+Write-Host "``nChargeback statement per team, unallocated cost shared in proportion (CSV, JSON, self-contained HTML)" -ForegroundColor Green
+Export-BedrockChargeback -Path '$samples' -CostCenterTag team -UnallocatedPolicy Proportional -Format Csv, Json, Html -Destination '$DemoOut' -Force -Verbose 4>&1 |
+    ForEach-Object { if (`$_ -is [System.Management.Automation.VerboseRecord]) { if (`$_.Message -like 'Reconciliation*') { Write-Host `$_.Message -ForegroundColor Cyan } } else { Write-Host "  `$(`$_.FullName)" } }
 "@
     if ((Invoke-Pwsh $demo) -ne 0) { throw 'Demo failed.' }
 }
