@@ -247,7 +247,7 @@ function Invoke-Bench {
     dotnet build $project -c Release --nologo -v:minimal
     $dll = Join-Path $project 'bin/Release/net10.0/Benchmark.dll'
     # Only the default sizes refresh the committed docs/benchmark.md; other sizes write output/bench only.
-    $docs = if (($Rows -join ',') -eq '1000000,10000000') { @() } else { @('--no-docs') }
+    [string[]]$docs = @(if (($Rows -join ',') -ne '1000000,10000000') { '--no-docs' })
     dotnet $dll run --repo $RepoRoot --module $ManifestOut --pwsh ($Pwsh -join '|') --rows ($Rows -join ',') @docs
 }
 
