@@ -32,6 +32,19 @@ Describe 'Help for <Name>' -ForEach $commands {
         }
     }
 
+    It 'states each parameter as the cmdlet declares it (mandatory, position, pipeline input)' {
+        foreach ($parameter in @($command.Parameters.Values | Where-Object Name -NotIn $commonParameters)) {
+            $parameterHelp = $help.parameters.parameter | Where-Object name -EQ $parameter.Name
+            $attributes = @($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
+            $positions = @($attributes | Where-Object { $_.Position -ge 0 } | ForEach-Object Position)
+            $expected = if ($positions.Count) { [string]$positions[0] } else { 'named' }
+            $parameterHelp.position | Should -Be $expected -Because "-$($parameter.Name)'s position"
+            $parameterHelp.required | Should -Be ([string][bool]($attributes | Where-Object Mandatory)).ToLowerInvariant() -Because "-$($parameter.Name) is required or not"
+            $byValue = [bool]($attributes | Where-Object ValueFromPipeline)
+            ($parameterHelp.pipelineInput -match 'ByValue') | Should -Be $byValue -Because "-$($parameter.Name)'s pipeline input"
+        }
+    }
+
     It 'has at least 2 examples' {
         @($help.examples.example).Count | Should -BeGreaterOrEqual 2
     }

@@ -151,7 +151,7 @@ function Add-Parameter($Parent, $Parameter, $Attributes, $Doc, [bool]$InSyntax) 
     $element.SetAttribute('variableLength', $Parameter.ParameterType.IsArray.ToString().ToLowerInvariant())
     $element.SetAttribute('globbing', $globbing.ToString().ToLowerInvariant())
     $element.SetAttribute('pipelineInput', (Get-PipelineInput $Attributes))
-    $element.SetAttribute('position', $(if ($positions) { [string]($positions | Select-Object -First 1) } else { 'named' }))
+    $element.SetAttribute('position', $(if ($positions.Count) { [string]($positions | Select-Object -First 1) } else { 'named' }))
     $element.SetAttribute('aliases', $aliases)
     $null = Add-Element $element 'maml:name' $Parameter.Name
     $null = Add-Paragraphs $element 'maml:description' $Doc.Paragraphs
