@@ -127,6 +127,21 @@ public sealed class S3CacheTests : IDisposable
     }
 
     [Fact]
+    public async Task ALocalDiskFailureIsACacheErrorNotANetworkError()
+    {
+        // The cache folder cannot be created: a file stands where it should be.
+        var blocked = Path.Combine(_dir, "blocked");
+        File.WriteAllText(blocked, "not a folder");
+        var cache = new DownloadCache(Path.Combine(blocked, "cache"));
+        var objects = new[] { Obj("cur/e/data/BILLING_PERIOD=2026-05/e-00001.snappy.parquet", 10, "etag1") };
+        var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
+            cache.FetchAsync("bucket", objects, Content(o => new byte[o.Size]), NullOperationContext.Instance, default));
+        Assert.Equal(CacheErrorIds.CacheWriteFailed, e.ErrorId);
+        Assert.Equal(ErrorKind.WriteError, e.Kind);
+        Assert.Contains("-CacheDirectory", e.Message);
+    }
+
+    [Fact]
     public async Task AccessDeniedIsAClearError()
     {
         using var server = new SlowS3Server(objectSize: 0, fail: (403,

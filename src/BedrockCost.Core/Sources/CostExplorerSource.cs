@@ -14,7 +14,7 @@ namespace BedrockCost.Core.Sources;
 /// More than two non-time dimensions are answered exactly by splitting: the extra dimensions are read
 /// first, then one request per combination of their values, filtered on it, groups by the first two.
 /// </summary>
-public sealed class CostExplorerSource : ICostSource
+public sealed class CostExplorerSource : ICostSource, IDisposable
 {
     public const string BedrockService = "Amazon Bedrock";
     public const string BedrockEditionSuffix = " (Amazon Bedrock Edition)";
@@ -306,4 +306,6 @@ public sealed class CostExplorerSource : ICostSource
         public decimal Net { get; set; }
         public SortedSet<string> Months { get; } = new(StringComparer.Ordinal);
     }
+
+    public void Dispose() => _client.Dispose();
 }

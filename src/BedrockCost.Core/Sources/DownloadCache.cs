@@ -108,31 +108,48 @@ public sealed class DownloadCache : IDisposable
     private static async Task DownloadAsync(StoredObject obj, string path, Func<StoredObject, CancellationToken, Task<Stream>> open,
         DownloadProgress progress, CancellationToken ct)
     {
-        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        await Local(() => Task.FromResult(System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!))).ConfigureAwait(false);
         var temp = $"{path}.{Guid.NewGuid():N}{PartialSuffix}";
         try
         {
             long written = 0;
             await using (var source = await open(obj, ct).ConfigureAwait(false))
-            await using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            await using (var target = await Local(() => Task.FromResult(new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))).ConfigureAwait(false))
             {
                 var buffer = new byte[1 << 16];
                 int n;
                 while ((n = await source.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
                 {
-                    await target.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                    await Local(async () => { await target.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false); return 0; }).ConfigureAwait(false);
                     written += n;
                     progress.Add(n);
                 }
             }
             if (written != obj.Size)
                 throw new IOException($"The download of '{obj.Key}' ended after {written:N0} of {obj.Size:N0} bytes.");
-            File.Move(temp, path, overwrite: true);
+            await Local(() => { File.Move(temp, path, overwrite: true); return Task.FromResult(0); }).ConfigureAwait(false);
         }
         finally
         {
             // Cancelled, failed or renamed: no partial file stays behind.
             try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>
+    /// Runs a step on the local disk: its failures (disk full, no permission) are the cache's, not the network's,
+    /// so they get their own error instead of passing for a network failure.
+    /// </summary>
+    private static async Task<T> Local<T>(Func<Task<T>> step)
+    {
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BedrockCostException(CacheErrorIds.CacheWriteFailed, ErrorKind.WriteError,
+                $"Cannot write the download cache: {e.Message} Free disk space, choose another -CacheDirectory, or use -NoCache.", null, e);
         }
     }
 
@@ -186,4 +203,10 @@ public sealed class DownloadCache : IDisposable
 
         private static string Mb(long b) => $"{b / 1048576.0:N1} MB";
     }
+}
+
+/// <summary>Error ids of the download cache.</summary>
+public static class CacheErrorIds
+{
+    public const string CacheWriteFailed = "CacheWriteFailed";
 }
