@@ -164,6 +164,22 @@ Describe 'Get-BedrockCostByPrincipal bad input' {
         ($rows | Where-Object Currency -EQ 'USD').InputTokens | Should -Be 10000
     }
 
+    It 'keeps an unknown usage type, labels it and warns' {
+        $csv = Join-Path $temp 'unknown.csv'
+        $header = 'bill_billing_period_start_date,line_item_line_item_type,line_item_usage_start_date,line_item_product_code,line_item_usage_type,line_item_usage_amount,line_item_unblended_cost,line_item_currency_code,line_item_usage_account_id,line_item_iam_principal,pricing_unit'
+        @(
+            $header
+            '2026-05-01T00:00:00.000Z,Usage,2026-05-02T00:00:00.000Z,AmazonBedrock,USE1-Nova2.0Lite-input-tokens,10,0.6,USD,111122223333,arn:aws:iam::111122223333:user/alice,1K tokens'
+            '2026-05-01T00:00:00.000Z,Usage,2026-05-02T00:00:00.000Z,AmazonBedrock,QuantumWidgetHours,3,4.25,USD,111122223333,arn:aws:iam::111122223333:user/alice,Hrs'
+        ) | Set-Content -LiteralPath $csv
+        $rows = Get-BedrockCostByPrincipal -LiteralPath $csv -GroupBy UsageType -WarningVariable warnings -WarningAction SilentlyContinue
+        ($warnings -join "`n") | Should -Match 'QuantumWidgetHours'
+        $unknown = $rows | Where-Object UsageType -EQ 'QuantumWidgetHours'
+        $unknown.Cost | Should -Be 4.25
+        $unknown.TokenType | Should -Be '(none)'
+        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be 4.85
+    }
+
     It 'rejects a malformed billing period at binding' {
         { Get-BedrockCostByPrincipal -Path $SamplePath -BillingPeriod 2026-13 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,BedrockCost.Commands.GetBedrockCostByPrincipal'
     }
