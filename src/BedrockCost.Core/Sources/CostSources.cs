@@ -32,10 +32,14 @@ public abstract class CurSource : ICostSource
     public Task<IReadOnlyList<string>> FetchAsync(IReadOnlyList<StoredObject> objects, IOperationContext ctx, CancellationToken ct) =>
         MaterializeAsync(objects, ctx, ct);
 
+    private IReadOnlyList<ExportPeriod>? _resolved;
+
+    /// <summary>The export layout of the location: listed and resolved once per source (one command).</summary>
     public async Task<IReadOnlyList<ExportPeriod>> ResolveAsync(IOperationContext ctx, CancellationToken ct)
     {
+        if (_resolved is not null) return _resolved;
         var listing = await ListAsync(ctx, ct).ConfigureAwait(false);
-        return await ExportLayout.ResolveAsync(listing, OpenAsync, ctx, ct).ConfigureAwait(false);
+        return _resolved = await ExportLayout.ResolveAsync(listing, OpenAsync, ctx, ct).ConfigureAwait(false);
     }
 
     public async Task<CostResult> QueryAsync(CostQuery query, IOperationContext ctx, CancellationToken ct)

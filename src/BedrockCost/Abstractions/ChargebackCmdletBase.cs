@@ -92,7 +92,7 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
             if (_options.CostCenterTag is { } tag) groupBy.Add(new GroupDimension(Dimension.Tag, tag));
             var result = await RunQueryAsync(BuildQuery(groupBy)).ConfigureAwait(false);
             if (result is null) return null;
-            input = ChargebackInput.FromResult(result, CreateSource().Description);
+            input = ChargebackInput.FromResult(result, SourceDescription);
         }
         var statement = ChargebackAllocator.Allocate(input, _options, Context);
         EmitVerbose(statement.ReconciliationText());

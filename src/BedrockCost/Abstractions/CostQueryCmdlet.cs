@@ -78,20 +78,28 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
         };
     }
 
-    /// <summary>Runs the query and reports what every report must say: the reconciliation and data problems.</summary>
-    protected async Task<CostResult?> RunQueryAsync(CostQuery query)
+    /// <summary>Description of the source of the last query (a path, an S3 URI, Cost Explorer), for reports.</summary>
+    protected string SourceDescription { get; private set; } = string.Empty;
+
+    /// <summary>
+    /// Runs the query and reports what every report must say: the reconciliation and data problems. Reads
+    /// <paramref name="source"/> when given (the caller disposes it), else a source of the parameters.
+    /// </summary>
+    protected async Task<CostResult?> RunQueryAsync(CostQuery query, ICostSource? source = null)
     {
         if (!HasSource) return null;
-        var source = CreateSource();
+        var owned = source is null;
+        source ??= CreateSource();
         CostResult result;
         try
         {
+            SourceDescription = source.Description;
             EmitDebug($"Source: {source.Description}");
             result = await source.QueryAsync(query, Context, CancelToken).ConfigureAwait(false);
         }
         finally
         {
-            (source as IDisposable)?.Dispose();
+            if (owned) (source as IDisposable)?.Dispose();
         }
         if (result.Source == "CUR")
             EmitVerbose($"Read {result.FilesRead} file(s), {result.RowsScanned:N0} rows, {result.BedrockLineItems:N0} Bedrock line items.");

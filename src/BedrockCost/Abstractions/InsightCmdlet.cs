@@ -3,6 +3,7 @@ using BedrockCost.Commands;
 using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Insights;
+using BedrockCost.Core.Sources;
 
 namespace BedrockCost.Abstractions;
 
@@ -37,15 +38,17 @@ public abstract class InsightCmdlet : CostQueryCmdlet
             throw new BedrockCostException(ErrorIds.InvalidGroupBy, ErrorKind.InvalidArgument,
                 "Insights are computed per day: group by principal, person, role, account, model, token type, region, usage type or a tag, not by Day or Month.",
                 string.Join(",", GroupBy));
-        if (BillingPeriod.Length == 0 && StartDate is null && EndDate is null)
+        // One source for the range and the query: an S3 export is connected to and listed once.
+        var source = CreateSource();
+        CostResult? result;
+        try
         {
-            var start = await InsightRange.ReadStartAsync(CreateSource(), anchor, daysBefore, Context, CancelToken).ConfigureAwait(false);
-            // Loose files cannot tell their periods without reading: read them all.
-            StartDate = start ?? new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-            EndDate = AsOfDay;
-            EmitVerbose($"Reading usage from {StartDate:yyyy-MM-dd}{(EndDate is { } e ? $" to {e:yyyy-MM-dd}" : string.Empty)}.");
+            result = await ReadRangeAsync(source, anchor, daysBefore, groupBy).ConfigureAwait(false);
         }
-        var result = await RunQueryAsync(BuildQuery(DailyCostSet.QueryDimensions(groupBy))).ConfigureAwait(false);
+        finally
+        {
+            (source as IDisposable)?.Dispose();
+        }
         if (result is null) return null;
         var (rows, seriesGroupBy) = regroup is null ? (result.Rows, groupBy) : regroup(result.Rows);
         var set = DailyCostSet.Build(rows, seriesGroupBy, to: AsOfDay);
@@ -56,5 +59,19 @@ public abstract class InsightCmdlet : CostQueryCmdlet
         else if (AsOfDay is { } asOf && asOf > set.LastDay)
             EmitWarning($"The data ends on {set.LastDay:yyyy-MM-dd}, before -AsOf {asOf:yyyy-MM-dd}; results are as of {set.LastDay:yyyy-MM-dd}.");
         return set;
+    }
+
+    /// <summary>Chooses the read range when no dates were given, then runs the daily query on <paramref name="source"/>.</summary>
+    private async Task<CostResult?> ReadRangeAsync(ICostSource source, DateTime? anchor, int daysBefore, IReadOnlyList<GroupDimension> groupBy)
+    {
+        if (BillingPeriod.Length == 0 && StartDate is null && EndDate is null)
+        {
+            var start = await InsightRange.ReadStartAsync(source, anchor, daysBefore, Context, CancelToken).ConfigureAwait(false);
+            // Loose files cannot tell their periods without reading: read them all.
+            StartDate = start ?? new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+            EndDate = AsOfDay;
+            EmitVerbose($"Reading usage from {StartDate:yyyy-MM-dd}{(EndDate is { } e ? $" to {e:yyyy-MM-dd}" : string.Empty)}.");
+        }
+        return await RunQueryAsync(BuildQuery(DailyCostSet.QueryDimensions(groupBy)), source).ConfigureAwait(false);
     }
 }
