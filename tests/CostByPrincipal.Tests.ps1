@@ -93,6 +93,13 @@ Describe 'Get-BedrockCostByPrincipal on the embedded sample' {
         $top.Cost | Should -BeGreaterThan 0
     }
 
+    It 'exports to CSV with readable tags and grouping, not type names' {
+        $csv = Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Model, iamPrincipal/team | ConvertTo-Csv | Out-String
+        $csv | Should -Match '"iamPrincipal/team=ml"'
+        $csv | Should -Match '"Model,iamPrincipal/team"'
+        $csv | Should -Not -Match 'System\.Collections|System\.String\[\]'
+    }
+
     It 'has a default table view with the group, cost and tokens' {
         $text = Get-BedrockCostByPrincipal -Path $SamplePath | Out-String -Width 120
         $text | Should -Match 'Group\s+Cost\s+Cur\s+Tokens'

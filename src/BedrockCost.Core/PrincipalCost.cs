@@ -25,7 +25,8 @@ public sealed class PrincipalCost
     /// <summary>Usage month, YYYY-MM, when grouped by Month.</summary>
     public string? Month { get; init; }
     /// <summary>Values of the grouped tag keys ("(untagged)" when absent).</summary>
-    public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyTags;
+    public IReadOnlyDictionary<string, string> Tags { get => _tags; init => _tags = TagValues.From(value); }
+    private readonly TagValues _tags = TagValues.Empty;
     /// <summary>Why the cost has no principal (credit, tax, discount, no principal...); empty when attributed.</summary>
     public string UnattributedReason { get; init; } = string.Empty;
     public bool IsAttributed => UnattributedReason.Length == 0;
@@ -50,7 +51,8 @@ public sealed class PrincipalCost
     /// <summary>Where the figures come from: CUR or CostExplorer.</summary>
     public string Source { get; init; } = "CUR";
     /// <summary>The dimensions this row was grouped by.</summary>
-    public IReadOnlyList<string> GroupBy { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> GroupBy { get => _groupBy; init => _groupBy = DimensionNames.From(value); }
+    private readonly DimensionNames _groupBy = DimensionNames.Empty;
 
     /// <summary>First grouped tag value, for tables and Group-Object.</summary>
     public string? TagValue => Tags.Count == 0 ? null : Tags.First().Value;
@@ -83,7 +85,7 @@ public sealed class PrincipalCost
         _ => Tags.TryGetValue(dimension, out var v) ? v : null,
     };
 
-    internal static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>();
+    internal static readonly IReadOnlyDictionary<string, string> EmptyTags = TagValues.Empty;
 
     public override string ToString() => $"{Principal ?? Model ?? TagValue ?? UnattributedReason} {Cost} {Currency}";
 }
@@ -130,4 +132,33 @@ public sealed class CostResult
         });
         return $"Reconciliation ({CostBasis} cost, {string.Join(", ", BillingPeriods)}): {string.Join("; ", parts)}.";
     }
+}
+
+/// <summary>
+/// Tag values of a row. A dictionary (PowerShell keeps it whole, as it does hashtables); as text (Export-Csv,
+/// string interpolation) it is "key=value; key=value" rather than a type name.
+/// </summary>
+public sealed class TagValues : System.Collections.ObjectModel.ReadOnlyDictionary<string, string>
+{
+    public static readonly TagValues Empty = new(new Dictionary<string, string>(StringComparer.Ordinal));
+
+    private TagValues(IDictionary<string, string> values) : base(values) { }
+
+    public static TagValues From(IReadOnlyDictionary<string, string>? values) =>
+        values as TagValues ?? (values is null || values.Count == 0 ? Empty
+            : new TagValues(values as IDictionary<string, string> ?? values.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal)));
+
+    public override string ToString() => string.Join("; ", this.Select(kv => $"{kv.Key}={kv.Value}"));
+}
+
+/// <summary>The dimensions a row was grouped by; as text, "Model,TokenType".</summary>
+public sealed class DimensionNames : System.Collections.ObjectModel.ReadOnlyCollection<string>
+{
+    public static readonly DimensionNames Empty = new(Array.Empty<string>());
+    private DimensionNames(IList<string> names) : base(names) { }
+
+    public static DimensionNames From(IReadOnlyList<string>? names) =>
+        names as DimensionNames ?? (names is null || names.Count == 0 ? Empty : new DimensionNames(names.ToArray()));
+
+    public override string ToString() => string.Join(",", this);
 }
