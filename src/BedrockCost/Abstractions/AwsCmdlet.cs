@@ -60,16 +60,35 @@ public abstract class AwsCmdlet : AsyncCmdlet
     [ValidateNotNullOrEmpty]
     public string? EndpointUrl { get; set; }
 
-    /// <summary>The parameters as given; profile paths resolved through the provider.</summary>
-    protected AwsOptions AwsOptions => new(ProfileName,
-        ProfilesLocation is null ? null : GetUnresolvedProviderPathFromPSPath(ProfilesLocation),
-        Region, AccessKey, SecretKey, SessionToken, EndpointUrl);
+    private AwsOptions? _awsOptions;
+
+    /// <summary>
+    /// Takes the connection parameters, the profile path resolved through the provider. Call it on the pipeline
+    /// thread (ProcessRecord input); the connection is made later from the work.
+    /// </summary>
+    protected void CaptureAwsOptions() =>
+        _awsOptions ??= AwsParameters.Options(this, ProfileName, ProfilesLocation, Region, AccessKey, SecretKey, SessionToken, EndpointUrl);
 
     /// <summary>Resolves credentials and region in AWS's order and says on Debug where they came from (never their values).</summary>
-    protected AwsConnection ConnectAws(AwsOptions options, string fallbackRegion = "us-east-1")
+    protected AwsConnection ConnectAws(string fallbackRegion = "us-east-1") =>
+        AwsParameters.Connect(_awsOptions ?? throw new InvalidOperationException("AWS parameters were not captured on the pipeline thread."),
+            EmitDebug, fallbackRegion);
+}
+
+/// <summary>The AWS.Tools-style connection parameters turned into a connection, for every cmdlet that talks to AWS.</summary>
+internal static class AwsParameters
+{
+    /// <summary>The options of the parameters; the profile path through the provider, so call on the pipeline thread.</summary>
+    public static AwsOptions Options(PSCmdlet cmdlet, string? profileName, string? profilesLocation, string? region,
+        string? accessKey, string? secretKey, string? sessionToken, string? endpointUrl) =>
+        new(profileName, profilesLocation is null ? null : cmdlet.GetUnresolvedProviderPathFromPSPath(profilesLocation),
+            region, accessKey, secretKey, sessionToken, endpointUrl);
+
+    /// <summary>Resolves credentials and region in AWS's order; <paramref name="debug"/> hears where they came from, never their values.</summary>
+    public static AwsConnection Connect(AwsOptions options, Action<string> debug, string fallbackRegion = "us-east-1")
     {
         var connection = AwsCredentialResolver.Resolve(options, fallbackRegion);
-        EmitDebug(connection.Describe());
+        debug(connection.Describe());
         return connection;
     }
 }

@@ -34,11 +34,12 @@ public abstract class CostExplorerCmdlet : AsyncCmdlet
     public string? EndpointUrl { get; set; }
 
     /// <summary>A Cost Explorer client for this command; says where credentials came from (never their values).</summary>
-    protected AwsJsonClient CreateClient()
+    protected async Task<AwsJsonClient> CreateClientAsync()
     {
-        var connection = AwsCredentialResolver.Resolve(new AwsOptions(ProfileName, ProfilesLocation, Region, AccessKey, SecretKey, SessionToken, EndpointUrl));
-        EmitDebug(connection.Describe());
-        return CostExplorerSource.CreateClient(connection);
+        // The profile path goes through the provider: on the pipeline thread.
+        var options = await InvokeOnPipelineAsync(() => AwsParameters.Options(this, ProfileName, ProfilesLocation, Region, AccessKey, SecretKey, SessionToken, EndpointUrl))
+            .ConfigureAwait(false);
+        return CostExplorerSource.CreateClient(AwsParameters.Connect(options, EmitDebug));
     }
 
     /// <summary>Reports the billed Cost Explorer requests of the command.</summary>

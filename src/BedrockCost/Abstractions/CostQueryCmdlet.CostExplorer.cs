@@ -16,7 +16,7 @@ public abstract partial class CostQueryCmdlet
 
     private ICostSource CreateCostExplorerSource()
     {
-        var connection = ConnectAws(AwsOptions);
+        var connection = ConnectAws();
         return new CostExplorerSource(CostExplorerSource.CreateClient(connection));
     }
 }

@@ -58,7 +58,6 @@ public abstract class CurSourceCmdlet : AwsCmdlet
     protected bool IsS3 => ParameterSetName is S3Set or S3BucketSet;
 
     private string? _cacheDirectory;
-    private AwsOptions? _awsOptions;
 
     /// <summary>Collects the location of each input; resolved on the pipeline thread (the provider is not thread safe).</summary>
     protected override Task ProcessRecordAsync()
@@ -96,6 +95,9 @@ public abstract class CurSourceCmdlet : AwsCmdlet
                     else WriteError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
                 }
                 break;
+            case CostExplorerSet:
+                CaptureAwsOptions();
+                break;
             case S3Set:
             case S3BucketSet:
                 try
@@ -106,7 +108,7 @@ public abstract class CurSourceCmdlet : AwsCmdlet
                 {
                     ThrowTerminatingError(ErrorRecords.From(e));
                 }
-                _awsOptions ??= AwsOptions;
+                CaptureAwsOptions();
                 _cacheDirectory ??= CacheDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(CacheDirectory);
                 break;
         }
@@ -123,7 +125,7 @@ public abstract class CurSourceCmdlet : AwsCmdlet
         if (locations.Count != 1)
             throw new BedrockCostException(AwsErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
                 $"One S3 location per command; got {string.Join(", ", locations)}. Run the command once per export.", locations[0].ToString());
-        var connection = ConnectAws(_awsOptions ?? AwsOptions);
+        var connection = ConnectAws();
         DownloadCache? cache = null;
         if (!NoCache)
         {

@@ -33,7 +33,7 @@ public sealed class EnableBedrockPrincipalTag : CostExplorerCmdlet
     protected override async Task EndProcessingAsync()
     {
         if (_approved.Count == 0) return;
-        using var client = CreateClient();
+        using var client = await CreateClientAsync().ConfigureAwait(false);
         try
         {
             var errors = await CostAllocationTags.ActivateAsync(client, _approved, CancelToken).ConfigureAwait(false);

@@ -28,7 +28,7 @@ public sealed class GetBedrockPrincipalTag : CostExplorerCmdlet
 
     protected override async Task EndProcessingAsync()
     {
-        using var client = CreateClient();
+        using var client = await CreateClientAsync().ConfigureAwait(false);
         try
         {
             foreach (var tag in await CostAllocationTags.ListAsync(client, _keys, Status, CancelToken).ConfigureAwait(false)) Emit(tag);
