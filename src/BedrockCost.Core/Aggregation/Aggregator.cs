@@ -24,9 +24,8 @@ public sealed class Aggregator
     private readonly HashSet<string> _periods = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unrecognised = new(StringComparer.Ordinal);
     private readonly string?[] _scratch;
-    private readonly bool _principalDataMissing;
 
-    public Aggregator(CostQuery query, bool principalDataMissing = false)
+    public Aggregator(CostQuery query)
     {
         _query = query;
         _dims = query.GroupBy.ToArray();
@@ -37,7 +36,6 @@ public sealed class Aggregator
         _tagFilters = query.Tags.Select(kv => (Array.IndexOf(TagKeys, kv.Key), new WildcardSet(new[] { kv.Value }))).ToArray();
         // Key: one slot per dimension, then the unattributed reason and the currency.
         _scratch = new string?[_dims.Length + 2];
-        _principalDataMissing = principalDataMissing;
     }
 
     /// <summary>The tag keys whose values readers must put in <see cref="LineItem.Tags"/>, in this order.</summary>
@@ -51,7 +49,7 @@ public sealed class Aggregator
         var principal = string.IsNullOrEmpty(item.Principal) ? null : PrincipalParser.Parse(item.Principal);
         var currency = string.IsNullOrEmpty(item.Currency) ? "USD" : item.Currency;
         var reason = principal is not null ? string.Empty
-            : _principalDataMissing && item.LineItemType is "Usage" ? "no principal data in export"
+            : item.NoPrincipalColumn && item.LineItemType is "Usage" ? "no principal data in export"
             : BedrockRows.UnattributedReason(item.LineItemType, usage.Kind);
         var model = ModelOf(item, usage);
 

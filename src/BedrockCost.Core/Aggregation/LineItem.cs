@@ -19,6 +19,8 @@ public struct LineItem
     /// <summary>Model of a Marketplace row, from product['model'] or product['product_name'].</summary>
     public string? ProductModel;
     public bool Marketplace;
+    /// <summary>The file has no line_item_iam_principal column (an export made without IAM principal data).</summary>
+    public bool NoPrincipalColumn;
     public decimal UsageAmount;
     public decimal UnblendedCost;
     public decimal NetUnblendedCost;

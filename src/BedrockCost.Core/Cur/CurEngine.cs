@@ -49,8 +49,8 @@ public static class CurEngine
         object gate, Action<long> addRows, CancellationToken ct)
     {
         var format = await DetectFormatAsync(file, ct).ConfigureAwait(false);
-        var probe = new Aggregator(query);
-        var read = new CurFileRead(file.DisplayName, file.BillingPeriod, probe, query, periods);
+        var fileAggregator = new Aggregator(query);
+        var read = new CurFileRead(file.DisplayName, file.BillingPeriod, fileAggregator, query, periods);
         switch (format)
         {
             case FileFormat.Parquet: await ParquetCurReader.ReadAsync(file.LocalPath, read, ct).ConfigureAwait(false); break;
@@ -58,16 +58,8 @@ public static class CurEngine
             case FileFormat.Csv: await CsvCurReader.ReadAsync(file.LocalPath, false, read, ct).ConfigureAwait(false); break;
             case FileFormat.Empty: return null;
         }
-        if (!read.HasPrincipalColumn)
-        {
-            // Re-label: rows of an export without principal data say why they are unattributed.
-            probe = new Aggregator(query, principalDataMissing: true);
-            read = new CurFileRead(file.DisplayName, file.BillingPeriod, probe, query, periods);
-            if (format == FileFormat.Parquet) await ParquetCurReader.ReadAsync(file.LocalPath, read, ct).ConfigureAwait(false);
-            else await CsvCurReader.ReadAsync(file.LocalPath, format == FileFormat.GzipCsv, read, ct).ConfigureAwait(false);
-        }
         addRows(read.RowsScanned);
-        lock (gate) total.Merge(probe);
+        lock (gate) total.Merge(fileAggregator);
         return read;
     }
 

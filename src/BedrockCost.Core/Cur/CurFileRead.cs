@@ -57,8 +57,9 @@ internal sealed class CurFileRead
     }
 
     /// <summary>A Bedrock row: counted when it is in the queried period and date range.</summary>
-    public void Offer(in LineItem item)
+    public void Offer(LineItem item)
     {
+        item.NoPrincipalColumn = !HasPrincipalColumn;
         if (_periods is not null && !_periods.Contains(item.BillingPeriod)) return;
         if (!_query.InDateRange(item.UsageStart)) return;
         _aggregator.Add(item);
