@@ -106,12 +106,17 @@ public static class ExportInspector
             var name = period.Files[i].Key;
             try
             {
-                if (name.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) await ReadParquetAsync(local[i], facts, ct).ConfigureAwait(false);
-                else await ReadCsvAsync(local[i], name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase), facts, ct).ConfigureAwait(false);
+                // The same format detection (magic bytes) and error as the engine's.
+                switch (await CurEngine.DetectFormatAsync(new CurDataFile(local[i], name, period.BillingPeriod), ct).ConfigureAwait(false))
+                {
+                    case CurEngine.FileFormat.Parquet: await ReadParquetAsync(local[i], facts, ct).ConfigureAwait(false); break;
+                    case CurEngine.FileFormat.GzipCsv: await ReadCsvAsync(local[i], true, facts, ct).ConfigureAwait(false); break;
+                    case CurEngine.FileFormat.Csv: await ReadCsvAsync(local[i], false, facts, ct).ConfigureAwait(false); break;
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException and not BedrockCostException)
             {
-                throw new BedrockCostException(ErrorIds.CorruptFile, ErrorKind.InvalidData, $"Cannot read '{name}': {e.Message}", name, e);
+                throw CurErrors.Corrupt(name, e);
             }
         }
         ctx.Verbose($"{period.ExportName} {period.BillingPeriod}: {local.Count} file(s) inspected, principal column {(facts.HasPrincipalColumn ? "present" : "absent")}, {facts.TagKeys.Count} tag key(s).");
@@ -120,7 +125,7 @@ public static class ExportInspector
 
     private static async Task ReadParquetAsync(string path, FileFacts facts, CancellationToken ct)
     {
-        await using var reader = await ParquetReader.CreateAsync(path, null, ct).ConfigureAwait(false);
+        await using var reader = await ParquetReader.CreateAsync(path, ParquetCurReader.ReaderOptions, ct).ConfigureAwait(false);
         var fields = reader.Schema.GetDataFields();
         var principal = fields.FirstOrDefault(f => f.Path.ToString()!.Equals(CurColumns.IamPrincipal, StringComparison.OrdinalIgnoreCase));
         var tagKey = fields.FirstOrDefault(f => f.MaxRepetitionLevel > 0 && f.Name == "key" &&
@@ -132,9 +137,9 @@ public static class ExportInspector
             using var rg = reader.OpenRowGroupReader(g);
             if (principal is not null)
             {
-                var values = new string?[(int)rg.RowCount];
-                await rg.ReadAsync(principal, values.AsMemory()!, null, ct).ConfigureAwait(false);
-                facts.PrincipalRows += values.Count(v => !string.IsNullOrEmpty(v));
+                var rows = (int)rg.RowCount;
+                using var values = await StringColumn.ReadAsync(rg, principal, rows, ct).ConfigureAwait(false);
+                for (var r = 0; r < rows; r++) if (!values!.IsNullOrEmpty(r)) facts.PrincipalRows++;
             }
             if (tagKey is not null)
             {
