@@ -93,6 +93,9 @@ function Invoke-Package {
     # Builds (unless this run already did), then packs output/BedrockCost into output/package, a local repository.
     if (-not $script:Built) { Invoke-Build }
     Write-Step 'Package'
+    if (Get-ChangelogSection 'Unreleased') {
+        Write-Warning "CHANGELOG.md has Unreleased entries, which this package's release notes leave out: for a release, move them under a new version and set ModuleVersion in BedrockCost.psd1."
+    }
     $package = & (Join-Path $RepoRoot 'tools/New-ModulePackage.ps1') -ModulePath $ModuleOut -OutputPath $PackageOut
     $package.Assemblies | Sort-Object Name | Format-Table Name, Version, TargetFramework, Package -AutoSize | Out-String -Width 200 | Out-Host
     $package.Files | Format-Table Path, Size -AutoSize | Out-String -Width 200 | Out-Host
@@ -122,22 +125,20 @@ function Write-Manifest {
 
     $notesPattern = "ReleaseNotes(\s*)=\s*''"
     if ($text -notmatch $notesPattern) { throw "BedrockCost.psd1 has no ReleaseNotes = '' for the notes from CHANGELOG.md." }
-    $notes = (Get-ReleaseNote (Import-PowerShellDataFile -LiteralPath $source).ModuleVersion) -replace "'", "''"
+    $version = (Import-PowerShellDataFile -LiteralPath $source).ModuleVersion
+    $notes = Get-ChangelogSection $version
+    if (-not $notes) { throw "CHANGELOG.md has no '## [$version]' section for the manifest's ModuleVersion $version." }
+    $notes = $notes -replace "'", "''"
     $text = [regex]::Replace($text, $notesPattern, { param($m) "ReleaseNotes$($m.Groups[1].Value)= '$notes'" })
     [System.IO.File]::WriteAllText($ManifestOut, $text)
 }
 
-function Get-ReleaseNote([string]$Version) {
-    # The CHANGELOG.md section of this version (heading '## [X.Y.Z] - date' up to the next '## ').
+function Get-ChangelogSection([string]$Name) {
+    # The body of CHANGELOG.md's '## [Name] ...' section (up to the next '## '), trimmed; $null when absent or empty.
     $changelog = Get-Content -Raw -LiteralPath (Join-Path $RepoRoot 'CHANGELOG.md')
-    $sections = [regex]::Matches($changelog, '(?ms)^## \[(?<name>[^\]]+)\][^\n]*\n(?<body>.*?)(?=^## |\z)')
-    $unreleased = $sections | Where-Object { $_.Groups['name'].Value -eq 'Unreleased' }
-    if ($unreleased -and $unreleased.Groups['body'].Value.Trim()) {
-        Write-Warning "CHANGELOG.md has Unreleased entries, which the release notes of $Version leave out: for a release, move them under a new version and set ModuleVersion in BedrockCost.psd1."
-    }
-    $section = $sections | Where-Object { $_.Groups['name'].Value -eq $Version } | Select-Object -First 1
-    if (-not $section -or -not $section.Groups['body'].Value.Trim()) { throw "CHANGELOG.md has no '## [$Version]' section for the manifest's ModuleVersion $Version." }
-    $section.Groups['body'].Value.Trim()
+    $section = [regex]::Matches($changelog, '(?ms)^## \[(?<name>[^\]]+)\][^\n]*\n(?<body>.*?)(?=^## |\z)') |
+        Where-Object { $_.Groups['name'].Value -eq $Name } | Select-Object -First 1
+    if ($section -and $section.Groups['body'].Value.Trim()) { $section.Groups['body'].Value.Trim() }
 }
 
 function Get-BuiltCmdletName {
