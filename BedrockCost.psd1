@@ -29,7 +29,8 @@
         PSData = @{
             Tags                     = @('PSEdition_Core', 'Windows', 'Linux', 'MacOS', 'AWS', 'Bedrock', 'FinOps', 'Cost', 'CUR', 'Chargeback', 'IAM', 'GenAI')
             # MIT: the LICENSE file ships in the module folder. There is no public address for it yet, so no
-            # LicenseUri (and no ProjectUri); MIT asks for no acceptance.
+            # LicenseUri (and no ProjectUri). MIT asks for no acceptance; turning it on would need a LicenseUri
+            # (Publish-PSResource refuses to pack without one) and a License.txt (Install-PSResource shows it).
             RequireLicenseAcceptance = $false
             ReleaseNotes             = ''  # written from CHANGELOG.md by build.ps1
         }

@@ -166,10 +166,11 @@ Describe 'The installed module folder' {
         foreach ($tag in 'PSEdition_Core', 'Windows', 'Linux', 'MacOS', 'AWS', 'Bedrock', 'FinOps') { $psData.Tags | Should -Contain $tag }
         $psData.Tags | ForEach-Object { $_ | Should -Match '^[A-Za-z0-9_.-]+$' }
         $psData.ContainsKey('ProjectUri') | Should -BeFalse
-        # The licence ships as LICENSE; a LicenseUri, if ever added, must be a real https address, and licence
-        # acceptance needs the License.txt that PSResourceGet shows.
+        # The licence ships as LICENSE; a LicenseUri, if ever added, must be a real https address. Licence acceptance
+        # would need both a LicenseUri (Publish-PSResource refuses to pack without one) and the License.txt that
+        # Install-PSResource shows.
         if ($psData.ContainsKey('LicenseUri')) { ([uri]$psData.LicenseUri).Scheme | Should -Be 'https' }
-        if ($psData['RequireLicenseAcceptance']) { $installedFiles | Should -Contain 'License.txt' }
+        if ($psData['RequireLicenseAcceptance']) { $psData.ContainsKey('LicenseUri') | Should -BeTrue; $installedFiles | Should -Contain 'License.txt' }
         Get-Content -Raw -LiteralPath (Join-Path $installedBase 'LICENSE') | Should -BeExactly (Get-Content -Raw -LiteralPath (Join-Path $RepoRoot 'LICENSE'))
         Get-Content -LiteralPath (Join-Path $RepoRoot 'LICENSE') -TotalCount 1 | Should -Be 'MIT License'
 
