@@ -1,13 +1,13 @@
 <#
 .SYNOPSIS
-Builds, tests, demonstrates and benchmarks the BedrockCost module.
+Builds, packages, tests, demonstrates and benchmarks the BedrockCost module.
 
 .EXAMPLE
 dotnet tool restore && dotnet pwsh -NoProfile -File ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean', 'Help')]
+    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Bench', 'Clean', 'Help')]
     [string[]]$Task = 'Build',
 
     [string]$Configuration = 'Release',
@@ -30,6 +30,8 @@ $ModuleOut = Join-Path $OutputRoot 'BedrockCost'
 $BinOut = Join-Path $ModuleOut 'bin'
 $ManifestOut = Join-Path $ModuleOut 'BedrockCost.psd1'
 $TestResults = Join-Path $OutputRoot 'TestResults'
+$PackageOut = Join-Path $OutputRoot 'package'
+$script:Built = $false
 
 # The pwsh running this script, as a command line for child processes (under `dotnet pwsh` it is dotnet + pwsh.dll).
 $Pwsh = if ([System.IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'pwsh') {
@@ -83,7 +85,23 @@ function Invoke-Build {
 
     Write-Manifest
     Invoke-Help
+    $script:Built = $true
     Write-Host "Module: $ModuleOut"
+}
+
+function Invoke-Package {
+    # Builds (unless this run already did), then packs output/BedrockCost into output/package, a local repository.
+    if (-not $script:Built) { Invoke-Build }
+    Write-Step 'Package'
+    if (Get-ChangelogSection 'Unreleased') {
+        Write-Warning "CHANGELOG.md has Unreleased entries, which this package's release notes leave out: for a release, move them under a new version and set ModuleVersion in BedrockCost.psd1."
+    }
+    $package = & (Join-Path $RepoRoot 'tools/New-ModulePackage.ps1') -ModulePath $ModuleOut -OutputPath $PackageOut
+    $package.Assemblies | Sort-Object Name | Format-Table Name, Version, TargetFramework, Package -AutoSize | Out-String -Width 200 | Out-Host
+    $package.Files | Format-Table Path, Size -AutoSize | Out-String -Width 200 | Out-Host
+    $unpacked = ($package.Files | Measure-Object Size -Sum).Sum
+    Write-Host ('Package: {0} ({1:N0} bytes = {2:N1} MiB; {3} files, {4:N1} MiB unpacked)' -f $package.Path, $package.Size, ($package.Size / 1MB), $package.Files.Count, ($unpacked / 1MB))
+    Write-Host "Install: Register-PSResourceRepository -Name BedrockCostLocal -Uri '$PackageOut' -Trusted; Install-PSResource BedrockCost -Repository BedrockCostLocal"
 }
 
 function Write-Manifest {
@@ -104,7 +122,23 @@ function Write-Manifest {
     $pattern = '(?s)CmdletsToExport\s*=\s*@\(.*?\)'
     if ($text -notmatch $pattern) { throw "BedrockCost.psd1 has no 'CmdletsToExport = @(...)' list." }
     $text = [regex]::Replace($text, $pattern, { param($m) "CmdletsToExport      = $list" })
+
+    $notesPattern = "ReleaseNotes(\s*)=\s*''"
+    if ($text -notmatch $notesPattern) { throw "BedrockCost.psd1 has no ReleaseNotes = '' for the notes from CHANGELOG.md." }
+    $version = (Import-PowerShellDataFile -LiteralPath $source).ModuleVersion
+    $notes = Get-ChangelogSection $version
+    if (-not $notes) { throw "CHANGELOG.md has no '## [$version]' section for the manifest's ModuleVersion $version." }
+    $notes = $notes -replace "'", "''"
+    $text = [regex]::Replace($text, $notesPattern, { param($m) "ReleaseNotes$($m.Groups[1].Value)= '$notes'" })
     [System.IO.File]::WriteAllText($ManifestOut, $text)
+}
+
+function Get-ChangelogSection([string]$Name) {
+    # The body of CHANGELOG.md's '## [Name] ...' section (up to the next '## '), trimmed; $null when absent or empty.
+    $changelog = Get-Content -Raw -LiteralPath (Join-Path $RepoRoot 'CHANGELOG.md')
+    $section = [regex]::Matches($changelog, '(?ms)^## \[(?<name>[^\]]+)\][^\n]*\n(?<body>.*?)(?=^## |\z)') |
+        Where-Object { $_.Groups['name'].Value -eq $Name } | Select-Object -First 1
+    if ($section -and $section.Groups['body'].Value.Trim()) { $section.Groups['body'].Value.Trim() }
 }
 
 function Get-BuiltCmdletName {
@@ -139,6 +173,8 @@ function Invoke-Help {
 function Invoke-Test {
     Invoke-Build
     $null = New-Item -ItemType Directory -Force -Path $TestResults
+    # The install test (tests/Package.Tests.ps1) installs this package; a failure here is reported there again.
+    try { Invoke-Package } catch { Write-Warning "Package: $_" }
 
     Write-Step 'xunit'
     $trx = 'xunit.trx'
@@ -257,6 +293,7 @@ try {
         switch ($t) {
             'Clean' { Invoke-Clean }
             'Build' { Invoke-Build }
+            'Package' { Invoke-Package }
             'Help' { Invoke-Help }
             'Test' { Invoke-Test }
             'Demo' { Invoke-Demo }
