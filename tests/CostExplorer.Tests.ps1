@@ -4,37 +4,18 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    $fakeOut = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-fakece-$([guid]::NewGuid())"
-    $project = Join-Path $RepoRoot 'tests/tools/BedrockCost.FakeCostExplorer'
-    $null = & dotnet build $project -c Release -o $fakeOut --nologo -v q 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "Building the fake Cost Explorer failed." }
-    $script:FakeDll = Join-Path $fakeOut 'BedrockCost.FakeCostExplorer.dll'
     $script:AK = 'AKIAFAKECE0000000001'
     $script:SK = 'fake/ce/secret+key0000000000000000000000'
-
-    function Start-FakeCostExplorer {
-        $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-        $psi.ArgumentList.Add($script:FakeDll)
-        foreach ($a in '--page-size', '2', '--throttle-first', '1') { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardInput = $true
-        $psi.RedirectStandardOutput = $true
-        $psi.UseShellExecute = $false
-        $process = [System.Diagnostics.Process]::Start($psi)
-        $line = $process.StandardOutput.ReadLine()
-        if ($line -notmatch '^listening (\S+)$') { $process.Kill(); throw "Fake Cost Explorer did not start: $line" }
-        [pscustomobject]@{ Process = $process; Url = $Matches[1].TrimEnd('/') }
-    }
-
-    function Stop-FakeCostExplorer($fake) {
-        if ($fake -and -not $fake.Process.HasExited) { $fake.Process.StandardInput.Close(); if (-not $fake.Process.WaitForExit(5000)) { $fake.Process.Kill() } }
-    }
+    $script:FakeBuild = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-fakece-$([guid]::NewGuid())"
+    function Start-FakeCostExplorer { & (Join-Path $RepoRoot 'tests/tools/Start-FakeCostExplorer.ps1') -BuildPath $script:FakeBuild -PageSize 2 -ThrottleFirst 1 }
+    function Stop-FakeCostExplorer($fake) { if ($fake) { $fake.Stop() } }
 
     # Invoke-RestMethod writes a JSON array as one object: unroll it.
     function Get-FakeRequests($fake) { @(Invoke-RestMethod "$($fake.Url)/__requests" | ForEach-Object { $_ }) }
 }
 
 AfterAll {
-    Remove-Item -LiteralPath (Split-Path $FakeDll) -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $FakeBuild -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'Get-BedrockCostByPrincipal -CostExplorer' {

@@ -14,6 +14,9 @@ public enum ErrorKind
     InvalidOperation,
     NotImplemented,
     WriteError,
+    ReadError,
+    InvalidResult,
+    NotSpecified,
 }
 
 /// <summary>
@@ -52,4 +55,6 @@ public static class ErrorIds
     public const string ManifestInvalid = "ManifestInvalid";
     public const string ManifestFileMissing = "ManifestFileMissing";
     public const string NoPrincipalColumn = "NoPrincipalColumn";
+    public const string PathNotFileSystem = "PathNotFileSystem";
+    public const string UnexpectedError = "UnexpectedError";
 }

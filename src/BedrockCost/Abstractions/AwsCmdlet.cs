@@ -62,17 +62,14 @@ public abstract class AwsCmdlet : AsyncCmdlet
 
     private AwsOptions? _awsOptions;
 
-    /// <summary>
-    /// Takes the connection parameters, the profile path resolved through the provider. Call it on the pipeline
-    /// thread (ProcessRecord input); the connection is made later from the work.
-    /// </summary>
-    protected void CaptureAwsOptions() =>
-        _awsOptions ??= AwsParameters.Options(this, ProfileName, ProfilesLocation, Region, AccessKey, SecretKey, SessionToken, EndpointUrl);
-
     /// <summary>Resolves credentials and region in AWS's order and says on Debug where they came from (never their values).</summary>
-    protected AwsConnection ConnectAws(string fallbackRegion = "us-east-1") =>
-        AwsParameters.Connect(_awsOptions ?? throw new InvalidOperationException("AWS parameters were not captured on the pipeline thread."),
-            EmitDebug, fallbackRegion);
+    protected async Task<AwsConnection> ConnectAwsAsync(string fallbackRegion = "us-east-1")
+    {
+        // The profile path goes through the provider: on the pipeline thread.
+        _awsOptions ??= await InvokeOnPipelineAsync(() =>
+            AwsParameters.Options(this, ProfileName, ProfilesLocation, Region, AccessKey, SecretKey, SessionToken, EndpointUrl)).ConfigureAwait(false);
+        return AwsParameters.Connect(_awsOptions, EmitDebug, fallbackRegion);
+    }
 }
 
 /// <summary>The AWS.Tools-style connection parameters turned into a connection, for every cmdlet that talks to AWS.</summary>
@@ -81,7 +78,7 @@ internal static class AwsParameters
     /// <summary>The options of the parameters; the profile path through the provider, so call on the pipeline thread.</summary>
     public static AwsOptions Options(PSCmdlet cmdlet, string? profileName, string? profilesLocation, string? region,
         string? accessKey, string? secretKey, string? sessionToken, string? endpointUrl) =>
-        new(profileName, profilesLocation is null ? null : cmdlet.GetUnresolvedProviderPathFromPSPath(profilesLocation),
+        new(profileName, profilesLocation is null ? null : FileSystemPath.Unresolved(cmdlet, profilesLocation),
             region, accessKey, secretKey, sessionToken, endpointUrl);
 
     /// <summary>Resolves credentials and region in AWS's order; <paramref name="debug"/> hears where they came from, never their values.</summary>

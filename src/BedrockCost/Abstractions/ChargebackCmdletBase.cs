@@ -94,6 +94,7 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
             if (result is null) return null;
             input = ChargebackInput.FromResult(result, SourceDescription);
         }
+        Activity = "building the chargeback statement";
         var statement = ChargebackAllocator.Allocate(input, _options, Context);
         EmitVerbose(statement.ReconciliationText());
         if (!statement.Reconciles) EmitWarning($"The statement does not reconcile with its source. {statement.ReconciliationText()}");

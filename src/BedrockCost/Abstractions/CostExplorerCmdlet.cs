@@ -39,6 +39,7 @@ public abstract class CostExplorerCmdlet : AsyncCmdlet
         // The profile path goes through the provider: on the pipeline thread.
         var options = await InvokeOnPipelineAsync(() => AwsParameters.Options(this, ProfileName, ProfilesLocation, Region, AccessKey, SecretKey, SessionToken, EndpointUrl))
             .ConfigureAwait(false);
+        Activity = "calling Cost Explorer";
         return CostExplorerSource.CreateClient(AwsParameters.Connect(options, EmitDebug));
     }
 

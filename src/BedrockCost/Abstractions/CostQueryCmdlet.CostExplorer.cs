@@ -14,9 +14,9 @@ public abstract partial class CostQueryCmdlet
     [Parameter(ParameterSetName = CostExplorerSet, Mandatory = true)]
     public SwitchParameter CostExplorer { get; set; }
 
-    private ICostSource CreateCostExplorerSource()
+    private async Task<ICostSource> CreateCostExplorerSourceAsync()
     {
-        var connection = ConnectAws();
+        var connection = await ConnectAwsAsync().ConfigureAwait(false);
         return new CostExplorerSource(CostExplorerSource.CreateClient(connection));
     }
 }

@@ -46,7 +46,8 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
     public SwitchParameter IncludeAgentCore { get; set; }
 
     /// <summary>The source named by the parameters (CUR on disk or in S3, or Cost Explorer). Dispose it after use.</summary>
-    protected virtual ICostSource CreateSource() => ParameterSetName == CostExplorerSet ? CreateCostExplorerSource() : CreateCurSource();
+    protected async Task<ICostSource> CreateSourceAsync() =>
+        ParameterSetName == CostExplorerSet ? await CreateCostExplorerSourceAsync().ConfigureAwait(false) : await CreateCurSourceAsync().ConfigureAwait(false);
 
     protected override bool HasSource => ParameterSetName == CostExplorerSet || base.HasSource;
 
@@ -89,11 +90,12 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
     {
         if (!HasSource) return null;
         var owned = source is null;
-        source ??= CreateSource();
+        source ??= await CreateSourceAsync().ConfigureAwait(false);
         CostResult result;
         try
         {
             SourceDescription = source.Description;
+            Activity = $"reading {source.Description}";
             EmitDebug($"Source: {source.Description}");
             result = await source.QueryAsync(query, Context, CancelToken).ConfigureAwait(false);
         }
@@ -116,7 +118,8 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
     protected async Task<CostCenterMapping?> LoadMappingAsync(string? mappingFile)
     {
         if (mappingFile is null) return CostCenterMapping.Empty;
-        var path = await InvokeOnPipelineAsync(() => GetUnresolvedProviderPathFromPSPath(mappingFile)).ConfigureAwait(false);
+        var path = await InvokeOnPipelineAsync(() => FileSystemPath.Unresolved(this, mappingFile)).ConfigureAwait(false);
+        Activity = $"loading the cost-centre mapping file '{path}'";
         try
         {
             var mapping = CostCenterMapping.Load(path);

@@ -39,7 +39,7 @@ public abstract class InsightCmdlet : CostQueryCmdlet
                 "Insights are computed per day: group by principal, person, role, account, model, token type, region, usage type or a tag, not by Day or Month.",
                 string.Join(",", GroupBy));
         // One source for the range and the query: an S3 export is connected to and listed once.
-        var source = CreateSource();
+        var source = await CreateSourceAsync().ConfigureAwait(false);
         CostResult? result;
         try
         {

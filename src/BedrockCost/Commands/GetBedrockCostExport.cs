@@ -13,10 +13,11 @@ public sealed class GetBedrockCostExport : CurSourceCmdlet
     protected override async Task EndProcessingAsync()
     {
         if (!HasSource) return;
-        var source = CreateCurSource();
+        var source = await CreateCurSourceAsync().ConfigureAwait(false);
         try
         {
             EmitDebug($"Source: {source.Description}");
+            Activity = $"inspecting the exports under {source.Description}";
             foreach (var export in await ExportInspector.InspectAsync(source, Context, CancelToken).ConfigureAwait(false))
                 Emit(export);
         }
