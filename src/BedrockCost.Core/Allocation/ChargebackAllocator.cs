@@ -67,7 +67,7 @@ public static class ChargebackAllocator
     {
         ctx ??= NullOperationContext.Instance;
         if (options.Policy == UnallocatedPolicy.Assign && string.IsNullOrWhiteSpace(options.UnallocatedOwner))
-            throw new BedrockCostException(ChargebackErrorIds.UnallocatedOwnerRequired, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.UnallocatedOwnerRequired, ErrorKind.InvalidArgument,
                 "The unallocated policy Assign needs the cost centre to assign to: give -UnallocatedOwner.", options.Policy);
 
         var periods = input.BillingPeriods;

@@ -39,7 +39,7 @@ public static class Sensitivity
         if (t.Equals(nameof(Medium), StringComparison.OrdinalIgnoreCase)) return Medium;
         if (t.Equals(nameof(High), StringComparison.OrdinalIgnoreCase)) return High;
         if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v)) return v;
-        throw new BedrockCostException(InsightErrorIds.InvalidSensitivity, ErrorKind.InvalidArgument,
+        throw new BedrockCostException(ErrorIds.InvalidSensitivity, ErrorKind.InvalidArgument,
             $"-Sensitivity '{text}' is not valid: use Low ({Low}), Medium ({Medium}), High ({High}) or a positive score threshold such as 4.", text);
     }
 }
@@ -183,11 +183,3 @@ public static class AnomalyDetector
     }
 }
 
-/// <summary>Error ids of insights (anomalies and forecasts).</summary>
-public static class InsightErrorIds
-{
-    public const string InvalidSensitivity = "InvalidSensitivity";
-    public const string InvalidBudget = "InvalidBudget";
-    public const string InvalidInsightDates = "InvalidInsightDates";
-    public const string NoDailyData = "NoDailyData";
-}

@@ -33,9 +33,9 @@ public sealed class BudgetBook
     public BudgetBook Add(string key, decimal amount, BudgetTarget target = BudgetTarget.Group)
     {
         if (string.IsNullOrWhiteSpace(key))
-            throw new BedrockCostException(InsightErrorIds.InvalidBudget, ErrorKind.InvalidArgument, "A budget key is empty.", key);
+            throw new BedrockCostException(ErrorIds.InvalidBudget, ErrorKind.InvalidArgument, "A budget key is empty.", key);
         if (amount < 0m)
-            throw new BedrockCostException(InsightErrorIds.InvalidBudget, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.InvalidBudget, ErrorKind.InvalidArgument,
                 $"The budget of '{key}' is negative ({amount.ToString(CultureInfo.InvariantCulture)}).", key);
         _entries.Add((key, target, amount, WildcardSet.ToRegex(key), key.IndexOfAny(new[] { '*', '?', '[' }) < 0));
         return this;
@@ -56,7 +56,7 @@ public sealed class BudgetBook
         }
         catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException)
         {
-            throw new BedrockCostException(InsightErrorIds.InvalidBudget, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.InvalidBudget, ErrorKind.InvalidArgument,
                 $"The budget of '{key}' is not an amount: '{value}'. Use a number, for example @{{ '{key}' = 500 }}.", key, e);
         }
     }

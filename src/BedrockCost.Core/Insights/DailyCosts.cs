@@ -95,12 +95,15 @@ public sealed class DailyCostSet
     public DateTime DayOf(int index) => FirstDay.AddDays(index);
     public int IndexOf(DateTime day) => (int)(day.Date - FirstDay).TotalDays;
 
-    /// <summary>The dimensions to query: the group dimensions plus Model, TokenType and Day.</summary>
-    public static IReadOnlyList<GroupDimension> QueryDimensions(IEnumerable<GroupDimension> groupBy)
+    /// <summary>
+    /// The dimensions to query: the group dimensions plus Day, and the Model and TokenType of the mix where the
+    /// source has them (Cost Explorer has no token types).
+    /// </summary>
+    public static IReadOnlyList<GroupDimension> QueryDimensions(IEnumerable<GroupDimension> groupBy, Sources.SourceCapabilities capabilities)
     {
         var dims = groupBy.Where(d => d.Kind != Dimension.Day).Distinct().ToList();
         foreach (var extra in new[] { Dimension.Model, Dimension.TokenType, Dimension.Day })
-            if (!dims.Any(d => d.Kind == extra)) dims.Add(new GroupDimension(extra));
+            if (!dims.Any(d => d.Kind == extra) && capabilities.CanGroupBy(extra)) dims.Add(new GroupDimension(extra));
         return dims;
     }
 

@@ -45,7 +45,7 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
         else if (UnallocatedOwner is not null && policy != UnallocatedPolicy.Assign)
             EmitWarning($"-UnallocatedOwner is used only with -UnallocatedPolicy Assign; it is ignored with {policy}.");
         if (policy == UnallocatedPolicy.Assign && UnallocatedOwner is null)
-            throw new BedrockCostException(ChargebackErrorIds.UnallocatedOwnerRequired, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.UnallocatedOwnerRequired, ErrorKind.InvalidArgument,
                 "-UnallocatedPolicy Assign needs the cost centre to assign unallocated cost to: give -UnallocatedOwner.", policy);
 
         if (await LoadMappingAsync(MappingFile).ConfigureAwait(false) is not { } mapping) return;
@@ -74,7 +74,7 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
         {
             if (_rows.Count == 0)
             {
-                EmitError(ErrorRecords.Create(ChargebackErrorIds.NoChargebackInput, ErrorKind.InvalidData,
+                EmitError(ErrorRecords.Create(ErrorIds.NoChargebackInput, ErrorKind.InvalidData,
                     "No cost rows came through the pipeline: nothing to charge back.", null));
                 return null;
             }
@@ -85,12 +85,13 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
         }
         else
         {
-            var groupBy = new List<GroupDimension>
-            {
-                new(Dimension.Principal), new(Dimension.Model), new(Dimension.TokenType), new(Dimension.Day),
-            };
+            if (!HasSource) return null;
+            using var source = await CreateSourceAsync().ConfigureAwait(false);
+            // Principal x model x token type x day where the source has them (Cost Explorer: model and day), and the cost-centre tag.
+            var groupBy = new[] { Dimension.Principal, Dimension.Model, Dimension.TokenType, Dimension.Day }
+                .Where(source.Capabilities.CanGroupBy).Select(d => new GroupDimension(d)).ToList();
             if (_options.CostCenterTag is { } tag) groupBy.Add(new GroupDimension(Dimension.Tag, tag));
-            var result = await RunQueryAsync(BuildQuery(groupBy)).ConfigureAwait(false);
+            var result = await RunQueryAsync(BuildQuery(groupBy), source).ConfigureAwait(false);
             if (result is null) return null;
             input = ChargebackInput.FromResult(result, SourceDescription);
         }

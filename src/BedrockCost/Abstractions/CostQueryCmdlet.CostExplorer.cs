@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using BedrockCost.Core.Aws;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.CostExplorer;
 
 namespace BedrockCost.Abstractions;
 

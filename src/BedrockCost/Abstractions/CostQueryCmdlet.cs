@@ -101,9 +101,9 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
         }
         finally
         {
-            if (owned) (source as IDisposable)?.Dispose();
+            if (owned) source.Dispose();
         }
-        if (result.Source == "CUR")
+        if (source.Capabilities.ReadsFiles)
             EmitVerbose($"Read {result.FilesRead} file(s), {result.RowsScanned:N0} rows, {result.BedrockLineItems:N0} Bedrock line items.");
         EmitVerbose(result.ReconciliationText());
         if (result.SelectedTotals.Count > 1)

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using BedrockCost.Core;
 using BedrockCost.Core.Aws;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.S3;
 
 namespace BedrockCost.Abstractions;
 
@@ -100,10 +101,10 @@ public abstract class CurSourceCmdlet : AwsCmdlet
     /// <summary>The CUR source of the parameters. Dispose it after use (S3: client, temporary download folder).</summary>
     protected async Task<CurSource> CreateCurSourceAsync()
     {
-        if (!IsS3) return new LocalCurSource(_paths.Distinct(StringComparer.Ordinal).ToList());
+        if (!IsS3) return CurSource.Local(_paths.Distinct(StringComparer.Ordinal).ToList());
         var locations = _s3.Distinct().ToList();
         if (locations.Count != 1)
-            throw new BedrockCostException(AwsErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
                 $"One S3 location per command; got {string.Join(", ", locations)}. Run the command once per export.", locations[0].ToString());
         var connection = await ConnectAwsAsync().ConfigureAwait(false);
         DownloadCache? cache = null;
@@ -114,6 +115,6 @@ public abstract class CurSourceCmdlet : AwsCmdlet
             EmitDebug($"Download cache: {cache.Directory}");
         }
         else EmitDebug("Download cache disabled (-NoCache): files go to a temporary folder deleted after the command.");
-        return new S3CurSource(locations[0], connection, cache);
+        return new CurSource(new S3CachedStore(locations[0], connection, cache));
     }
 }

@@ -47,7 +47,7 @@ public abstract class InsightCmdlet : CostQueryCmdlet
         }
         finally
         {
-            (source as IDisposable)?.Dispose();
+            source.Dispose();
         }
         if (result is null) return null;
         var (rows, seriesGroupBy) = regroup is null ? (result.Rows, groupBy) : regroup(result.Rows);
@@ -72,6 +72,6 @@ public abstract class InsightCmdlet : CostQueryCmdlet
             EndDate = AsOfDay;
             EmitVerbose($"Reading usage from {StartDate:yyyy-MM-dd}{(EndDate is { } e ? $" to {e:yyyy-MM-dd}" : string.Empty)}.");
         }
-        return await RunQueryAsync(BuildQuery(DailyCostSet.QueryDimensions(groupBy)), source).ConfigureAwait(false);
+        return await RunQueryAsync(BuildQuery(DailyCostSet.QueryDimensions(groupBy, source.Capabilities)), source).ConfigureAwait(false);
     }
 }

@@ -3,6 +3,7 @@ using BedrockCost.Abstractions;
 using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.CostExplorer;
 
 namespace BedrockCost.Commands;
 
@@ -38,7 +39,7 @@ public sealed class EnableBedrockPrincipalTag : CostExplorerCmdlet
         {
             var errors = await CostAllocationTags.ActivateAsync(client, _approved, CancelToken).ConfigureAwait(false);
             foreach (var e in errors)
-                EmitError(ErrorRecords.Create(e.Code == "TagKeysNotFoundException" ? CostExplorerTagErrorIds.TagKeyNotFound : CostExplorerTagErrorIds.TagActivationFailed,
+                EmitError(ErrorRecords.Create(e.Code == "TagKeysNotFoundException" ? ErrorIds.CostAllocationTagNotFound : ErrorIds.CostAllocationTagActivationFailed,
                     e.Code == "TagKeysNotFoundException" ? ErrorKind.NotFound : ErrorKind.InvalidOperation,
                     $"Cost Explorer did not activate '{e.TagKey}': {e.Code}{(e.Message.Length > 0 ? ": " + e.Message : "")}. " +
                     "A key appears only after a principal or session with that tag has made a billed call; activation needs the management account.", e.TagKey));
@@ -52,9 +53,3 @@ public sealed class EnableBedrockPrincipalTag : CostExplorerCmdlet
     }
 }
 
-/// <summary>Error ids of the tag cmdlets.</summary>
-public static class CostExplorerTagErrorIds
-{
-    public const string TagKeyNotFound = "CostAllocationTagNotFound";
-    public const string TagActivationFailed = "CostAllocationTagActivationFailed";
-}

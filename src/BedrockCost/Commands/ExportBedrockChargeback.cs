@@ -52,7 +52,7 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                EmitError(ErrorRecords.Create(ChargebackErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Cannot write '{path}': {e.Message}", path));
+                EmitError(ErrorRecords.Create(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Cannot write '{path}': {e.Message}", path));
             }
         }
     }
