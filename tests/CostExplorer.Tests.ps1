@@ -12,6 +12,12 @@ BeforeAll {
 
     # Invoke-RestMethod writes a JSON array as one object: unroll it.
     function Get-FakeRequests($fake) { @(Invoke-RestMethod "$($fake.Url)/__requests" | ForEach-Object { $_ }) }
+    # The fake's own records of Bedrock cost in May 2026: the independent truth the results are checked against.
+    function Get-BedrockMay($fake) {
+        @(Invoke-RestMethod "$($fake.Url)/__records" | ForEach-Object { $_ } | Where-Object {
+                ($_.Service -eq 'Amazon Bedrock' -or $_.Service -like '*(Amazon Bedrock Edition)') -and
+                $(if ($_.Day -is [datetime]) { $_.Day.ToString('yyyy-MM') } else { $_.Day.Substring(0, 7) }) -eq '2026-05' })
+    }
 }
 
 AfterAll {
@@ -22,8 +28,7 @@ Describe 'Get-BedrockCostByPrincipal -CostExplorer' {
     BeforeAll {
         $fake = Start-FakeCostExplorer
         $ce = @{ CostExplorer = $true; EndpointUrl = $fake.Url; AccessKey = $AK; SecretKey = $SK }
-        $records = @(Invoke-RestMethod "$($fake.Url)/__records" | ForEach-Object { $_ })
-        $bedrockMay = @($records | Where-Object { ($_.Service -eq 'Amazon Bedrock' -or $_.Service -like '*(Amazon Bedrock Edition)') -and $(if ($_.Day -is [datetime]) { $_.Day.ToString('yyyy-MM') } else { $_.Day.Substring(0, 7) }) -eq '2026-05' })
+        $bedrockMay = Get-BedrockMay $fake
     }
     AfterAll { Stop-FakeCostExplorer $fake }
 
@@ -73,6 +78,23 @@ Describe 'Get-BedrockCostByPrincipal -CostExplorer' {
         Get-BedrockCostByPrincipal -CostExplorer -EndpointUrl $fake.Url -AccessKey $AK -SecretKey 'wrong-secret-0000000000000000000000000000' -GroupBy Model -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Be 'AwsAccessDenied,BedrockCost.Commands.GetBedrockCostByPrincipal'
         $err[0].ToString() | Should -Not -Match 'wrong-secret'
+    }
+
+    # Grouped by what the source can group by: model, day and the tag (no principal, no token type).
+    It 'charges back per team tag and model, reconciled to the data' {
+        $lines = @(ConvertTo-BedrockChargeback @ce -BillingPeriod 2026-05 -CostCenterTag team)
+        [decimal]($lines | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]($bedrockMay | Measure-Object Unblended -Sum).Sum)
+        foreach ($team in @($bedrockMay | ForEach-Object { $_.Tags.'iamPrincipal/team' } | Where-Object { $_ } | Sort-Object -Unique)) {
+            [decimal](($lines | Where-Object CostCenter -EQ $team) | Measure-Object Cost -Sum).Sum |
+                Should -Be ([decimal](($bedrockMay | Where-Object { $_.Tags.'iamPrincipal/team' -eq $team }) | Measure-Object Unblended -Sum).Sum) -Because $team
+        }
+        $lines.Principal | Where-Object { $_ } | Should -BeNullOrEmpty -Because 'Cost Explorer has no principals'
+    }
+
+    It 'forecasts per team without token types' {
+        $forecast = @(Get-BedrockCostForecast @ce -GroupBy iamPrincipal/team -StartDate 2026-05-01 -EndDate 2026-05-31)
+        $forecast.Count | Should -Be @($bedrockMay | ForEach-Object { if ($_.Tags.'iamPrincipal/team') { $_.Tags.'iamPrincipal/team' } else { '(untagged)' } } | Sort-Object -Unique).Count
+        $forecast[0].PSObject.TypeNames[0] | Should -Be 'BedrockCost.Core.Insights.CostForecast'
     }
 }
 

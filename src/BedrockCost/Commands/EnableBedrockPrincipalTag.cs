@@ -39,10 +39,13 @@ public sealed class EnableBedrockPrincipalTag : CostExplorerCmdlet
         {
             var errors = await CostAllocationTags.ActivateAsync(client, _approved, CancelToken).ConfigureAwait(false);
             foreach (var e in errors)
-                EmitError(ErrorRecords.Create(e.Code == "TagKeysNotFoundException" ? ErrorIds.CostAllocationTagNotFound : ErrorIds.CostAllocationTagActivationFailed,
-                    e.Code == "TagKeysNotFoundException" ? ErrorKind.NotFound : ErrorKind.InvalidOperation,
+            {
+                var unknown = e.Code == "TagKeysNotFoundException";
+                EmitError(ErrorRecords.Create(unknown ? ErrorIds.CostAllocationTagNotFound : ErrorIds.CostAllocationTagActivationFailed,
+                    unknown ? ErrorKind.NotFound : ErrorKind.InvalidOperation,
                     $"Cost Explorer did not activate '{e.TagKey}': {e.Code}{(e.Message.Length > 0 ? ": " + e.Message : "")}. " +
                     "A key appears only after a principal or session with that tag has made a billed call; activation needs the management account.", e.TagKey));
+            }
             var failed = errors.Select(e => e.TagKey).ToHashSet(StringComparer.Ordinal);
             var done = _approved.Where(k => !failed.Contains(k)).ToList();
             EmitVerbose($"Activated {done.Count} cost allocation tag(s): {string.Join(", ", done)}. Cost Explorer shows them within about 24 hours.");
