@@ -229,7 +229,7 @@ public sealed class Aggregator
             UsageType = usageType,
             Day = day is null ? null : DateTime.SpecifyKind(DateTime.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture), DateTimeKind.Utc),
             Month = Get(Dimension.Month),
-            Tags = tags.Count == 0 ? PrincipalCost.EmptyTags : tags,
+            Tags = tags,
             UnattributedReason = key[_dims.Length] ?? string.Empty,
             Currency = key[_dims.Length + 1] ?? "USD",
             UnblendedCost = g.Unblended,

@@ -74,7 +74,6 @@ public sealed class CostCenterMapping
 
     /// <summary>The group name of cost centre rows (a tag-like dimension: <see cref="PrincipalCost.Tags"/>[CostCenter]).</summary>
     public const string CostCenterKey = "CostCenter";
-    public const string Unallocated = "(unallocated)";
 
     /// <summary>
     /// The same cost rows with the cost centre as their only group dimension (Day, Model and TokenType kept), so
@@ -90,7 +89,7 @@ public sealed class CostCenterMapping
             TokenType = r.TokenType,
             Day = r.Day,
             Month = r.Month,
-            Tags = new Dictionary<string, string>(StringComparer.Ordinal) { [CostCenterKey] = CostCenterOf(r, costCenterTag).CostCenter ?? Unallocated },
+            Tags = new Dictionary<string, string>(StringComparer.Ordinal) { [CostCenterKey] = CostCenterOf(r, costCenterTag).CostCenter ?? ChargebackLine.UnallocatedCostCenter },
             UnattributedReason = r.UnattributedReason,
             Cost = r.Cost,
             UnblendedCost = r.UnblendedCost,

@@ -1,9 +1,6 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using BedrockCost.Core.Aggregation;
-using BedrockCost.Core.Classification;
 using Parquet;
-using Parquet.Schema;
 
 namespace BedrockCost.Core.Cur;
 

@@ -78,25 +78,6 @@ public sealed class BudgetBook
         return new BudgetMatch(best.Key, best.Amount);
     }
 
-    private static IEnumerable<string?> GroupValues(PrincipalCost identity)
-    {
-        foreach (var name in identity.GroupBy)
-        {
-            yield return name switch
-            {
-                nameof(Dimension.Principal) => identity.Principal,
-                nameof(Dimension.PrincipalType) => identity.PrincipalType,
-                nameof(Dimension.Person) => identity.Person,
-                nameof(Dimension.Role) => identity.Role,
-                nameof(Dimension.Account) => identity.Account,
-                nameof(Dimension.Model) => identity.Model,
-                nameof(Dimension.TokenType) => identity.TokenType,
-                nameof(Dimension.Region) => identity.Region,
-                nameof(Dimension.UsageType) => identity.UsageType,
-                nameof(Dimension.Month) => identity.Month,
-                _ => identity.Tags.TryGetValue(name, out var v) ? v : null,
-            };
-        }
-        yield return identity.Group;
-    }
+    private static IEnumerable<string?> GroupValues(PrincipalCost identity) =>
+        identity.GroupBy.Select(identity.DimensionValue).Append(identity.Group);
 }

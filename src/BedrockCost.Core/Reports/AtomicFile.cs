@@ -1,5 +1,3 @@
-using BedrockCost.Core.Allocation;
-
 namespace BedrockCost.Core.Reports;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using BedrockCost.Core.Aws;
 using BedrockCost.Core.Sources;
 using BedrockCost.Core.Sources.CostExplorer;
 

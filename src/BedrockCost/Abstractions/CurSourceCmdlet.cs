@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using BedrockCost.Core;
-using BedrockCost.Core.Aws;
 using BedrockCost.Core.Sources;
 using BedrockCost.Core.Sources.S3;
 
