@@ -2,6 +2,7 @@ using System.Management.Automation;
 using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Allocation;
+using BedrockCost.Completers;
 
 namespace BedrockCost.Abstractions;
 
@@ -101,14 +102,4 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
         if (!statement.Reconciles) EmitWarning($"The statement does not reconcile with its source. {statement.ReconciliationText()}");
         return statement;
     }
-}
-
-/// <summary>Completes -CostCenterTag with common principal tag keys.</summary>
-public sealed class CostCenterTagCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
-        new[] { "iamPrincipal/cost-center", "iamPrincipal/team", "iamPrincipal/project" }
-            .Where(n => n.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n));
 }

@@ -51,15 +51,20 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
 
     protected override bool HasSource => ParameterSetName == CostExplorerSet || base.HasSource;
 
-    /// <summary>The query of the parameters, with <paramref name="groupBy"/> as the grouping.</summary>
-    protected CostQuery BuildQuery(IEnumerable<GroupDimension> groupBy)
+    /// <summary>
+    /// The query of the parameters, with <paramref name="groupBy"/> as the grouping, and the dates given here
+    /// (as -StartDate and -EndDate take them) when the cmdlet chose the range itself.
+    /// </summary>
+    protected CostQuery BuildQuery(IEnumerable<GroupDimension> groupBy, DateTime? startDate = null, DateTime? endDate = null)
     {
-        var start = StartDate is { } s ? Utc(s) : (DateTime?)null;
+        startDate ??= StartDate;
+        endDate ??= EndDate;
+        var start = startDate is { } s ? Utc(s) : (DateTime?)null;
         // A date-only end is inclusive of that day.
-        var end = EndDate is { } e ? (Utc(e).TimeOfDay == TimeSpan.Zero ? Utc(e).AddDays(1) : Utc(e)) : (DateTime?)null;
+        var end = endDate is { } e ? (Utc(e).TimeOfDay == TimeSpan.Zero ? Utc(e).AddDays(1) : Utc(e)) : (DateTime?)null;
         if (start is not null && end is not null && start >= end)
             throw new BedrockCostException(ErrorIds.InvalidDateRange, ErrorKind.InvalidArgument,
-                $"-StartDate {start:yyyy-MM-dd} is not before -EndDate {EndDate:yyyy-MM-dd}.", EndDate);
+                $"-StartDate {start:yyyy-MM-dd} is not before -EndDate {endDate:yyyy-MM-dd}.", endDate);
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         if (Tag is not null)
             foreach (DictionaryEntry kv in Tag)

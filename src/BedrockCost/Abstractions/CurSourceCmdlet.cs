@@ -52,6 +52,8 @@ public abstract class CurSourceCmdlet : AwsCmdlet
     [Parameter(ParameterSetName = S3BucketSet)]
     public SwitchParameter NoCache { get; set; }
 
+    protected override IReadOnlyList<string> AwsParameterSets { get; } = new[] { S3Set, S3BucketSet };
+
     private readonly List<string> _paths = new();
     private readonly List<S3Location> _s3 = new();
 
