@@ -1,22 +1,24 @@
 using System.Management.Automation;
-using BedrockCost.Core.Aws;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.CostExplorer;
 
 namespace BedrockCost.Abstractions;
 
 /// <summary>
 /// The Cost Explorer parameter set of the cost-reading cmdlets: -CostExplorer; the AWS.Tools-style
-/// connection parameters come from <see cref="AwsCmdlet"/>.
+/// connection parameters come from <see cref="AwsCmdlet"/>, in this set too.
 /// </summary>
 public abstract partial class CostQueryCmdlet
 {
+    protected override IReadOnlyList<string> AwsParameterSets { get; } = new[] { S3Set, S3BucketSet, CostExplorerSet };
+
     /// <summary>Read Bedrock cost from the Cost Explorer API instead of a CUR export.</summary>
     [Parameter(ParameterSetName = CostExplorerSet, Mandatory = true)]
     public SwitchParameter CostExplorer { get; set; }
 
-    private ICostSource CreateCostExplorerSource()
+    private async Task<ICostSource> CreateCostExplorerSourceAsync()
     {
-        var connection = ConnectAws();
+        var connection = await ConnectAwsAsync().ConfigureAwait(false);
         return new CostExplorerSource(CostExplorerSource.CreateClient(connection));
     }
 }
