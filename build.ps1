@@ -12,8 +12,8 @@ param(
 
     [string]$Configuration = 'Release',
 
-    # Bench: month sizes to generate and time (default 1M and 10M rows).
-    [long[]]$Rows = @(1000000, 10000000)
+    # Bench: month sizes to generate and time (default 2M and 10M rows).
+    [long[]]$Rows = @(2000000, 10000000)
 )
 
 Set-StrictMode -Version Latest
@@ -283,7 +283,7 @@ function Invoke-Bench {
     dotnet build $project -c Release --nologo -v:minimal
     $dll = Join-Path $project 'bin/Release/net10.0/Benchmark.dll'
     # Only the default sizes refresh the committed docs/benchmark.md; other sizes write output/bench only.
-    [string[]]$docs = @(if (($Rows -join ',') -ne '1000000,10000000') { '--no-docs' })
+    [string[]]$docs = @(if (($Rows -join ',') -ne '2000000,10000000') { '--no-docs' })
     dotnet $dll run --repo $RepoRoot --module $ManifestOut --pwsh ($Pwsh -join '|') --rows ($Rows -join ',') @docs
 }
 

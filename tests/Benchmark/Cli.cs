@@ -20,6 +20,15 @@ internal static class Cli
             case "duckdb":
                 Console.WriteLine(Measure.ToJson(Measure.DuckDb(Arg("path", "."), Arg("group", Groupings.Principal))));
                 return 0;
+            case "warm":
+                // --repeat N: N rounds in one process, each the engine then DuckDB, so that both see the same load;
+                // the first round (JIT, file cache, DuckDB's first load) is the warm-up.
+                for (var i = int.Parse(Arg("repeat", "1"), System.Globalization.CultureInfo.InvariantCulture); i > 0; i--)
+                {
+                    Console.WriteLine(Measure.ToJson(await Measure.EngineAsync(Arg("path", "."), Arg("group", Groupings.Principal))));
+                    Console.WriteLine(Measure.ToJson(Measure.DuckDb(Arg("path", "."), Arg("group", Groupings.Principal))));
+                }
+                return 0;
             case "sql":
                 Console.WriteLine(Measure.Sql(Arg("path", "."), Arg("group", Groupings.Principal)));
                 return 0;
