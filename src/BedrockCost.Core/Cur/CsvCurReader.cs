@@ -62,7 +62,7 @@ internal static class CsvCurReader
                 item.NetUnblendedCost = Get(cNet) is { } n ? Number(n, read.DisplayName, line, CurColumns.NetUnblendedCost) : item.UnblendedCost;
                 item.ProductModel = Intern(pool, product?[0] ?? product?[1]);
                 item.BillingPeriod = read.KnownPeriod ?? read.PeriodText(Timestamp(Get(cPeriod), read.DisplayName, line, CurColumns.BillingPeriodStart));
-                read.Offer(item);
+                read.Offer(ref item);
             }
         }
         catch (Exception e) when (IsCorrupt(e))

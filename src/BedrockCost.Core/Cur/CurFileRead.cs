@@ -10,8 +10,10 @@ internal sealed class CurFileRead
     private readonly IReadOnlySet<string>? _periods;
     private readonly Dictionary<DateTime, string> _periodText = new();
 
-    public CurFileRead(string displayName, string? knownPeriod, Aggregator aggregator, CostQuery query, IReadOnlySet<string>? periods)
+    /// <param name="pool">Strings shared with other reads of the same worker; a new pool by default.</param>
+    public CurFileRead(string displayName, string? knownPeriod, Aggregator aggregator, CostQuery query, IReadOnlySet<string>? periods, StringPool? pool = null)
     {
+        Pool = pool ?? new StringPool();
         DisplayName = displayName;
         KnownPeriod = knownPeriod;
         _aggregator = aggregator;
@@ -41,7 +43,7 @@ internal sealed class CurFileRead
     public string? KnownPeriod { get; }
     public string[] TagKeys { get; }
     public bool IncludeAgentCore { get; }
-    public StringPool Pool { get; } = new();
+    public StringPool Pool { get; }
     public long RowsScanned { get; set; }
     public int RowGroups { get; set; }
     /// <summary>Row groups whose statistics proved they hold no Bedrock row, so they were not decoded.</summary>
@@ -55,12 +57,12 @@ internal sealed class CurFileRead
     }
 
     /// <summary>A Bedrock row: counted when it is in the queried period and date range.</summary>
-    public void Offer(LineItem item)
+    public void Offer(ref LineItem item)
     {
         item.PrincipalData = HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn;
         if (_periods is not null && !_periods.Contains(item.BillingPeriod)) return;
         if (!_query.InDateRange(item.UsageStart)) return;
-        _aggregator.Add(item);
+        _aggregator.Add(in item);
     }
 }
 

@@ -17,7 +17,9 @@ internal interface IColumnCursor : IDisposable
     /// The next <paramref name="slots"/> slots: value indexes (-1 for null) and, when the spans are not empty,
     /// definition and repetition levels.
     /// </summary>
-    void Read(int slots, Span<int> ids, Span<int> definition, Span<int> repetition);
+    /// <remarks>With <paramref name="want"/> (one per slot), values of other slots may be left undecoded (-1): a plain value
+    /// costs nothing to pass over, so only the rows that count are decoded.</remarks>
+    void Read(int slots, Span<int> ids, Span<int> definition, Span<int> repetition, ReadOnlySpan<bool> want = default);
 
     /// <summary>Passes over the next <paramref name="slots"/> slots, without decoding whole pages it can pass over.</summary>
     void Skip(long slots);
@@ -50,6 +52,7 @@ internal sealed class ColumnReader : IColumnCursor
     private readonly ColumnSpec _spec;
     private readonly CompressionCodec _codec;
     private readonly long _chunkEnd;
+    private readonly int _valueSize;
     private long _pos;
     private long _chunkSlotsLeft;
     private int _pageSlotsLeft;
@@ -60,6 +63,7 @@ internal sealed class ColumnReader : IColumnCursor
     private bool _dictionaryEncoded;
     private int _valuePos, _valueEnd;
     private int[] _scratchLevels = Array.Empty<int>(), _scratchIds = Array.Empty<int>();
+    private bool[] _scratchWant = Array.Empty<bool>();
 
     public ValueTable Values { get; }
 
@@ -77,6 +81,8 @@ internal sealed class ColumnReader : IColumnCursor
         _chunkEnd = start + meta.TotalCompressedSize;
         _chunkSlotsLeft = meta.NumValues;
         Values = new ValueTable(spec.Kind);
+        _valueSize = ValueSize(spec.Physical);
+        if (_valueSize == 0 && spec.Physical != PhysicalType.BYTE_ARRAY) throw Corrupt($"values of type {spec.Physical}");
     }
 
     /// <summary>Whether this decoder reads the chunk; otherwise Parquet.Net does.</summary>
@@ -90,7 +96,7 @@ internal sealed class ColumnReader : IColumnCursor
         return true;
     }
 
-    public void Read(int slots, Span<int> ids, Span<int> definition, Span<int> repetition)
+    public void Read(int slots, Span<int> ids, Span<int> definition, Span<int> repetition, ReadOnlySpan<bool> want = default)
     {
         var done = 0;
         while (done < slots)
@@ -98,6 +104,7 @@ internal sealed class ColumnReader : IColumnCursor
             if (_pageSlotsLeft == 0) NextPage(skippable: 0);
             var k = Math.Min(slots - done, _pageSlotsLeft);
             var target = ids.Slice(done, k);
+            var wanted = want.IsEmpty ? want : want.Slice(done, k);
             if (_spec.MaxRepetition > 0)
             {
                 var rep = repetition.IsEmpty ? Scratch(ref _scratchLevels, k) : repetition.Slice(done, k);
@@ -106,7 +113,7 @@ internal sealed class ColumnReader : IColumnCursor
             }
             if (_spec.MaxDefinition == 0)
             {
-                DecodeValues(target);
+                DecodeValues(target, wanted);
             }
             else
             {
@@ -114,9 +121,21 @@ internal sealed class ColumnReader : IColumnCursor
                 _def.Read(def);
                 if (def.IndexOfAnyExceptInRange(0, _spec.MaxDefinition) >= 0) throw Corrupt("a definition level beyond the column's maximum");
                 var present = def.Count(_spec.MaxDefinition);
-                var dense = Scratch(ref _scratchIds, present);
-                DecodeValues(dense);
-                for (int i = 0, j = 0; i < k; i++) target[i] = def[i] == _spec.MaxDefinition ? dense[j++] : -1;
+                if (present == k) DecodeValues(target, wanted);
+                else if (present == 0) target.Fill(-1);
+                else
+                {
+                    var dense = Scratch(ref _scratchIds, present);
+                    var denseWant = ReadOnlySpan<bool>.Empty;
+                    if (!wanted.IsEmpty && !_dictionaryEncoded)
+                    {
+                        if (_scratchWant.Length < present) _scratchWant = new bool[Math.Max(present, 1024)];
+                        for (int i = 0, j = 0; i < k; i++) if (def[i] == _spec.MaxDefinition) _scratchWant[j++] = wanted[i];
+                        denseWant = _scratchWant.AsSpan(0, present);
+                    }
+                    DecodeValues(dense, denseWant);
+                    for (int i = 0, j = 0; i < k; i++) target[i] = def[i] == _spec.MaxDefinition ? dense[j++] : -1;
+                }
             }
             _pageSlotsLeft -= k;
             done += k;
@@ -251,7 +270,7 @@ internal sealed class ColumnReader : IColumnCursor
 
     private void LoadDictionary(in PageHeader h)
     {
-        if (h.Encoding is not (Encoding.Plain or Encoding.PlainDictionary)) throw Corrupt($"a dictionary encoded as {h.Encoding}");
+        if (h.Encoding is not (PageEncoding.Plain or PageEncoding.PlainDictionary)) throw Corrupt($"a dictionary encoded as {h.Encoding}");
         if (h.NumValues < 0) throw Corrupt("a dictionary of a negative size");
         Values.Clear();
         _valuePos = 0;
@@ -277,12 +296,12 @@ internal sealed class ColumnReader : IColumnCursor
         }
         switch (h.Encoding)
         {
-            case Encoding.Plain:
+            case PageEncoding.Plain:
                 _dictionaryEncoded = false;
                 _valuePos = p;
                 _valueEnd = end;
                 break;
-            case Encoding.PlainDictionary or Encoding.RleDictionary:
+            case PageEncoding.PlainDictionary or PageEncoding.RleDictionary:
                 if (Values.DictionaryCount == 0 && slots > 0 && _spec.MaxDefinition == 0) throw Corrupt("dictionary indexes without a dictionary");
                 if (p >= end)
                 {
@@ -302,9 +321,9 @@ internal sealed class ColumnReader : IColumnCursor
     }
 
     /// <summary>v1 levels: a 4-byte length, then RLE/bit-packed hybrid data.</summary>
-    private int Levels(HybridDecoder decoder, Encoding encoding, int p, int end, int max)
+    private int Levels(HybridDecoder decoder, PageEncoding encoding, int p, int end, int max)
     {
-        if (encoding != Encoding.Rle) throw Corrupt($"levels encoded as {encoding}, not among the encodings its metadata lists");
+        if (encoding != PageEncoding.Rle) throw Corrupt($"levels encoded as {encoding}, not among the encodings its metadata lists");
         if (end - p < 4) throw Corrupt("levels truncated");
         var length = BinaryPrimitives.ReadInt32LittleEndian(_page.AsSpan(p));
         if (length < 0 || length > end - p - 4) throw Corrupt("levels longer than their page");
@@ -312,7 +331,8 @@ internal sealed class ColumnReader : IColumnCursor
         return p + 4 + length;
     }
 
-    private void DecodeValues(Span<int> dense)
+    /// <summary>The next values into <paramref name="dense"/>; plain values not in <paramref name="want"/> (when given) are passed over, as -1.</summary>
+    private void DecodeValues(Span<int> dense, ReadOnlySpan<bool> want)
     {
         if (dense.IsEmpty) return;
         if (_dictionaryEncoded)
@@ -321,7 +341,16 @@ internal sealed class ColumnReader : IColumnCursor
             if (dense.IndexOfAnyExceptInRange(0, Values.DictionaryCount - 1) >= 0) throw Corrupt("a dictionary index beyond its dictionary");
             return;
         }
-        for (var i = 0; i < dense.Length; i++) dense[i] = AddPlain();
+        if (want.IsEmpty)
+        {
+            for (var i = 0; i < dense.Length; i++) dense[i] = AddPlain();
+            return;
+        }
+        for (var i = 0; i < dense.Length; i++)
+        {
+            if (want[i]) dense[i] = AddPlain();
+            else { SkipValues(1); dense[i] = -1; }
+        }
     }
 
     private void SkipValues(int count)
@@ -333,17 +362,17 @@ internal sealed class ColumnReader : IColumnCursor
             for (var i = 0; i < count; i++) _valuePos += 4 + TextLength();
             return;
         }
-        var size = (long)count * ValueSize();
+        var size = (long)count * _valueSize;
         if (size > _valueEnd - _valuePos) throw Corrupt("fewer values than its page states");
         _valuePos += (int)size;
     }
 
-    private int ValueSize() => _spec.Physical switch
+    private static int ValueSize(PhysicalType type) => type switch
     {
         PhysicalType.DOUBLE or PhysicalType.INT64 => 8,
         PhysicalType.FLOAT or PhysicalType.INT32 => 4,
         PhysicalType.INT96 => 12,
-        _ => throw Corrupt($"values of type {_spec.Physical}"),
+        _ => 0,
     };
 
     private int TextLength()
@@ -365,7 +394,8 @@ internal sealed class ColumnReader : IColumnCursor
             _valuePos += 4 + length;
             return id;
         }
-        var size = ValueSize();
+        var size = _valueSize;
+        if (size == 0) throw Corrupt($"values of type {_spec.Physical}");
         if (_valueEnd - _valuePos < size) throw Corrupt("fewer values than its page states");
         var v = _page.AsSpan(_valuePos, size);
         _valuePos += size;

@@ -3,7 +3,7 @@ namespace BedrockCost.Core.Cur.Decoding;
 /// <summary>Parquet page types and encodings (parquet.thrift), as far as this decoder knows them.</summary>
 internal enum PageType { DataPage = 0, IndexPage = 1, DictionaryPage = 2, DataPageV2 = 3 }
 
-internal enum Encoding
+internal enum PageEncoding
 {
     Plain = 0, PlainDictionary = 2, Rle = 3, BitPacked = 4, DeltaBinaryPacked = 5, DeltaLengthByteArray = 6,
     DeltaByteArray = 7, RleDictionary = 8, ByteStreamSplit = 9,
@@ -16,7 +16,7 @@ internal struct PageHeader
     public int UncompressedSize, CompressedSize;
     /// <summary>Level entries (data pages) or dictionary entries (dictionary pages).</summary>
     public int NumValues;
-    public Encoding Encoding, DefinitionEncoding, RepetitionEncoding;
+    public PageEncoding Encoding, DefinitionEncoding, RepetitionEncoding;
     /// <summary>Data page v2 only.</summary>
     public int NumNulls, NumRows, DefinitionLength, RepetitionLength;
     public bool IsCompressed;
@@ -66,9 +66,9 @@ internal struct PageHeader
             switch (id)
             {
                 case 1 when kind == CompactReader.I32: h.NumValues = r.ReadI32(); seen |= 1; break;
-                case 2 when kind == CompactReader.I32: h.Encoding = (Encoding)r.ReadI32(); seen |= 2; break;
-                case 3 when kind == CompactReader.I32: h.DefinitionEncoding = (Encoding)r.ReadI32(); seen |= 4; break;
-                case 4 when kind == CompactReader.I32: h.RepetitionEncoding = (Encoding)r.ReadI32(); seen |= 8; break;
+                case 2 when kind == CompactReader.I32: h.Encoding = (PageEncoding)r.ReadI32(); seen |= 2; break;
+                case 3 when kind == CompactReader.I32: h.DefinitionEncoding = (PageEncoding)r.ReadI32(); seen |= 4; break;
+                case 4 when kind == CompactReader.I32: h.RepetitionEncoding = (PageEncoding)r.ReadI32(); seen |= 8; break;
                 default: r.Skip(kind); break;
             }
         }
@@ -84,7 +84,7 @@ internal struct PageHeader
             switch (id)
             {
                 case 1 when kind == CompactReader.I32: h.NumValues = r.ReadI32(); seen |= 1; break;
-                case 2 when kind == CompactReader.I32: h.Encoding = (Encoding)r.ReadI32(); seen |= 2; break;
+                case 2 when kind == CompactReader.I32: h.Encoding = (PageEncoding)r.ReadI32(); seen |= 2; break;
                 default: r.Skip(kind); break;
             }
         }
@@ -102,7 +102,7 @@ internal struct PageHeader
                 case 1 when kind == CompactReader.I32: h.NumValues = r.ReadI32(); seen |= 1; break;
                 case 2 when kind == CompactReader.I32: h.NumNulls = r.ReadI32(); seen |= 2; break;
                 case 3 when kind == CompactReader.I32: h.NumRows = r.ReadI32(); seen |= 4; break;
-                case 4 when kind == CompactReader.I32: h.Encoding = (Encoding)r.ReadI32(); seen |= 8; break;
+                case 4 when kind == CompactReader.I32: h.Encoding = (PageEncoding)r.ReadI32(); seen |= 8; break;
                 case 5 when kind == CompactReader.I32: h.DefinitionLength = r.ReadI32(); seen |= 16; break;
                 case 6 when kind == CompactReader.I32: h.RepetitionLength = r.ReadI32(); seen |= 32; break;
                 case 7 when kind is CompactReader.True or CompactReader.False: h.IsCompressed = kind == CompactReader.True; break;
