@@ -64,6 +64,7 @@ internal static class CsvCurReader
                 item.BillingPeriod = read.KnownPeriod ?? read.PeriodText(Timestamp(Get(cPeriod), read.DisplayName, line, CurColumns.BillingPeriodStart));
                 read.Offer(ref item);
             }
+            read.Flush();
         }
         catch (Exception e) when (IsCorrupt(e))
         {

@@ -80,6 +80,7 @@ public static class CurEngine
         {
             var aggregator = new Aggregator(_query);
             var pool = new StringPool();
+            using var scan = new ParquetCurReader.Scan();
             var ct = _cancel.Token;
             try
             {
@@ -88,7 +89,7 @@ public static class CurEngine
                     ct.ThrowIfCancellationRequested();
                     if (_rowGroups.Reader.TryRead(out var unit))
                     {
-                        var read = Unit(unit.File.Data, aggregator, pool);
+                        var read = Unit(unit.File.Data, aggregator, pool, scan);
                         await ParquetCurReader.ReadRowGroupAsync(unit.File.Parquet!, unit.RowGroup, read, ct).ConfigureAwait(false);
                         await DoneAsync(unit.File, read).ConfigureAwait(false);
                         continue;
@@ -111,8 +112,8 @@ public static class CurEngine
             }
         }
 
-        private CurFileRead Unit(CurDataFile file, Aggregator aggregator, StringPool pool) =>
-            new(file.DisplayName, file.BillingPeriod, aggregator, _query, _periods, pool);
+        private CurFileRead Unit(CurDataFile file, Aggregator aggregator, StringPool pool, ParquetCurReader.Scan? scan = null) =>
+            new(file.DisplayName, file.BillingPeriod, aggregator, _query, _periods, pool) { Scan = scan };
 
         /// <summary>Opens a file: a Parquet file's row groups go to the queue; a CSV file is read now; an empty one is done.</summary>
         private async Task OpenAsync(CurDataFile data, Aggregator aggregator, StringPool pool, CancellationToken ct)

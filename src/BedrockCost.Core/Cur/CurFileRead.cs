@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BedrockCost.Core.Aggregation;
 
 namespace BedrockCost.Core.Cur;
@@ -44,6 +45,8 @@ internal sealed class CurFileRead
     public string[] TagKeys { get; }
     public bool IncludeAgentCore { get; }
     public StringPool Pool { get; }
+    /// <summary>The worker's Parquet row-group reader, whose buffers outlive this read; null reads with a new one.</summary>
+    public ParquetCurReader.Scan? Scan { get; init; }
     public long RowsScanned { get; set; }
     public int RowGroups { get; set; }
     /// <summary>Row groups whose statistics proved they hold no Bedrock row, so they were not decoded.</summary>
@@ -56,13 +59,73 @@ internal sealed class CurFileRead
         return text;
     }
 
-    /// <summary>A Bedrock row: counted when it is in the queried period and date range.</summary>
+    /// <summary>
+    /// A Bedrock row: counted when it is in the queried period and date range. Rows alike in everything but their
+    /// amounts are summed here first (their strings are the readers' shared instances, so alike is a comparison of
+    /// references), and reach the aggregator as one line item standing for them all: what the aggregator derives
+    /// from a row (usage type, principal, model, group) is then derived once per kind of row, not once per row.
+    /// <see cref="Flush"/> hands them over.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Offer(ref LineItem item)
     {
         item.PrincipalData = HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn;
         if (_periods is not null && !_periods.Contains(item.BillingPeriod)) return;
         if (!_query.InDateRange(item.UsageStart)) return;
-        _aggregator.Add(in item);
+        ref var sum = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_alike, item, out var seen);
+        if (!seen)
+        {
+            sum = item;
+            if (_alike.Count >= MaxAlike) Flush();
+            return;
+        }
+        sum.UsageAmount += item.UsageAmount;
+        sum.UnblendedCost += item.UnblendedCost;
+        sum.NetUnblendedCost += item.NetUnblendedCost;
+        sum.Count += item.Count;
+    }
+
+    /// <summary>Hands the rows summed so far to the aggregator; readers call it when they finish.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Flush()
+    {
+        foreach (var sum in _alike.Values) _aggregator.Add(in sum);
+        _alike.Clear();
+    }
+
+    private const int MaxAlike = 4096;
+    private readonly Dictionary<LineItem, LineItem> _alike = new(AlikeComparer.Instance);
+
+    /// <summary>Line items alike in everything but their amounts and count; strings compared by reference.</summary>
+    private sealed class AlikeComparer : IEqualityComparer<LineItem>
+    {
+        public static readonly AlikeComparer Instance = new();
+
+        public bool Equals(LineItem x, LineItem y) =>
+            ReferenceEquals(x.BillingPeriod, y.BillingPeriod) && x.UsageStart == y.UsageStart && ReferenceEquals(x.Account, y.Account) &&
+            ReferenceEquals(x.LineItemType, y.LineItemType) && ReferenceEquals(x.ProductCode, y.ProductCode) && ReferenceEquals(x.UsageType, y.UsageType) &&
+            ReferenceEquals(x.Principal, y.Principal) && ReferenceEquals(x.Currency, y.Currency) && ReferenceEquals(x.PricingUnit, y.PricingUnit) &&
+            ReferenceEquals(x.ProductRegion, y.ProductRegion) && ReferenceEquals(x.ProductModel, y.ProductModel) && ReferenceEquals(x.Model, y.Model) &&
+            x.Marketplace == y.Marketplace && x.PrincipalData == y.PrincipalData && SameTags(x.Tags, y.Tags);
+
+        private static bool SameTags(string?[]? x, string?[]? y)
+        {
+            if (ReferenceEquals(x, y)) return true;
+            if (x is null || y is null || x.Length != y.Length) return false;
+            for (var i = 0; i < x.Length; i++) if (!ReferenceEquals(x[i], y[i])) return false;
+            return true;
+        }
+
+        public int GetHashCode(LineItem x)
+        {
+            static int H(object? o) => o is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(o);
+            var h = new HashCode();
+            h.Add(H(x.BillingPeriod)); h.Add(x.UsageStart.Ticks); h.Add(H(x.Account)); h.Add(H(x.LineItemType)); h.Add(H(x.ProductCode));
+            h.Add(H(x.UsageType)); h.Add(H(x.Principal)); h.Add(H(x.Currency)); h.Add(H(x.PricingUnit)); h.Add(H(x.ProductRegion));
+            h.Add(H(x.ProductModel)); h.Add(H(x.Model)); h.Add(x.Marketplace); h.Add(x.PrincipalData);
+            if (x.Tags is not null) foreach (var t in x.Tags) h.Add(H(t));
+            return h.ToHashCode();
+        }
     }
 }
 

@@ -77,12 +77,18 @@ internal sealed class ParquetCurFile : IAsyncDisposable
     public ColumnChunk Chunk(int rowGroup, ParquetLeaf leaf) => Metadata.RowGroups[rowGroup].Columns[leaf.Index];
 
     /// <summary>A reader of one column chunk: the engine's decoder where it supports the chunk, else Parquet.Net.</summary>
-    public async Task<IColumnCursor> OpenColumnAsync(int rowGroup, DataField field, ValueKind kind, CancellationToken ct)
+    /// <param name="reuse">A decoder to read with (its buffers are kept), if the decoder supports the chunk.</param>
+    public async Task<IColumnCursor> OpenColumnAsync(int rowGroup, DataField field, ValueKind kind, ColumnReader? reuse, CancellationToken ct)
     {
         var leaf = Leaf(field);
         var chunk = Chunk(rowGroup, leaf);
         var spec = ParquetLayout.Spec(leaf, kind);
-        if (ColumnReader.Supports(chunk, spec)) return new ColumnReader(Source, chunk, spec!);
+        if (ColumnReader.Supports(chunk, spec))
+        {
+            if (reuse is null) return new ColumnReader(Source, chunk, spec!);
+            reuse.Reset(Source, chunk, spec!);
+            return reuse;
+        }
         await _fallback.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -90,16 +96,6 @@ internal sealed class ParquetCurFile : IAsyncDisposable
             return await ParquetNetColumn.ReadAsync(g, field, kind, checked((int)g.RowCount), DisplayName, ct).ConfigureAwait(false);
         }
         finally { _fallback.Release(); }
-    }
-
-    public async Task<MapReader> OpenMapAsync(int rowGroup, (DataField Key, DataField Value) map, IReadOnlyList<string> keys, StringPool pool, CancellationToken ct)
-    {
-        var keyLeaf = Leaf(map.Key);
-        var valueLeaf = Leaf(map.Value);
-        var k = await OpenColumnAsync(rowGroup, map.Key, ValueKind.Text, ct).ConfigureAwait(false);
-        var v = await OpenColumnAsync(rowGroup, map.Value, ValueKind.Text, ct).ConfigureAwait(false);
-        return new MapReader(k, v, keyLeaf.MaxDefinition, valueLeaf.MaxDefinition,
-            Chunk(rowGroup, keyLeaf).MetaData?.NumValues ?? -1, Chunk(rowGroup, valueLeaf).MetaData?.NumValues ?? -1, keys, pool);
     }
 
     public ParquetRowGroupReader RowGroupReader(int rowGroup) => _reader.OpenRowGroupReader(rowGroup);
@@ -145,8 +141,13 @@ internal static class ParquetCurReader
         {
             using (var g = file.RowGroupReader(index))
                 if (RowGroupPruning.CannotHoldBedrock(g, f, rows, read.IncludeAgentCore)) { read.RowGroupsSkipped++; return; }
-            using var scan = await RowGroupScan.OpenAsync(file, index, read, ct).ConfigureAwait(false);
-            await scan.RunAsync(rows, ct).ConfigureAwait(false);
+            if (read.Scan is { } scan) await scan.ReadAsync(file, index, rows, read, ct).ConfigureAwait(false);
+            else
+            {
+                using var own = new Scan();
+                await own.ReadAsync(file, index, rows, read, ct).ConfigureAwait(false);
+            }
+            read.Flush();
         }
         catch (Exception e) when (e is not OperationCanceledException and not BedrockCostException)
         {
@@ -174,7 +175,7 @@ internal static class ParquetCurReader
                 var rows = (int)file.Rows(i);
                 if (principal is not null)
                 {
-                    using var p = await file.OpenColumnAsync(i, principal, ValueKind.Text, ct).ConfigureAwait(false);
+                    using var p = await file.OpenColumnAsync(i, principal, ValueKind.Text, null, ct).ConfigureAwait(false);
                     for (var done = 0; done < rows; done += Window)
                     {
                         var n = Math.Min(Window, rows - done);
@@ -186,7 +187,7 @@ internal static class ParquetCurReader
                 }
                 if (file.Fields.Tags is { } tags)
                 {
-                    using var keys = await file.OpenColumnAsync(i, tags.Key, ValueKind.Text, ct).ConfigureAwait(false);
+                    using var keys = await file.OpenColumnAsync(i, tags.Key, ValueKind.Text, null, ct).ConfigureAwait(false);
                     var slots = file.Chunk(i, file.Leaf(tags.Key)).MetaData?.NumValues ?? 0;
                     for (long done = 0; done < slots; done += Window)
                     {
@@ -227,7 +228,7 @@ internal static class ParquetCurReader
                     }
                 }
                 var rows = (int)file.Rows(i);
-                using var c = await file.OpenColumnAsync(i, field, ValueKind.Timestamp, ct).ConfigureAwait(false);
+                using var c = await file.OpenColumnAsync(i, field, ValueKind.Timestamp, null, ct).ConfigureAwait(false);
                 for (var done = 0; done < rows; done += Window)
                 {
                     var n = Math.Min(Window, rows - done);
@@ -245,13 +246,31 @@ internal static class ParquetCurReader
         return periods;
     }
 
-    /// <summary>One column of a row group being scanned, with the indexes of the current window.</summary>
-    private sealed class Column(IColumnCursor cursor) : IDisposable
+    /// <summary>One column of the row group being scanned, with the indexes of the current window; reused from row group to row group.</summary>
+    private sealed class Column : IDisposable
     {
-        public readonly IColumnCursor Cursor = cursor;
-        public readonly int[] Ids = new int[Window];
+        private ColumnReader? _own;
         private byte[] _facts = Array.Empty<byte>();
+        private ValueTable? _factsOf;
         private int _generation = -1;
+
+        public IColumnCursor Cursor { get; private set; } = null!;
+        public readonly int[] Ids = new int[Window];
+
+        /// <summary>Reads <paramref name="field"/> of row group <paramref name="rowGroup"/>, with this column's own decoder when it supports the chunk.</summary>
+        public async Task OpenAsync(ParquetCurFile file, int rowGroup, DataField field, ValueKind kind, CancellationToken ct)
+        {
+            var cursor = await file.OpenColumnAsync(rowGroup, field, kind, _own, ct).ConfigureAwait(false);
+            if (cursor is ColumnReader own) _own = own;
+            Cursor = cursor;
+        }
+
+        /// <summary>The row group is done: a Parquet.Net column is let go, the decoder kept.</summary>
+        public void Close()
+        {
+            if (Cursor is not null && Cursor != _own) Cursor.Dispose();
+            Cursor = null!;
+        }
 
         public ValueTable Values => Cursor.Values;
         public void Read(int n, ReadOnlySpan<bool> want = default) => Cursor.Read(n, Ids.AsSpan(0, n), default, default, want.IsEmpty ? want : want[..n]);
@@ -263,13 +282,16 @@ internal static class ParquetCurReader
         /// Adds what each row's value says about the row to <paramref name="facts"/>: decided once per dictionary entry
         /// (and per plain value).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void AddFacts(int n, Span<RowRules.Facts> facts, RowRules.FactsOf decide)
         {
             var values = Values;
-            if (values.Generation != _generation || _facts.Length < values.DictionaryCount)
+            if (values != _factsOf || values.Generation != _generation)
             {
+                _factsOf = values;
                 _generation = values.Generation;
-                _facts = new byte[Math.Max(16, values.DictionaryCount)];
+                if (_facts.Length < values.DictionaryCount) _facts = new byte[Math.Max(16, values.DictionaryCount)];
+                else Array.Clear(_facts);
             }
             var known = _facts;
             var dictionary = values.DictionaryCount;
@@ -295,122 +317,184 @@ internal static class ParquetCurReader
             return decide(chars[..Encoding.UTF8.GetChars(utf8, chars)]);
         }
 
-        public void Dispose() => Cursor.Dispose();
+        public void Dispose()
+        {
+            Close();
+            _own?.Dispose();
+            _own = null;
+        }
     }
 
-    /// <summary>The columns of one row group and the rows' window buffers.</summary>
-    private sealed class RowGroupScan : IDisposable
+    /// <summary>A map column of the row group being scanned: its key and value leaves, reused from row group to row group.</summary>
+    private sealed class Map : IDisposable
     {
-        private readonly CurFileRead _read;
-        private readonly ParquetCurFile _file;
-        private readonly int _index;
-        private readonly List<Column> _all = new();
+        private readonly Column _keys = new(), _values = new();
+        public readonly MapReader Reader = new();
+        public bool IsOpen { get; private set; }
+
+        public async Task OpenAsync(ParquetCurFile file, int rowGroup, (DataField Key, DataField Value) map, IReadOnlyList<string> wanted, StringPool pool,
+            CancellationToken ct)
+        {
+            await _keys.OpenAsync(file, rowGroup, map.Key, ValueKind.Text, ct).ConfigureAwait(false);
+            await _values.OpenAsync(file, rowGroup, map.Value, ValueKind.Text, ct).ConfigureAwait(false);
+            var keyLeaf = file.Leaf(map.Key);
+            var valueLeaf = file.Leaf(map.Value);
+            Reader.Reset(_keys.Cursor, _values.Cursor, keyLeaf.MaxDefinition, valueLeaf.MaxDefinition,
+                file.Chunk(rowGroup, keyLeaf).MetaData?.NumValues ?? -1, file.Chunk(rowGroup, valueLeaf).MetaData?.NumValues ?? -1, wanted, pool);
+            IsOpen = true;
+        }
+
+        public void Close()
+        {
+            _keys.Close();
+            _values.Close();
+            IsOpen = false;
+        }
+
+        public void Dispose()
+        {
+            _keys.Dispose();
+            _values.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A worker's reader of row groups, one after another: the columns of the row group being read and the window
+    /// buffers, kept from one row group to the next so that a worker allocates them once.
+    /// </summary>
+    internal sealed class Scan : IDisposable
+    {
+        private readonly Dictionary<string, Column> _columns = new(StringComparer.Ordinal);
+        private readonly Map _product = new(), _tags = new();
+        private readonly List<Column> _open = new();
         private Column[] _rest = Array.Empty<Column>();
         private Column _code = null!, _itemType = null!, _usageType = null!, _currency = null!, _amount = null!, _unblended = null!;
         private Column? _entity, _family, _principal, _unit, _account, _region, _net, _periodStart, _usageStart;
-        private MapReader? _product, _tags;
         private readonly RowRules.Verdict[] _verdicts = new RowRules.Verdict[Window];
         private readonly RowRules.Facts[] _facts = new RowRules.Facts[Window];
-        // The verdict of every combination of facts (they are 5 bits).
+        // The verdict of every combination of facts (they are 5 bits), for the query's AgentCore setting.
         private readonly RowRules.Verdict[] _decide = new RowRules.Verdict[32];
+        private bool? _decideAgentCore;
         private readonly bool[] _want = new bool[Window];
         private readonly string?[]?[] _productValues = new string?[]?[Window], _tagValues = new string?[]?[Window];
+        private CurFileRead _read = null!;
+        private ParquetCurFile _file = null!;
+        private int _index;
 
-        private RowGroupScan(ParquetCurFile file, int index, CurFileRead read)
+        /// <summary>Reads row group <paramref name="index"/> of <paramref name="file"/> (of <paramref name="rows"/> rows) into <paramref name="read"/>.</summary>
+        public async Task ReadAsync(ParquetCurFile file, int index, int rows, CurFileRead read, CancellationToken ct)
         {
             _file = file;
             _index = index;
             _read = read;
-            for (var f = 0; f < _decide.Length; f++) _decide[f] = RowRules.Decide((RowRules.Facts)f, read.IncludeAgentCore);
-        }
-
-        public static async Task<RowGroupScan> OpenAsync(ParquetCurFile file, int index, CurFileRead read, CancellationToken ct)
-        {
-            var f = file.Fields;
-            var scan = new RowGroupScan(file, index, read);
+            if (_decideAgentCore != read.IncludeAgentCore)
+            {
+                for (var f = 0; f < _decide.Length; f++) _decide[f] = RowRules.Decide((RowRules.Facts)f, read.IncludeAgentCore);
+                _decideAgentCore = read.IncludeAgentCore;
+            }
             try
             {
-                async Task<Column?> Open(string name, ValueKind kind, bool wanted = true)
-                {
-                    if (!wanted || f[name] is not { } field) return null;
-                    var c = new Column(await file.OpenColumnAsync(index, field, kind, ct).ConfigureAwait(false));
-                    scan._all.Add(c);
-                    return c;
-                }
-                scan._code = (await Open(CurColumns.ProductCode, ValueKind.Text))!;
-                scan._entity = await Open(CurColumns.BillingEntity, ValueKind.Text);
-                scan._family = await Open(CurColumns.ProductFamily, ValueKind.Text);
-                scan._principal = await Open(CurColumns.IamPrincipal, ValueKind.Text);
-                scan._itemType = (await Open(CurColumns.LineItemType, ValueKind.Text))!;
-                scan._usageType = (await Open(CurColumns.UsageType, ValueKind.Text))!;
-                scan._currency = (await Open(CurColumns.Currency, ValueKind.Text))!;
-                scan._unit = await Open(CurColumns.PricingUnit, ValueKind.Text);
-                scan._account = await Open(CurColumns.UsageAccountId, ValueKind.Text, read.NeedsAccount);
-                scan._region = await Open(CurColumns.ProductRegion, ValueKind.Text, read.NeedsRegion);
-                scan._amount = (await Open(CurColumns.UsageAmount, ValueKind.Number))!;
-                scan._unblended = (await Open(CurColumns.UnblendedCost, ValueKind.Number))!;
-                scan._net = await Open(CurColumns.NetUnblendedCost, ValueKind.Number);
-                scan._periodStart = await Open(CurColumns.BillingPeriodStart, ValueKind.Timestamp, read.KnownPeriod is null);
-                scan._usageStart = await Open(CurColumns.UsageStart, ValueKind.Timestamp, read.NeedsUsageStart);
-                // The product map is opened when a row first needs it (Marketplace rows, or the model is asked for).
-                if (f.Tags is { } tags && read.TagKeys.Length > 0) scan._tags = await file.OpenMapAsync(index, tags, read.TagKeys, read.Pool, ct).ConfigureAwait(false);
-                scan._rest = new[] { scan._itemType, scan._usageType, scan._currency, scan._unit, scan._account, scan._region, scan._amount, scan._unblended,
-                    scan._net, scan._periodStart, scan._usageStart }.OfType<Column>().ToArray();
-                return scan;
+                await OpenAsync(ct).ConfigureAwait(false);
+                await RunAsync(rows, ct).ConfigureAwait(false);
             }
-            catch
+            finally
             {
-                scan.Dispose();
-                throw;
+                foreach (var c in _open) c.Close();
+                _open.Clear();
+                _product.Close();
+                _tags.Close();
+                _file = null!;
+                _read = null!;
             }
         }
 
-        public async Task RunAsync(int rows, CancellationToken ct)
+        private async Task OpenAsync(CancellationToken ct)
+        {
+            var f = _file.Fields;
+            async Task<Column?> Open(string name, ValueKind kind, bool wanted = true)
+            {
+                if (!wanted || f[name] is not { } field) return null;
+                if (!_columns.TryGetValue(name, out var c)) _columns[name] = c = new Column();
+                _open.Add(c);
+                await c.OpenAsync(_file, _index, field, kind, ct).ConfigureAwait(false);
+                return c;
+            }
+            var read = _read;
+            _code = (await Open(CurColumns.ProductCode, ValueKind.Text))!;
+            _entity = await Open(CurColumns.BillingEntity, ValueKind.Text);
+            _family = await Open(CurColumns.ProductFamily, ValueKind.Text);
+            _principal = await Open(CurColumns.IamPrincipal, ValueKind.Text);
+            _itemType = (await Open(CurColumns.LineItemType, ValueKind.Text))!;
+            _usageType = (await Open(CurColumns.UsageType, ValueKind.Text))!;
+            _currency = (await Open(CurColumns.Currency, ValueKind.Text))!;
+            _unit = await Open(CurColumns.PricingUnit, ValueKind.Text);
+            _account = await Open(CurColumns.UsageAccountId, ValueKind.Text, read.NeedsAccount);
+            _region = await Open(CurColumns.ProductRegion, ValueKind.Text, read.NeedsRegion);
+            _amount = (await Open(CurColumns.UsageAmount, ValueKind.Number))!;
+            _unblended = (await Open(CurColumns.UnblendedCost, ValueKind.Number))!;
+            _net = await Open(CurColumns.NetUnblendedCost, ValueKind.Number);
+            _periodStart = await Open(CurColumns.BillingPeriodStart, ValueKind.Timestamp, read.KnownPeriod is null);
+            _usageStart = await Open(CurColumns.UsageStart, ValueKind.Timestamp, read.NeedsUsageStart);
+            // The product map is opened when a row first needs it (Marketplace rows, or the model is asked for).
+            if (f.Tags is { } tags && read.TagKeys.Length > 0) await _tags.OpenAsync(_file, _index, tags, read.TagKeys, read.Pool, ct).ConfigureAwait(false);
+            _rest = new[] { _itemType, _usageType, _currency, _unit, _account, _region, _amount, _unblended, _net, _periodStart, _usageStart }
+                .OfType<Column>().ToArray();
+        }
+
+        private async Task RunAsync(int rows, CancellationToken ct)
         {
             for (var done = 0; done < rows; done += Window)
             {
                 ct.ThrowIfCancellationRequested();
                 var n = Math.Min(Window, rows - done);
-                _code.Read(n);
-                _entity?.Read(n);
-                _family?.Read(n);
-                _principal?.Read(n);
-                var facts = _facts.AsSpan(0, n);
-                facts.Clear();
-                _code.AddFacts(n, facts, RowRules.ProductCodeFacts);
-                _family?.AddFacts(n, facts, RowRules.FamilyFacts);
-                _entity?.AddFacts(n, facts, RowRules.EntityFacts);
-                _principal?.AddFacts(n, facts, RowRules.PrincipalFacts);
-                bool any = false, needsProduct = false;
-                for (var r = 0; r < n; r++)
-                {
-                    var v = _decide[(int)facts[r]];
-                    _verdicts[r] = v;
-                    any |= v != RowRules.Verdict.No;
-                    needsProduct |= v == RowRules.Verdict.NeedsProduct;
-                }
+                var (any, needsProduct) = Classify(n);
                 if (any)
                 {
-                    if (_product is null && _file.Fields.Product is { } map && (needsProduct || _read.NeedsModel))
+                    if (!_product.IsOpen && _file.Fields.Product is { } map && (needsProduct || _read.NeedsModel))
                     {
-                        _product = await _file.OpenMapAsync(_index, map, CurColumns.ProductModelKeys, _read.Pool, ct).ConfigureAwait(false);
-                        _product.Skip(done);
+                        await _product.OpenAsync(_file, _index, map, CurColumns.ProductModelKeys, _read.Pool, ct).ConfigureAwait(false);
+                        _product.Reader.Skip(done);
                     }
                     Emit(n, needsProduct, done);
                 }
                 else SkipRest(n);
-                foreach (var c in _all) c.Values.EndWindow();
+                foreach (var c in _open) c.Values.EndWindow();
             }
-            foreach (var c in _all) c.Cursor.Finish();
-            _product?.Finish();
-            _tags?.Finish();
+            foreach (var c in _open) c.Cursor.Finish();
+            if (_product.IsOpen) _product.Reader.Finish();
+            if (_tags.IsOpen) _tags.Reader.Finish();
+        }
+
+        /// <summary>Reads the deciding columns of the next <paramref name="n"/> rows and decides each row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private (bool Any, bool NeedsProduct) Classify(int n)
+        {
+            _code.Read(n);
+            _entity?.Read(n);
+            _family?.Read(n);
+            _principal?.Read(n);
+            var facts = _facts.AsSpan(0, n);
+            facts.Clear();
+            _code.AddFacts(n, facts, RowRules.ProductCodeFacts);
+            _family?.AddFacts(n, facts, RowRules.FamilyFacts);
+            _entity?.AddFacts(n, facts, RowRules.EntityFacts);
+            _principal?.AddFacts(n, facts, RowRules.PrincipalFacts);
+            bool any = false, needsProduct = false;
+            for (var r = 0; r < n; r++)
+            {
+                var v = _decide[(int)facts[r]];
+                _verdicts[r] = v;
+                any |= v != RowRules.Verdict.No;
+                needsProduct |= v == RowRules.Verdict.NeedsProduct;
+            }
+            return (any, needsProduct);
         }
 
         private void SkipRest(int n)
         {
             foreach (var c in _rest) c.Cursor.Skip(n);
-            _product?.Skip(n);
-            _tags?.Skip(n);
+            if (_product.IsOpen) _product.Reader.Skip(n);
+            if (_tags.IsOpen) _tags.Reader.Skip(n);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -419,12 +503,12 @@ internal static class ParquetCurReader
             for (var r = 0; r < n; r++) _want[r] = _verdicts[r] != RowRules.Verdict.No;
             foreach (var c in _rest) c.Read(n, _want);
             string?[]?[]? product = null, tags = null;
-            if (_product is not null)
+            if (_product.IsOpen)
             {
-                if (needsProduct || _read.NeedsModel) { _product.Read(n, _want, _productValues); product = _productValues; }
-                else _product.Skip(n);
+                if (needsProduct || _read.NeedsModel) { _product.Reader.Read(n, _want, _productValues); product = _productValues; }
+                else _product.Reader.Skip(n);
             }
-            if (_tags is not null) { _tags.Read(n, _want, _tagValues); tags = _tagValues; }
+            if (_tags.IsOpen) { _tags.Reader.Read(n, _want, _tagValues); tags = _tagValues; }
 
             var read = _read;
             var pool = read.Pool;
@@ -461,9 +545,10 @@ internal static class ParquetCurReader
 
         public void Dispose()
         {
-            foreach (var c in _all) c.Dispose();
-            _product?.Dispose();
-            _tags?.Dispose();
+            foreach (var c in _columns.Values) c.Dispose();
+            _columns.Clear();
+            _product.Dispose();
+            _tags.Dispose();
         }
     }
 }

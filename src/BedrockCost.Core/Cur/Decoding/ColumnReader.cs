@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using Parquet.Meta;
@@ -48,11 +49,11 @@ internal sealed class ColumnReader : IColumnCursor
     public const int MaxPageBytes = 256 << 20;
     private const int MaxHeaderBytes = 1 << 20;
 
-    private readonly IRandomAccess _source;
-    private readonly ColumnSpec _spec;
-    private readonly CompressionCodec _codec;
-    private readonly long _chunkEnd;
-    private readonly int _valueSize;
+    private IRandomAccess _source = null!;
+    private ColumnSpec _spec = null!;
+    private CompressionCodec _codec;
+    private long _chunkEnd;
+    private int _valueSize;
     private long _pos;
     private long _chunkSlotsLeft;
     private int _pageSlotsLeft;
@@ -65,9 +66,12 @@ internal sealed class ColumnReader : IColumnCursor
     private int[] _scratchLevels = Array.Empty<int>(), _scratchIds = Array.Empty<int>();
     private bool[] _scratchWant = Array.Empty<bool>();
 
-    public ValueTable Values { get; }
+    public ValueTable Values { get; } = new(ValueKind.Text);
 
-    public ColumnReader(IRandomAccess source, ColumnChunk chunk, ColumnSpec spec)
+    public ColumnReader(IRandomAccess source, ColumnChunk chunk, ColumnSpec spec) => Reset(source, chunk, spec);
+
+    /// <summary>Starts reading another column chunk, keeping the buffers (a worker reuses its readers from row group to row group).</summary>
+    public void Reset(IRandomAccess source, ColumnChunk chunk, ColumnSpec spec)
     {
         var meta = chunk.MetaData ?? throw new InvalidDataException($"column {spec.Name} has no metadata");
         _source = source;
@@ -80,7 +84,11 @@ internal sealed class ColumnReader : IColumnCursor
         _pos = start;
         _chunkEnd = start + meta.TotalCompressedSize;
         _chunkSlotsLeft = meta.NumValues;
-        Values = new ValueTable(spec.Kind);
+        _pageSlotsLeft = 0;
+        _seenData = false;
+        _dictionaryEncoded = false;
+        _valuePos = _valueEnd = 0;
+        Values.Reset(spec.Kind);
         _valueSize = ValueSize(spec.Physical);
         if (_valueSize == 0 && spec.Physical != PhysicalType.BYTE_ARRAY) throw Corrupt($"values of type {spec.Physical}");
     }
@@ -96,6 +104,7 @@ internal sealed class ColumnReader : IColumnCursor
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Read(int slots, Span<int> ids, Span<int> definition, Span<int> repetition, ReadOnlySpan<bool> want = default)
     {
         var done = 0;
@@ -142,6 +151,7 @@ internal sealed class ColumnReader : IColumnCursor
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Skip(long slots)
     {
         while (slots > 0)
@@ -183,6 +193,7 @@ internal sealed class ColumnReader : IColumnCursor
     /// Moves to the next data page, loading a dictionary page on the way. A data page of at most
     /// <paramref name="skippable"/> slots is passed over without reading its body; returns the slots passed over.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long NextPage(long skippable)
     {
         while (true)
@@ -332,6 +343,7 @@ internal sealed class ColumnReader : IColumnCursor
     }
 
     /// <summary>The next values into <paramref name="dense"/>; plain values not in <paramref name="want"/> (when given) are passed over, as -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodeValues(Span<int> dense, ReadOnlySpan<bool> want)
     {
         if (dense.IsEmpty) return;
@@ -341,18 +353,28 @@ internal sealed class ColumnReader : IColumnCursor
             if (dense.IndexOfAnyExceptInRange(0, Values.DictionaryCount - 1) >= 0) throw Corrupt("a dictionary index beyond its dictionary");
             return;
         }
-        if (want.IsEmpty)
+        if (_valueSize > 0)
         {
-            for (var i = 0; i < dense.Length; i++) dense[i] = AddPlain();
+            // Fixed-size values: every position is known, so only the wanted ones are read.
+            if ((long)dense.Length * _valueSize > _valueEnd - _valuePos) throw Corrupt("fewer values than its page states");
+            var start = _valuePos;
+            for (var i = 0; i < dense.Length; i++)
+            {
+                if (!want.IsEmpty && !want[i]) { dense[i] = -1; continue; }
+                _valuePos = start + i * _valueSize;
+                dense[i] = AddPlain();
+            }
+            _valuePos = start + dense.Length * _valueSize;
             return;
         }
         for (var i = 0; i < dense.Length; i++)
         {
-            if (want[i]) dense[i] = AddPlain();
-            else { SkipValues(1); dense[i] = -1; }
+            if (want.IsEmpty || want[i]) dense[i] = AddPlain();
+            else { _valuePos += 4 + TextLength(); dense[i] = -1; }
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SkipValues(int count)
     {
         if (count == 0) return;
@@ -384,6 +406,7 @@ internal sealed class ColumnReader : IColumnCursor
     }
 
     /// <summary>Decodes one PLAIN value at the value position into <see cref="Values"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int AddPlain()
     {
         if (_spec.Physical == PhysicalType.BYTE_ARRAY)

@@ -36,6 +36,7 @@ internal sealed class HybridDecoder
     }
 
     /// <summary>Fills <paramref name="destination"/> with the next values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Read(Span<int> destination)
     {
         var i = 0;
@@ -52,10 +53,36 @@ internal sealed class HybridDecoder
             if (_rleLeft > 0)
             {
                 var n = (int)Math.Min(_rleLeft, destination.Length - i);
-                destination.Slice(i, n).Fill(_rleValue);
+                // Writers emit many short runs: a loop beats Fill's setup for those.
+                if (n <= 16) for (var k = 0; k < n; k++) destination[i + k] = _rleValue;
+                else destination.Slice(i, n).Fill(_rleValue);
                 _rleLeft -= n;
                 i += n;
                 continue;
+            }
+            if (_packedLeft == 0 && _byteWidth == 1)
+            {
+                // Runs of a one-byte header and a one-byte value, as some writers emit for every value: a tight loop.
+                var data = _data;
+                var p = _pos;
+                var last = _end - 1;
+                var limit = 1 << _bitWidth;
+                while (i < destination.Length && p < last)
+                {
+                    var h = data[p];
+                    if (h >= 0x80 || (h & 1) != 0) break;
+                    var count = h >> 1;
+                    int value = data[p + 1];
+                    if (value >= limit) throw new InvalidDataException($"a run value {value} does not fit in {_bitWidth} bits");
+                    p += 2;
+                    var n = Math.Min(count, destination.Length - i);
+                    for (var k = 0; k < n; k++) destination[i + k] = value;
+                    i += n;
+                    if (count > n) { _rleLeft = count - n; _rleValue = value; }
+                }
+                var moved = p != _pos;
+                _pos = p;
+                if (moved) continue;
             }
             if (_packedLeft > 0)
             {
@@ -75,6 +102,7 @@ internal sealed class HybridDecoder
     }
 
     /// <summary>Skips the next <paramref name="count"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Skip(long count)
     {
         while (count > 0)
@@ -111,6 +139,7 @@ internal sealed class HybridDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void NextRun()
     {
         if (_pos >= _end) throw Truncated();
@@ -137,6 +166,7 @@ internal sealed class HybridDecoder
     }
 
     /// <summary>Reads the next group of 8 into <see cref="_group"/>; only the values whose bits are present are valid.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LoadGroup()
     {
         _packedLeft -= 8;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Encoding = System.Text.Encoding;
 
@@ -9,14 +10,15 @@ namespace BedrockCost.Core.Cur.Decoding;
 /// 0, and a row gets the values of the keys asked for. Slots read beyond the window wait for the next one. Null maps,
 /// empty maps and absent keys all give no value.
 /// </summary>
-internal sealed class MapReader : IDisposable
+internal sealed class MapReader
 {
     private const int Batch = 4096;
 
-    private readonly IColumnCursor _keys, _values;
-    private readonly int _keyMax, _valueMax;
-    private readonly byte[][] _wanted;
-    private readonly StringPool _pool;
+    private IColumnCursor _keys = null!, _values = null!;
+    private int _keyMax, _valueMax;
+    private byte[][] _wanted = Array.Empty<byte[]>();
+    private IReadOnlyList<string>? _wantedKeys;
+    private StringPool _pool = null!;
     private long _slotsLeft;
     // Slots read and not yet given to a row: repetition level, wanted key index (-1: none), value index (-1: null).
     // Value indexes stay valid until the next batch is read, which happens only once these are all given out.
@@ -27,7 +29,8 @@ internal sealed class MapReader : IDisposable
     private sbyte[] _keyCache = Array.Empty<sbyte>();
     private int _keyGeneration = -1;
 
-    public MapReader(IColumnCursor keys, IColumnCursor values, int keyMaxDefinition, int valueMaxDefinition, long keySlots, long valueSlots,
+    /// <summary>Starts reading a row group's map from its key and value leaves (which the caller owns); the buffers are kept.</summary>
+    public void Reset(IColumnCursor keys, IColumnCursor values, int keyMaxDefinition, int valueMaxDefinition, long keySlots, long valueSlots,
         IReadOnlyList<string> wanted, StringPool pool)
     {
         if (keySlots != valueSlots || keySlots < 0) throw new InvalidDataException($"a map's keys ({keySlots}) and values ({valueSlots}) differ in number");
@@ -36,14 +39,21 @@ internal sealed class MapReader : IDisposable
         _keyMax = keyMaxDefinition;
         _valueMax = valueMaxDefinition;
         _slotsLeft = keySlots;
-        _wanted = wanted.Select(Encoding.UTF8.GetBytes).ToArray();
+        if (!ReferenceEquals(wanted, _wantedKeys))
+        {
+            _wanted = wanted.Select(Encoding.UTF8.GetBytes).ToArray();
+            _wantedKeys = wanted;
+        }
         _pool = pool;
+        _start = _end = 0;
+        _keyGeneration = -1;
     }
 
     /// <summary>
     /// The next <paramref name="rows"/> rows: <paramref name="result"/>[r] holds the values of the wanted keys of row r
     /// (null when it has none) for the rows where <paramref name="want"/>[r]; other rows are passed over.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Read(int rows, ReadOnlySpan<bool> want, string?[]?[] result)
     {
         for (var r = 0; r < rows; r++)
@@ -65,6 +75,7 @@ internal sealed class MapReader : IDisposable
     }
 
     /// <summary>Passes over the next <paramref name="rows"/> rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Skip(int rows)
     {
         for (var r = 0; r < rows; r++)
@@ -91,6 +102,7 @@ internal sealed class MapReader : IDisposable
     private static InvalidDataException Short() => new("a map column holds fewer rows than its row group");
 
     /// <summary>Reads the next batch of slots of both leaves; false at the end of the chunk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Fill()
     {
         if (_slotsLeft == 0) return false;
@@ -134,11 +146,5 @@ internal sealed class MapReader : IDisposable
         for (var k = 0; k < _wanted.Length; k++)
             if (key.SequenceEqual(_wanted[k])) return k;
         return -1;
-    }
-
-    public void Dispose()
-    {
-        _keys.Dispose();
-        _values.Dispose();
     }
 }

@@ -20,12 +20,19 @@ internal sealed class ValueTable
 
     public ValueTable(ValueKind kind) => Kind = kind;
 
-    public ValueKind Kind { get; }
+    public ValueKind Kind { get; private set; }
     public int Count { get; private set; }
     /// <summary>Changes whenever the entries are replaced: what was decided about an index before holds no more.</summary>
     public int Generation { get; private set; }
     /// <summary>Entries [0, DictionaryCount) are the chunk's dictionary; later ones last for a window.</summary>
     public int DictionaryCount { get; private set; }
+
+    /// <summary>Another column chunk, of values of <paramref name="kind"/>; the buffers are kept.</summary>
+    public void Reset(ValueKind kind)
+    {
+        Kind = kind;
+        Clear();
+    }
 
     /// <summary>A new column chunk: nothing is known.</summary>
     public void Clear()
