@@ -140,6 +140,50 @@ public static class Measure
         return new RunResult("duckdb", grouping, sw.Elapsed.TotalSeconds, (decimal)total, groups, PeakBytes(), 0, cpu);
     }
 
+    /// <summary>The page decoder alone: every row group's chunk of each column, in windows of the engine's size; nanoseconds per value.</summary>
+    public static void Decode(string path, string columns, int repeat)
+    {
+        using var stream = File.OpenRead(path);
+        var reader = Parquet.ParquetReader.CreateAsync(stream, leaveStreamOpen: true).GetAwaiter().GetResult();
+        var leaves = BedrockCost.Core.Cur.Decoding.ParquetLayout.Leaves(reader.Metadata!);
+        var source = BedrockCost.Core.Cur.Decoding.RandomAccessFor.Stream(stream);
+        var ids = new int[BedrockCost.Core.Cur.ParquetCurReader.Window];
+        var def = new int[ids.Length];
+        var rep = new int[ids.Length];
+        foreach (var name in columns.Split(','))
+        {
+            var leaf = leaves.Single(l => l.Path == name);
+            var kind = leaf.Element.Type == Parquet.Meta.Type.BYTE_ARRAY ? BedrockCost.Core.Cur.Decoding.ValueKind.Text
+                : leaf.Element.Type == Parquet.Meta.Type.DOUBLE ? BedrockCost.Core.Cur.Decoding.ValueKind.Number : BedrockCost.Core.Cur.Decoding.ValueKind.Timestamp;
+            var spec = BedrockCost.Core.Cur.Decoding.ParquetLayout.Spec(leaf, kind)!;
+            var column = new BedrockCost.Core.Cur.Decoding.ColumnReader(source, reader.Metadata!.RowGroups[0].Columns[leaf.Index], spec);
+            var times = new List<double>();
+            long values = 0;
+            for (var i = 0; i < repeat; i++)
+            {
+                values = 0;
+                var cpu = CpuTime();
+                foreach (var g in reader.Metadata.RowGroups)
+                {
+                    var chunk = g.Columns[leaf.Index];
+                    column.Reset(source, chunk, spec);
+                    var slots = chunk.MetaData!.NumValues;
+                    for (long done = 0; done < slots; done += ids.Length)
+                    {
+                        var n = (int)Math.Min(ids.Length, slots - done);
+                        column.Read(n, ids, leaf.MaxDefinition > 0 ? def : default, leaf.MaxRepetition > 0 ? rep : default);
+                        column.Values.EndWindow();
+                    }
+                    column.Finish();
+                    values += slots;
+                }
+                times.Add((CpuTime() - cpu) * 1e9 / values);
+            }
+            times.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {values:N0} values, {times[0]:F2} ns of processor time a value (best), {times[times.Count / 2]:F2} (median)"));
+        }
+    }
+
     /// <summary>Runs any SQL and prints the rows tab-separated (for looking into the generated files).</summary>
     public static void Print(string sql)
     {

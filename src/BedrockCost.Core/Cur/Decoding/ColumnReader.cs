@@ -136,7 +136,7 @@ internal sealed class ColumnReader : IColumnCursor
                 {
                     var dense = Scratch(ref _scratchIds, present);
                     var denseWant = ReadOnlySpan<bool>.Empty;
-                    if (!wanted.IsEmpty && !_dictionaryEncoded)
+                    if (!wanted.IsEmpty)
                     {
                         if (_scratchWant.Length < present) _scratchWant = new bool[Math.Max(present, 1024)];
                         for (int i = 0, j = 0; i < k; i++) if (def[i] == _spec.MaxDefinition) _scratchWant[j++] = wanted[i];
@@ -349,8 +349,15 @@ internal sealed class ColumnReader : IColumnCursor
         if (dense.IsEmpty) return;
         if (_dictionaryEncoded)
         {
-            _indexes.Read(dense);
+            if (want.IsEmpty) _indexes.Read(dense);
+            else
+            {
+                // Only the wanted indexes: runs between them are passed over whole (a bit-packed group costs nothing to pass).
+                dense.Fill(0);
+                _indexes.ReadSelected(dense, want);
+            }
             if (dense.IndexOfAnyExceptInRange(0, Values.DictionaryCount - 1) >= 0) throw Corrupt("a dictionary index beyond its dictionary");
+            if (!want.IsEmpty) for (var i = 0; i < dense.Length; i++) if (!want[i]) dense[i] = -1;
             return;
         }
         if (_valueSize > 0)

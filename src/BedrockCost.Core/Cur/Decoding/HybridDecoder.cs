@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 
 namespace BedrockCost.Core.Cur.Decoding;
@@ -63,22 +64,26 @@ internal sealed class HybridDecoder
             if (_packedLeft == 0 && _byteWidth == 1)
             {
                 // Runs of a one-byte header and a one-byte value, as some writers emit for every value: a tight loop.
-                var data = _data;
                 var p = _pos;
                 var last = _end - 1;
-                var limit = 1 << _bitWidth;
-                while (i < destination.Length && p < last)
+                var limit = 1u << _bitWidth;
+                ref var data = ref MemoryMarshal.GetArrayDataReference(_data);
+                ref var output = ref MemoryMarshal.GetReference(destination);
+                var length = destination.Length;
+                // Bounds: p < last keeps both bytes in the data; i < length keeps writes in the destination.
+                while (i < length && p < last)
                 {
-                    var h = data[p];
-                    if (h >= 0x80 || (h & 1) != 0) break;
-                    var count = h >> 1;
-                    int value = data[p + 1];
+                    uint h = Unsafe.Add(ref data, p);
+                    if ((h & 0x81) != 0) break;
+                    uint value = Unsafe.Add(ref data, p + 1);
                     if (value >= limit) throw new InvalidDataException($"a run value {value} does not fit in {_bitWidth} bits");
                     p += 2;
-                    var n = Math.Min(count, destination.Length - i);
-                    for (var k = 0; k < n; k++) destination[i + k] = value;
+                    var count = (int)(h >> 1);
+                    if (count == 1) { Unsafe.Add(ref output, i++) = (int)value; continue; }
+                    var n = Math.Min(count, length - i);
+                    for (var k = 0; k < n; k++) Unsafe.Add(ref output, i + k) = (int)value;
                     i += n;
-                    if (count > n) { _rleLeft = count - n; _rleValue = value; }
+                    if (count > n) { _rleLeft = count - n; _rleValue = (int)value; }
                 }
                 var moved = p != _pos;
                 _pos = p;
@@ -101,6 +106,28 @@ internal sealed class HybridDecoder
         }
     }
 
+    /// <summary>
+    /// The next <paramref name="destination"/>.Length values, of which only those where <paramref name="want"/> is set are
+    /// written; the others are passed over (whole runs and groups without decoding them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ReadSelected(Span<int> destination, ReadOnlySpan<bool> want)
+    {
+        var i = 0;
+        var n = destination.Length;
+        while (i < n)
+        {
+            var next = want[i..n].IndexOf(true);
+            if (next < 0) { Skip(n - i); return; }
+            if (next > 0) Skip(next);
+            i += next;
+            var end = want[i..n].IndexOf(false);
+            end = end < 0 ? n : i + end;
+            Read(destination[i..end]);
+            i = end;
+        }
+    }
+
     /// <summary>Skips the next <paramref name="count"/> values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Skip(long count)
@@ -120,6 +147,32 @@ internal sealed class HybridDecoder
                 _rleLeft -= n;
                 count -= n;
                 continue;
+            }
+            if (_packedLeft == 0 && _byteWidth == 1)
+            {
+                // Runs of a one-byte header and a one-byte value: passed over in a tight loop.
+                var p = _pos;
+                var last = _end - 1;
+                ref var data = ref MemoryMarshal.GetArrayDataReference(_data);
+                while (count > 0 && p < last)
+                {
+                    uint h = Unsafe.Add(ref data, p);
+                    if ((h & 0x81) != 0) break;
+                    long run = h >> 1;
+                    p += 2;
+                    if (run > count)
+                    {
+                        _rleLeft = run - count;
+                        _rleValue = Unsafe.Add(ref data, p - 1);
+                        if (_bitWidth < 8 && _rleValue >> _bitWidth != 0) throw new InvalidDataException($"a run value {_rleValue} does not fit in {_bitWidth} bits");
+                        count = 0;
+                        break;
+                    }
+                    count -= run;
+                }
+                var moved = p != _pos;
+                _pos = p;
+                if (moved) continue;
             }
             if (_packedLeft > 0)
             {

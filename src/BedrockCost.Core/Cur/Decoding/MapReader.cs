@@ -25,6 +25,7 @@ internal sealed class MapReader
     private readonly int[] _rep = new int[Batch], _match = new int[Batch], _value = new int[Batch];
     private int _start, _end;
     // Scratch for one batch of both leaves.
+    private readonly bool[] _matched = new bool[Batch];
     private readonly int[] _keyIds = new int[Batch], _keyDef = new int[Batch], _valueIds = new int[Batch], _valueDef = new int[Batch], _valueRep = new int[Batch];
     private sbyte[] _keyCache = Array.Empty<sbyte>();
     private int _keyGeneration = -1;
@@ -110,8 +111,6 @@ internal sealed class MapReader
         _keys.Values.EndWindow();
         _values.Values.EndWindow();
         _keys.Read(n, _keyIds, _keyDef, _rep);
-        _values.Read(n, _valueIds, _valueDef, _valueRep);
-        if (!_rep.AsSpan(0, n).SequenceEqual(_valueRep.AsSpan(0, n))) throw new InvalidDataException("a map's keys and values disagree on its rows");
         var keys = _keys.Values;
         if (keys.Generation != _keyGeneration || _keyCache.Length < keys.DictionaryCount)
         {
@@ -133,8 +132,12 @@ internal sealed class MapReader
                 else m = Match(keys.Text(id));
             }
             _match[i] = m;
-            _value[i] = m >= 0 && _valueDef[i] == _valueMax ? _valueIds[i] : -1;
+            _matched[i] = m >= 0;
         }
+        // Values only for the entries of the keys asked for.
+        _values.Read(n, _valueIds, _valueDef, _valueRep, _matched.AsSpan(0, n));
+        if (!_rep.AsSpan(0, n).SequenceEqual(_valueRep.AsSpan(0, n))) throw new InvalidDataException("a map's keys and values disagree on its rows");
+        for (var i = 0; i < n; i++) _value[i] = _match[i] >= 0 && _valueDef[i] == _valueMax ? _valueIds[i] : -1;
         _start = 0;
         _end = n;
         _slotsLeft -= n;
