@@ -23,6 +23,9 @@ BeforeAll {
     Invoke-TestData export --out (Join-Path $temp 'cn') --mode create-new --executions 2 --name cn-cur
     # A restatement of the overwrite export: same keys, other content.
     Invoke-TestData export --out (Join-Path $temp 'ow2') --mode overwrite --name ow-cur --rows 400
+    # The overwrite export rewritten by DuckDB (another writer), and as gzip CSV (read whole, not by ranges).
+    Invoke-TestData duckdb --from (Join-Path $temp 'ow') --out (Join-Path $temp 'dk')
+    Invoke-TestData export --out (Join-Path $temp 'csv') --mode overwrite --name csv-cur --format csv --periods 2026-05
     # An export made without the IAM principal setting.
     Invoke-TestData export --out (Join-Path $temp 'np') --mode overwrite --name np-cur --omit-principal --periods 2026-06
 
@@ -30,6 +33,9 @@ BeforeAll {
     Invoke-TestData upload --endpoint $s3.Endpoint --bucket billing --dir (Join-Path $temp 'ow') --prefix cur --create-bucket
     Invoke-TestData upload --endpoint $s3.Endpoint --bucket billing --dir (Join-Path $temp 'cn') --prefix cur
     Invoke-TestData upload --endpoint $s3.Endpoint --bucket other --dir (Join-Path $temp 'np') --prefix exports --create-bucket
+    Invoke-TestData upload --endpoint $s3.Endpoint --bucket ranged --dir (Join-Path $temp 'ow') --prefix pn --create-bucket
+    Invoke-TestData upload --endpoint $s3.Endpoint --bucket ranged --dir (Join-Path $temp 'dk') --prefix duck
+    Invoke-TestData upload --endpoint $s3.Endpoint --bucket ranged --dir (Join-Path $temp 'csv') --prefix csv
 
     $aws = @{ EndpointUrl = $s3.Endpoint; AccessKey = 'S3RVER'; SecretKey = 'S3RVER' }
     $expectedCn = Get-Content -Raw (Join-Path $temp 'cn/expected.json') | ConvertFrom-Json
@@ -78,11 +84,11 @@ Describe 'Get-BedrockCostByPrincipal from S3' {
         }
     }
 
-    It 'downloads nothing on a second run over the same month' {
+    It 'fetches nothing on a second run over the same month' {
         $first = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-06 -Verbose 4>&1
         $stamps = Get-CacheFiles | ForEach-Object { "$($_.FullName)|$($_.LastWriteTimeUtc.Ticks)" }
         $second = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-06 -Verbose 4>&1
-        Get-VerboseText $second | Should -Match 'Downloaded 0 file\(s\); \d+ from the cache'
+        Get-VerboseText $second | Should -Match 'Ranged reads: fetched 0 bytes in 0 request\(s\) of [\d,]+ bytes in \d+ Parquet object\(s\)'
         (Get-CacheFiles | ForEach-Object { "$($_.FullName)|$($_.LastWriteTimeUtc.Ticks)" }) | Should -Be $stamps
         (@($second | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) | Measure-Object Cost -Sum).Sum |
             Should -Be (@($first | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) | Measure-Object Cost -Sum).Sum
@@ -112,15 +118,57 @@ Describe 'Get-BedrockCostByPrincipal from S3' {
         finally { $env:BEDROCKCOST_CACHE = $before }
     }
 
-    It 'downloads a restated (changed) object again and the result changes' {
+    It 'fetches a restated (changed) object again and the result changes' {
         $old = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-05)
         Invoke-TestData upload --endpoint $s3.Endpoint --bucket billing --dir (Join-Path $temp 'ow2') --prefix cur
         $records = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-05 -Verbose 4>&1
-        Get-VerboseText $records | Should -Match 'Downloaded [1-9]\d* file\(s\)'
+        Get-VerboseText $records | Should -Match 'Ranged reads: fetched [1-9][\d,]* bytes'
         $new = @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
         ($new | Measure-Object Cost -Sum).Sum | Should -Not -Be ($old | Measure-Object Cost -Sum).Sum
         $disk = @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp 'ow2/ow-cur') -BillingPeriod 2026-05)
         ($new | Measure-Object Cost -Sum).Sum | Should -Be ($disk | Measure-Object Cost -Sum).Sum
+    }
+}
+
+Describe 'Parquet read from S3 by ranges' {
+    BeforeAll {
+        function ConvertTo-RowText($rows) {
+            ($rows | ForEach-Object {
+                    ($_.Principal, $_.Model, $_.TokenType, $_.Account, $_.Day, $_.UnattributedReason, $_.UnblendedCost, $_.NetUnblendedCost,
+                    $_.InputTokens, $_.OutputTokens, $_.CacheReadTokens, $_.CacheWriteTokens, $_.LineItemCount, $_.Currency) -join '|'
+                }) -join "`n"
+        }
+    }
+
+    It 'gives exactly the results of the same files on disk, from either writer, fetching part of each object' -ForEach @(
+        @{ Uri = 's3://ranged/pn/ow-cur'; Disk = 'ow/ow-cur'; Writer = 'Parquet.Net' }
+        @{ Uri = 's3://ranged/duck/ow-cur'; Disk = 'dk/ow-cur'; Writer = 'DuckDB' }
+    ) {
+        $rangedCache = Join-Path $temp "ranged-$Writer"
+        foreach ($groupBy in @('Principal'), @('Principal', 'Model', 'TokenType'), @('Account', 'Day')) {
+            $records = Get-BedrockCostByPrincipal -S3Uri $Uri @aws -CacheDirectory $rangedCache -BillingPeriod 2026-05 -GroupBy $groupBy -Verbose 4>&1
+            $fromS3 = @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+            $fromDisk = @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp $Disk) -BillingPeriod 2026-05 -GroupBy $groupBy)
+            $fromS3.Count | Should -BeGreaterThan 1
+            ConvertTo-RowText $fromS3 | Should -BeExactly (ConvertTo-RowText $fromDisk) -Because "$Writer by $($groupBy -join ',')"
+            Get-VerboseText $records | Should -Match 'Ranged reads: fetched [\d,]+ bytes in \d+ request\(s\) of [\d,]+ bytes in [1-9]\d* Parquet object\(s\)'
+        }
+        # Every range the queries needed is cached: the same queries again fetch nothing and give the same rows.
+        foreach ($groupBy in @('Principal'), @('Principal', 'Model', 'TokenType'), @('Account', 'Day')) {
+            $records = Get-BedrockCostByPrincipal -S3Uri $Uri @aws -CacheDirectory $rangedCache -BillingPeriod 2026-05 -GroupBy $groupBy -Verbose 4>&1
+            Get-VerboseText $records | Should -Match 'Ranged reads: fetched 0 bytes in 0 request\(s\)'
+            ConvertTo-RowText @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) |
+                Should -BeExactly (ConvertTo-RowText @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp $Disk) -BillingPeriod 2026-05 -GroupBy $groupBy))
+        }
+        @(Get-ChildItem -LiteralPath $rangedCache -Recurse -Filter '*.range').Count | Should -BeGreaterThan 0
+    }
+
+    It 'downloads gzip CSV objects whole, as before' {
+        $records = Get-BedrockCostByPrincipal -S3Uri 's3://ranged/csv/csv-cur' @aws -CacheDirectory (Join-Path $temp 'csv-cache') -BillingPeriod 2026-05 -Verbose 4>&1
+        Get-VerboseText $records | Should -Match 'Downloaded [1-9]\d* file\(s\)'
+        Get-VerboseText $records | Should -Not -Match 'Ranged reads'
+        ConvertTo-RowText @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) |
+            Should -BeExactly (ConvertTo-RowText @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp 'csv/csv-cur') -BillingPeriod 2026-05))
     }
 }
 

@@ -126,6 +126,7 @@ public static class CurEngine
                 if (format == FileFormat.Parquet)
                 {
                     file.Parquet = await ParquetCurFile.OpenAsync(file.Stream, data.DisplayName, ct).ConfigureAwait(false);
+                    await ParquetCurReader.PrefetchAsync(file.Parquet, Unit(data, aggregator, pool), ct).ConfigureAwait(false);
                     file.HasPrincipalColumn = file.Parquet.Fields[CurColumns.IamPrincipal] is not null;
                     file.Left = file.Parquet.RowGroupCount;
                     if (file.Left == 0) await DoneAsync(file, null).ConfigureAwait(false);

@@ -100,6 +100,14 @@ internal sealed class ParquetCurFile : IAsyncDisposable
 
     public ParquetRowGroupReader RowGroupReader(int rowGroup) => _reader.OpenRowGroupReader(rowGroup);
 
+    /// <summary>The byte ranges of a map column's key and value chunks in a row group.</summary>
+    public IEnumerable<(long Offset, long Length)> MapRanges(int rowGroup, (DataField Key, DataField Value) map) =>
+        [ColumnReader.Range(Chunk(rowGroup, Leaf(map.Key))), ColumnReader.Range(Chunk(rowGroup, Leaf(map.Value)))];
+
+    /// <summary>Tells a source that fetches on demand which ranges will be read; nothing for a local file.</summary>
+    public Task PrefetchAsync(IEnumerable<(long Offset, long Length)> ranges, CancellationToken ct) =>
+        Source is IPrefetch prefetch ? prefetch.PrefetchAsync(ranges.ToList(), ct) : Task.CompletedTask;
+
     public long Rows(int rowGroup) => Metadata.RowGroups[rowGroup].NumRows;
 
     public ValueTask DisposeAsync()
@@ -120,10 +128,54 @@ internal static class ParquetCurReader
 {
     internal const int Window = 8192;
 
+    /// <summary>The flat columns a row group's scan reads for a query (the maps are apart), and how.</summary>
+    public static IEnumerable<(string Name, ValueKind Kind)> ColumnsRead(CurFileRead read)
+    {
+        yield return (CurColumns.ProductCode, ValueKind.Text);
+        yield return (CurColumns.BillingEntity, ValueKind.Text);
+        yield return (CurColumns.ProductFamily, ValueKind.Text);
+        yield return (CurColumns.IamPrincipal, ValueKind.Text);
+        yield return (CurColumns.LineItemType, ValueKind.Text);
+        yield return (CurColumns.UsageType, ValueKind.Text);
+        yield return (CurColumns.Currency, ValueKind.Text);
+        yield return (CurColumns.PricingUnit, ValueKind.Text);
+        if (read.NeedsAccount) yield return (CurColumns.UsageAccountId, ValueKind.Text);
+        if (read.NeedsRegion) yield return (CurColumns.ProductRegion, ValueKind.Text);
+        yield return (CurColumns.UsageAmount, ValueKind.Number);
+        yield return (CurColumns.UnblendedCost, ValueKind.Number);
+        yield return (CurColumns.NetUnblendedCost, ValueKind.Number);
+        if (read.KnownPeriod is null) yield return (CurColumns.BillingPeriodStart, ValueKind.Timestamp);
+        if (read.NeedsUsageStart) yield return (CurColumns.UsageStart, ValueKind.Timestamp);
+    }
+
+    /// <summary>
+    /// For a source that fetches on demand (S3 by ranges): announces the column chunks the query will read of every row
+    /// group whose statistics allow Bedrock rows, so that they are fetched together. The product map is fetched only
+    /// when the model is asked for (otherwise when a row first needs it).
+    /// </summary>
+    public static async Task PrefetchAsync(ParquetCurFile file, CurFileRead read, CancellationToken ct)
+    {
+        if (file.Source is not IPrefetch) return;
+        var ranges = new List<(long, long)>();
+        var columns = ColumnsRead(read).Select(c => file.Fields[c.Name]).OfType<DataField>().ToList();
+        for (var i = 0; i < file.RowGroupCount; i++)
+        {
+            var rows = (int)file.Rows(i);
+            if (rows == 0) continue;
+            using (var g = file.RowGroupReader(i))
+                if (RowGroupPruning.CannotHoldBedrock(g, file.Fields, rows, read.IncludeAgentCore)) continue;
+            foreach (var c in columns) ranges.Add(ColumnReader.Range(file.Chunk(i, file.Leaf(c))));
+            if (read.NeedsModel && file.Fields.Product is { } product) ranges.AddRange(file.MapRanges(i, product));
+            if (read.TagKeys.Length > 0 && file.Fields.Tags is { } tags) ranges.AddRange(file.MapRanges(i, tags));
+        }
+        await file.PrefetchAsync(ranges, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Reads every row group of a file, one after the other (the engine reads them in parallel instead).</summary>
     public static async Task ReadAsync(Stream stream, CurFileRead read, CancellationToken ct)
     {
         await using var file = await ParquetCurFile.OpenAsync(stream, read.DisplayName, ct).ConfigureAwait(false);
+        await PrefetchAsync(file, read, ct).ConfigureAwait(false);
         for (var i = 0; i < file.RowGroupCount; i++) await ReadRowGroupAsync(file, i, read, ct).ConfigureAwait(false);
     }
 
@@ -411,30 +463,30 @@ internal static class ParquetCurReader
         private async Task OpenAsync(CancellationToken ct)
         {
             var f = _file.Fields;
-            async Task<Column?> Open(string name, ValueKind kind, bool wanted = true)
+            var read = _read;
+            foreach (var (name, kind) in ColumnsRead(read))
             {
-                if (!wanted || f[name] is not { } field) return null;
+                if (f[name] is not { } field) continue;
                 if (!_columns.TryGetValue(name, out var c)) _columns[name] = c = new Column();
                 _open.Add(c);
                 await c.OpenAsync(_file, _index, field, kind, ct).ConfigureAwait(false);
-                return c;
             }
-            var read = _read;
-            _code = (await Open(CurColumns.ProductCode, ValueKind.Text))!;
-            _entity = await Open(CurColumns.BillingEntity, ValueKind.Text);
-            _family = await Open(CurColumns.ProductFamily, ValueKind.Text);
-            _principal = await Open(CurColumns.IamPrincipal, ValueKind.Text);
-            _itemType = (await Open(CurColumns.LineItemType, ValueKind.Text))!;
-            _usageType = (await Open(CurColumns.UsageType, ValueKind.Text))!;
-            _currency = (await Open(CurColumns.Currency, ValueKind.Text))!;
-            _unit = await Open(CurColumns.PricingUnit, ValueKind.Text);
-            _account = await Open(CurColumns.UsageAccountId, ValueKind.Text, read.NeedsAccount);
-            _region = await Open(CurColumns.ProductRegion, ValueKind.Text, read.NeedsRegion);
-            _amount = (await Open(CurColumns.UsageAmount, ValueKind.Number))!;
-            _unblended = (await Open(CurColumns.UnblendedCost, ValueKind.Number))!;
-            _net = await Open(CurColumns.NetUnblendedCost, ValueKind.Number);
-            _periodStart = await Open(CurColumns.BillingPeriodStart, ValueKind.Timestamp, read.KnownPeriod is null);
-            _usageStart = await Open(CurColumns.UsageStart, ValueKind.Timestamp, read.NeedsUsageStart);
+            Column? Get(string name) => f[name] is not null && _columns.TryGetValue(name, out var c) && _open.Contains(c) ? c : null;
+            _code = Get(CurColumns.ProductCode)!;
+            _entity = Get(CurColumns.BillingEntity);
+            _family = Get(CurColumns.ProductFamily);
+            _principal = Get(CurColumns.IamPrincipal);
+            _itemType = Get(CurColumns.LineItemType)!;
+            _usageType = Get(CurColumns.UsageType)!;
+            _currency = Get(CurColumns.Currency)!;
+            _unit = Get(CurColumns.PricingUnit);
+            _account = read.NeedsAccount ? Get(CurColumns.UsageAccountId) : null;
+            _region = read.NeedsRegion ? Get(CurColumns.ProductRegion) : null;
+            _amount = Get(CurColumns.UsageAmount)!;
+            _unblended = Get(CurColumns.UnblendedCost)!;
+            _net = Get(CurColumns.NetUnblendedCost);
+            _periodStart = read.KnownPeriod is null ? Get(CurColumns.BillingPeriodStart) : null;
+            _usageStart = read.NeedsUsageStart ? Get(CurColumns.UsageStart) : null;
             // The product map is opened when a row first needs it (Marketplace rows, or the model is asked for).
             if (f.Tags is { } tags && read.TagKeys.Length > 0) await _tags.OpenAsync(_file, _index, tags, read.TagKeys, read.Pool, ct).ConfigureAwait(false);
             _rest = new[] { _itemType, _usageType, _currency, _unit, _account, _region, _amount, _unblended, _net, _periodStart, _usageStart }
@@ -452,6 +504,7 @@ internal static class ParquetCurReader
                 {
                     if (!_product.IsOpen && _file.Fields.Product is { } map && (needsProduct || _read.NeedsModel))
                     {
+                        await _file.PrefetchAsync(_file.MapRanges(_index, map), ct).ConfigureAwait(false);
                         await _product.OpenAsync(_file, _index, map, CurColumns.ProductModelKeys, _read.Pool, ct).ConfigureAwait(false);
                         _product.Reader.Skip(done);
                     }

@@ -37,3 +37,9 @@ public interface IObjectStore : IDisposable
     /// <summary>Where the export whose root key is <paramref name="exportRoot"/> is, for the user.</summary>
     ExportLocation Locate(string exportRoot);
 }
+
+/// <summary>A store that can say what it transferred during a query (bytes fetched against object bytes), for -Verbose.</summary>
+public interface IReportsTransfer
+{
+    void Report(IOperationContext ctx);
+}

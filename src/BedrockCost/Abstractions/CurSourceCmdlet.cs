@@ -116,6 +116,6 @@ public abstract class CurSourceCmdlet : AwsCmdlet
             EmitDebug($"Download cache: {cache.Directory}");
         }
         else EmitDebug("Download cache disabled (-NoCache): files go to a temporary folder deleted after the command.");
-        return new CurSource(new S3CachedStore(locations[0], connection, cache));
+        return new CurSource(new S3RangedStore(locations[0], connection, cache));
     }
 }

@@ -77,7 +77,7 @@ internal sealed class ColumnReader : IColumnCursor
         _source = source;
         _spec = spec;
         _codec = meta.Codec;
-        var start = meta.DictionaryPageOffset is { } d && d > 0 && d < meta.DataPageOffset ? d : meta.DataPageOffset;
+        var (start, _) = Range(chunk);
         if (start < 4 || meta.TotalCompressedSize < 0 || start > source.Length || meta.TotalCompressedSize > source.Length - start)
             throw new InvalidDataException($"column {spec.Name} lies outside the file");
         if (meta.NumValues < 0) throw new InvalidDataException($"column {spec.Name} states {meta.NumValues} values");
@@ -91,6 +91,14 @@ internal sealed class ColumnReader : IColumnCursor
         Values.Reset(spec.Kind);
         _valueSize = ValueSize(spec.Physical);
         if (_valueSize == 0 && spec.Physical != PhysicalType.BYTE_ARRAY) throw Corrupt($"values of type {spec.Physical}");
+    }
+
+    /// <summary>Where a column chunk's bytes are: from its dictionary page (when it has one first), its compressed size long.</summary>
+    public static (long Offset, long Length) Range(ColumnChunk chunk)
+    {
+        var meta = chunk.MetaData ?? throw new InvalidDataException("a column chunk has no metadata");
+        var start = meta.DictionaryPageOffset is { } d && d > 0 && d < meta.DataPageOffset ? d : meta.DataPageOffset;
+        return (start, meta.TotalCompressedSize);
     }
 
     /// <summary>Whether this decoder reads the chunk; otherwise Parquet.Net does.</summary>

@@ -61,6 +61,16 @@ public sealed class DownloadCache : IDisposable
 
     public bool Contains(string scope, StoredObject obj) => IsComplete(PathFor(scope, obj), obj.Size);
 
+    /// <summary>
+    /// The folder of the ranges fetched of one version of an object, named like a download (a hash of
+    /// <paramref name="identity"/> (the endpoint and bucket), the key, the ETag and the size, then the key's file name).
+    /// </summary>
+    public string RangeFolderFor(string identity, StoredObject obj)
+    {
+        var file = PathFor(identity, obj);
+        return System.IO.Path.Combine(Directory, "ranges", System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(file))!, System.IO.Path.GetFileName(file));
+    }
+
     private static bool IsComplete(string path, long size)
     {
         var f = new FileInfo(path);
