@@ -275,10 +275,14 @@ function Initialize-Sample {
 }
 
 function Invoke-Bench {
-    # Builds the module, then times Get-BedrockCostByPrincipal (fresh pwsh per run), the engine in-process and DuckDB
-    # over the same generated months (cached in output/bench-data). Writes output/bench/results.md and docs/benchmark.md.
+    # Builds the module, then times the engine against DuckDB in one process and Get-BedrockCostByPrincipal (fresh pwsh
+    # per run) against DuckDB in fresh processes, over the same generated months written by Parquet.Net and by DuckDB
+    # (cached in output/bench-data); reads the smaller months from s3rver by ranges; times Import-Module. Writes
+    # output/bench/results.md and docs/benchmark.md.
     $project = Join-Path $RepoRoot 'tests/Benchmark'
     Invoke-Build
+    # s3rver, for the S3 figures.
+    & (Join-Path $RepoRoot 'tests/tools/Install-TestPrerequisites.ps1') -OutputPath (Join-Path $OutputRoot 'tools')
     Write-Step "Bench ($($Rows -join ', ') rows)"
     dotnet build $project -c Release --nologo -v:minimal
     $dll = Join-Path $project 'bin/Release/net10.0/Benchmark.dll'

@@ -35,6 +35,10 @@ internal static class Cli
             case "dump":
                 await Measure.DumpAsync(Arg("path", "."), Arg("group", Groupings.Principal), Arg("model", ""), Arg("account", ""));
                 return 0;
+            case "s3":
+                await Measure.S3Async(Arg("path", "."), Arg("endpoint", ""), Arg("bucket", "bench"), Arg("prefix", "m"), Arg("group", Groupings.Principal),
+                    int.Parse(Arg("repeat", "5"), System.Globalization.CultureInfo.InvariantCulture));
+                return 0;
             case "decode":
                 // Decodes the named columns of every row group of one file, --repeat times: the page decoder alone.
                 Measure.Decode(Arg("path", "."), Arg("columns", "line_item_usage_type"), int.Parse(Arg("repeat", "5"), System.Globalization.CultureInfo.InvariantCulture));

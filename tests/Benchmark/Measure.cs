@@ -140,6 +140,61 @@ public static class Measure
         return new RunResult("duckdb", grouping, sw.Elapsed.TotalSeconds, (decimal)total, groups, PeakBytes(), 0, cpu);
     }
 
+    /// <summary>What one S3 run measured (a child process prints one JSON line per run).</summary>
+    public sealed record S3Result(string Mode, string Grouping, double Seconds, decimal Total, long FetchedBytes, long Requests, long ObjectBytes, string Rows);
+
+    /// <summary>
+    /// The month at <paramref name="path"/> (uploaded to s3://<paramref name="bucket"/>/<paramref name="prefix"/>) read through
+    /// the ranged S3 store: one cold run with an empty cache, then <paramref name="repeat"/> rounds of a warm run (same
+    /// cache) and the same query on the local files, alternating. Each run's rows are printed for comparison.
+    /// </summary>
+    public static async Task S3Async(string path, string endpoint, string bucket, string prefix, string grouping, int repeat)
+    {
+        var query = new CostQuery { GroupBy = grouping.Split(',').Select(GroupDimension.Parse).ToArray() };
+        var cache = Path.Combine(Path.GetTempPath(), "bc-bench-s3-" + Guid.NewGuid().ToString("N")[..12]);
+        var connection = BedrockCost.Core.Aws.AwsCredentialResolver.Resolve(new BedrockCost.Core.Aws.AwsOptions(AccessKey: "S3RVER", SecretKey: "S3RVER", EndpointUrl: endpoint));
+        var export = Directory.EnumerateDirectories(path).Single(d => Directory.Exists(Path.Combine(d, "data")));
+        var location = BedrockCost.Core.Sources.S3.S3Location.Parse($"s3://{bucket}/{prefix}/{Path.GetFileName(export)}");
+        try
+        {
+            async Task<S3Result> RunS3(string mode)
+            {
+                using var source = new CurSource(new BedrockCost.Core.Sources.S3.S3RangedStore(location, connection, new BedrockCost.Core.Sources.S3.DownloadCache(cache)));
+                var sw = Stopwatch.StartNew();
+                var result = await source.QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
+                sw.Stop();
+                var t = ((BedrockCost.Core.Sources.S3.S3RangedStore)source.Store).Transfer;
+                return new S3Result(mode, grouping, sw.Elapsed.TotalSeconds, result.Rows.Sum(r => r.UnblendedCost), t.FetchedBytes, t.Requests, t.ObjectBytes, RowText(result));
+            }
+            async Task<S3Result> RunLocal()
+            {
+                using var source = CurSource.Local([export]);
+                var sw = Stopwatch.StartNew();
+                var result = await source.QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
+                sw.Stop();
+                return new S3Result("local", grouping, sw.Elapsed.TotalSeconds, result.Rows.Sum(r => r.UnblendedCost), 0, 0, 0, RowText(result));
+            }
+            // The local files once first, so that compiling the engine's code is not charged to the cold S3 run.
+            await RunLocal();
+            Console.WriteLine(JsonSerializer.Serialize(await RunS3("cold")));
+            for (var i = 0; i < repeat; i++)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(await RunS3("warm")));
+                Console.WriteLine(JsonSerializer.Serialize(await RunLocal()));
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    /// <summary>Every row of a result and its totals, exactly, one line each.</summary>
+    public static string RowText(CostResult result) =>
+        string.Join("\n", result.Rows.Select(r => string.Join('\t', r.Group, r.Principal, r.Model, r.TokenType, r.Account, r.UnattributedReason,
+            r.UnblendedCost, r.NetUnblendedCost, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.LineItemCount, r.Currency))
+            .Concat(result.BedrockTotals.Select(t => $"total\t{t.Currency}\t{t.UnblendedCost}\t{t.NetUnblendedCost}\t{t.LineItems}")));
+
     /// <summary>The page decoder alone: every row group's chunk of each column, in windows of the engine's size; nanoseconds per value.</summary>
     public static void Decode(string path, string columns, int repeat)
     {

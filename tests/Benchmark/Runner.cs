@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using BedrockCost.TestData;
+using Sources = BedrockCost.Core.Sources;
 
 namespace BedrockCost.Benchmark;
 
@@ -16,7 +17,10 @@ namespace BedrockCost.Benchmark;
 internal static class Runner
 {
     private sealed record Options(long[] Rows, int[] Runs, int[] WarmRuns, string DataRoot, string OutDir, string? Docs, string? Module,
-        string[] Pwsh, int RowGroup, string RepoRoot, string[] Writers, int ImportRuns);
+        string[] Pwsh, int RowGroup, string RepoRoot, string[] Writers, int ImportRuns, bool S3);
+
+    /// <summary>The S3 figures of one month: a cold run, warm reruns and the same query on the local files.</summary>
+    private sealed record S3Cell(Month Month, string Grouping, Measure.S3Result Cold, List<Measure.S3Result> Warm, List<Measure.S3Result> Local);
 
     /// <summary>One generated month as one writer wrote it.</summary>
     private sealed record Month(long Rows, string Writer, string Dir, int Files, int RowGroups, double MiB, decimal Expected);
@@ -78,6 +82,12 @@ internal static class Runner
                 }
             }
         }
+        var s3 = new List<S3Cell>();
+        if (o.S3)
+        {
+            load.Add(LoadAverage());
+            s3 = await MeasureS3Async(o, cells.Select(c => c.Month).Where(m => m.Rows <= 2_000_000).Distinct().ToList(), failures);
+        }
         ImportTimes? import = null;
         if (o.Module is not null && o.ImportRuns > 0)
         {
@@ -85,10 +95,10 @@ internal static class Runner
             import = MeasureImport(o);
         }
 
-        var markdown = Markdown(o, cells, import, failures, load);
+        var markdown = Markdown(o, cells, s3, import, failures, load);
         await File.WriteAllTextAsync(Path.Combine(o.OutDir, "results.md"), markdown);
         await File.WriteAllTextAsync(Path.Combine(o.OutDir, "results.json"),
-            JsonSerializer.Serialize(new { machine = Machine(), load, cells, import, failures }, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(new { machine = Machine(), load, cells, s3, import, failures }, new JsonSerializerOptions { WriteIndented = true }));
         if (o.Docs is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Docs))!);
@@ -123,7 +133,8 @@ internal static class Runner
             Arg("data") ?? Path.Combine(repo, "output", "bench-data"),
             Arg("out") ?? Path.Combine(repo, "output", "bench"),
             args.Contains("--no-docs") ? null : Arg("docs") ?? Path.Combine(repo, "docs", "benchmark.md"),
-            module, pwsh, int.Parse(Arg("row-group") ?? "100000", Inv), repo, writers, int.Parse(Arg("import-runs") ?? "15", Inv));
+            module, pwsh, int.Parse(Arg("row-group") ?? "100000", Inv), repo, writers, int.Parse(Arg("import-runs") ?? "15", Inv),
+            !args.Contains("--no-s3"));
     }
 
     private static string FindRepoRoot()
@@ -266,7 +277,42 @@ internal static class Runner
         }
     }
 
-    private static List<RunResult> Run(ProcessStartInfo psi, string what)
+    /// <summary>
+    /// The months of at most 2M rows through s3rver (on 127.0.0.1, started here): each uploaded, then read by the ranged
+    /// store in a child process (a cold run with an empty cache, then warm reruns alternating with the local files).
+    /// </summary>
+    private static async Task<List<S3Cell>> MeasureS3Async(Options o, List<Month> months, List<string> failures)
+    {
+        var cells = new List<S3Cell>();
+        if (months.Count == 0) return cells;
+        using var server = S3rver.Start(o.RepoRoot);
+        foreach (var month in months)
+        {
+            var prefix = $"{month.Writer.ToLowerInvariant().Replace(".", "")}-{month.Rows}";
+            Console.WriteLine($"== S3: {month.Rows:N0} rows written by {month.Writer}, uploading to s3rver ({server.Endpoint}) ...");
+            await Upload.RunAsync(server.Endpoint, "bench", month.Dir, prefix, createBucket: true, quiet: true);
+            var lines = RunLines(Self("s3", month.Dir, Groupings.Principal, ("endpoint", server.Endpoint), ("bucket", "bench"), ("prefix", prefix), ("repeat", "7")), "s3");
+            var results = lines.Select(l => JsonSerializer.Deserialize<Measure.S3Result>(l)!).ToList();
+            var cell = new S3Cell(month, Groupings.Principal, results.First(r => r.Mode == "cold"), results.Where(r => r.Mode == "warm").ToList(),
+                results.Where(r => r.Mode == "local").ToList());
+            Console.WriteLine(string.Create(Inv, $"   cold: fetched {cell.Cold.FetchedBytes:N0} of {cell.Cold.ObjectBytes:N0} bytes in {cell.Cold.Requests} requests, {cell.Cold.Seconds:F2} s; " +
+                                                 $"warm {Series(cell.Warm)}; local {Series(cell.Local)}"));
+            var local = cell.Local[0].Rows;
+            foreach (var r in cell.Warm.Prepend(cell.Cold).Concat(cell.Local))
+                if (r.Rows != local) failures.Add($"S3, {month.Rows:N0} rows ({month.Writer}): the {r.Mode} run's rows differ from the local files'");
+            foreach (var r in cell.Warm)
+                if (r.FetchedBytes != 0) failures.Add($"S3, {month.Rows:N0} rows ({month.Writer}): a warm rerun fetched {r.FetchedBytes:N0} bytes");
+            if (Math.Round(cell.Cold.Total, 2) != Math.Round(month.Expected, 2))
+                failures.Add($"S3, {month.Rows:N0} rows ({month.Writer}): total {cell.Cold.Total} differs from the expected {month.Expected}");
+            cells.Add(cell);
+        }
+        return cells;
+    }
+
+    private static string Series(List<Measure.S3Result> runs) => string.Join(" ", runs.Select(r => r.Seconds.ToString("F3", Inv)));
+
+    /// <summary>The JSON lines a child process printed.</summary>
+    private static List<string> RunLines(ProcessStartInfo psi, string what)
     {
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
@@ -275,12 +321,12 @@ internal static class Runner
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        var results = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(l => l.StartsWith('{')).Select(Measure.FromJson).ToList();
-        if (p.ExitCode != 0 || results.Count == 0)
-            throw new InvalidOperationException($"{what} run failed (exit {p.ExitCode}): {stdout}\n{stderr.Result}");
-        return results;
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith('{')).ToList();
+        if (p.ExitCode != 0 || lines.Count == 0) throw new InvalidOperationException($"{what} run failed (exit {p.ExitCode}): {stdout}\n{stderr.Result}");
+        return lines;
     }
+
+    private static List<RunResult> Run(ProcessStartInfo psi, string what) => RunLines(psi, what).Select(Measure.FromJson).ToList();
 
     private static string Show(RunResult? r) => r is null ? "-" : $"{r.Seconds,6:F2} s {Measure.Mib(r.PeakBytes),5} MiB";
     private static string Series(List<RunResult> runs) => string.Join(" ", runs.Select(r => r.Seconds.ToString("F3", Inv)));
@@ -316,7 +362,9 @@ internal static class Runner
 
     private const double EngineTarget = 1.2, ImportTarget = 0.250;
 
-    private static string Markdown(Options o, List<Cell> cells, ImportTimes? import, List<string> failures, List<double> load)
+    private const double FetchTarget = 0.15, WarmTarget = 1.3;
+
+    private static string Markdown(Options o, List<Cell> cells, List<S3Cell> s3, ImportTimes? import, List<string> failures, List<double> load)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Benchmark: Get-BedrockCostByPrincipal against DuckDB");
@@ -380,6 +428,31 @@ internal static class Runner
             sb.AppendLine();
         }
 
+        if (s3.Count > 0)
+        {
+            sb.AppendLine("## S3: ranged reads against s3rver");
+            sb.AppendLine();
+            sb.AppendLine("Each month is uploaded to s3rver 3.7.1 on 127.0.0.1 and read by `Get-BedrockCostByPrincipal`'s S3 store (`S3RangedStore`: " +
+                          "the footer first, then only the column chunks the query needs of the row groups whose statistics allow Bedrock rows, " +
+                          $"ranges closer than {Sources.S3.RangedObject.CoalesceGap / 1024} KiB coalesced) in one process, by Principal: a **cold** run with an empty cache, then warm reruns " +
+                          "(the same cache) alternating with the same query on the local files. Loopback, so the times show the work, not a network. " +
+                          "Every run's rows are compared with the local files', exactly.");
+            sb.AppendLine();
+            sb.AppendLine("| Rows | Writer | Objects | Cold: fetched | of the objects | Requests | Cold time | Warm reruns: fetched | Warm median | Local median | Warm / local | Rows identical |");
+            sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            foreach (var c in s3)
+            {
+                var warm = Median(c.Warm.Select(r => r.Seconds));
+                var local = Median(c.Local.Select(r => r.Seconds));
+                var identical = c.Warm.Prepend(c.Cold).All(r => r.Rows == c.Local[0].Rows);
+                sb.AppendLine(string.Create(Inv,
+                    $"| {c.Month.Rows:N0} | {c.Month.Writer} | {c.Cold.ObjectBytes / 1048576.0:F0} MiB | {c.Cold.FetchedBytes / 1048576.0:F1} MiB | " +
+                    $"{100.0 * c.Cold.FetchedBytes / c.Cold.ObjectBytes:F1}% | {c.Cold.Requests} | {Fmt(c.Cold.Seconds)} | {c.Warm.Sum(r => r.FetchedBytes):N0} bytes | " +
+                    $"{Fmt(warm)} | {Fmt(local)} | {warm / local:F2}x | {(identical ? "yes" : "**no**")} |"));
+            }
+            sb.AppendLine();
+        }
+
         if (import is not null)
         {
             var bare = Median(import.Bare);
@@ -405,6 +478,16 @@ internal static class Runner
         {
             var added = Median(import.WithImport) - Median(import.Bare);
             sb.AppendLine(string.Create(Inv, $"- Import-Module adds {added * 1000:F0} ms to a bare pwsh start (target at most {ImportTarget * 1000:F0} ms): **{Verdict(added <= ImportTarget)}**."));
+        }
+        foreach (var c in s3)
+        {
+            var fetched = (double)c.Cold.FetchedBytes / c.Cold.ObjectBytes;
+            var ratio = Median(c.Warm.Select(r => r.Seconds)) / Median(c.Local.Select(r => r.Seconds));
+            var identical = c.Warm.Prepend(c.Cold).All(r => r.Rows == c.Local[0].Rows);
+            sb.AppendLine(string.Create(Inv, $"- S3, {c.Month.Rows:N0} rows written by {c.Month.Writer}: a cold per-principal query fetches {100 * fetched:F1}% of the export's bytes " +
+                                             $"(target at most {100 * FetchTarget:F0}%): **{Verdict(fetched <= FetchTarget)}**; a warm rerun fetches {c.Warm.Sum(r => r.FetchedBytes):N0} bytes " +
+                                             $"(target nothing): **{Verdict(c.Warm.All(r => r.FetchedBytes == 0))}** and takes {ratio:F2}x the local files' time (target at most {WarmTarget:F1}x): " +
+                                             $"**{Verdict(ratio <= WarmTarget)}**; results identical to the local engine's: **{Verdict(identical)}**."));
         }
         var sizes = cells.Where(c => c.Cmdlet.Count > 0).Select(c => c.Month.Rows).Distinct().Order().ToArray();
         if (sizes.Length > 1)
