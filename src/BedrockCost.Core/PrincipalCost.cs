@@ -15,7 +15,16 @@ public sealed class PrincipalCost : GroupDimensions
     /// <summary>Billing period(s) the row covers, YYYY-MM (comma separated when several).</summary>
     public string BillingPeriod { get; init; } = string.Empty;
     public string? Session { get; init; }
+    /// <summary>Service tier and route of the usage type ("standard", "flex", "batch, cross-region-global"...), when grouped by UsageType.</summary>
     public string? Tier { get; init; }
+    /// <summary>What the usage type bills (Tokens, Embeddings, Guardrails, ProvisionedThroughput...), when grouped by UsageType.</summary>
+    public string? UsageCategory { get; init; }
+    /// <summary>text, image, audio or video when the usage type names the tokens' modality.</summary>
+    public string? Modality { get; init; }
+    /// <summary>Cache-write time to live (5m, 30m, 1h) when the usage type names one.</summary>
+    public string? CacheTtl { get; init; }
+    /// <summary>runtime (bedrock-runtime) or mantle (bedrock-mantle) for first-party token usage types.</summary>
+    public string? Endpoint { get; init; }
     /// <summary>Usage day (UTC midnight) when grouped by Day.</summary>
     public DateTime? Day { get; init; }
     /// <summary>Usage month, YYYY-MM, when grouped by Month.</summary>
