@@ -2,6 +2,7 @@ using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Sources;
 using BedrockCost.TestData;
 using LineItem = BedrockCost.TestData.LineItem;
+using NoContext = BedrockCost.Core.Tests.ChargebackAllocationTests.CollectingContext;
 using Xunit;
 
 namespace BedrockCost.Core.Tests;
@@ -108,14 +109,5 @@ public class UsageTypeEngineTests : IDisposable
         var turbo = Of("USE1-Claude4.6Sonnet-input-tokens-turbo");
         Assert.Equal(("Tokens", "turbo", 5_000L), (turbo.UsageCategory, turbo.Tier, turbo.InputTokens));
         Assert.Equal(rows.Sum(r => (decimal)r.UnblendedCost), result.Rows.Sum(r => r.Cost));
-    }
-
-    private sealed class NoContext : IOperationContext
-    {
-        public List<string> Warnings { get; } = new();
-        public void Verbose(string message) { }
-        public void Debug(string message) { }
-        public void Warning(string message) { lock (Warnings) Warnings.Add(message); }
-        public void Progress(ProgressReport report) { }
     }
 }
