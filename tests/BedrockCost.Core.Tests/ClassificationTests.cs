@@ -52,6 +52,13 @@ public class ClassificationTests
     public void Names_one_model_one_way(string raw, string expected) => Assert.Equal(expected, ModelNames.Normalise(raw));
 
     [Theory]
+    [InlineData("Claude 3.5 Sonnet (Amazon Bedrock Edition)", "USE1-Claude3.5Sonnet-input-tokens")]
+    [InlineData("Claude Sonnet 4.6 (Amazon Bedrock Edition)", "USE1-Claude4.6Sonnet-output-tokens")]
+    [InlineData("Claude Opus 4.8 (Amazon Bedrock Edition)", "USW2-anthropic.claude-opus-4-8-mantle-cache-write-tokens-global-standard")]
+    public void Cost_explorer_and_cur_name_a_model_the_same_way(string service, string usageType) =>
+        Assert.Equal(UsageTypeParser.Parse(usageType).Model, Sources.CostExplorer.CostExplorerSource.ModelName(service));
+
+    [Theory]
     // Every billing region code: the AWS Price List usagetype prefixes, GovCloud, the China partition.
     [InlineData("USE1", "us-east-1")] [InlineData("USE2", "us-east-2")] [InlineData("USW1", "us-west-1")] [InlineData("USW2", "us-west-2")]
     [InlineData("UGW1", "us-gov-west-1")] [InlineData("UGE1", "us-gov-east-1")]
