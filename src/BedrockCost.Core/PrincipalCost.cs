@@ -98,7 +98,16 @@ public sealed class CostResult
             var filtered = total != bedrock ? $" (filters selected {total:0.########} of the Bedrock total {bedrock:0.########})" : string.Empty;
             return $"{t.Currency}: rows sum to {rowsSum:0.########}, Bedrock total of the data read {total:0.########}, difference {rowsSum - total:0.########}{filtered}";
         });
-        return $"Reconciliation ({CostBasis} cost, {string.Join(", ", BillingPeriods)}): {string.Join("; ", parts)}.";
+        var periods = BillingPeriods.Count == 0 ? "no billing period" : string.Join(", ", BillingPeriods);
+        // Data without Bedrock (or filters selecting none of it) reconciles too: nothing in, nothing out, said so.
+        if (SelectedTotals.Count == 0)
+        {
+            var what = BedrockTotals.Count > 0
+                ? "the filters selected none of the Bedrock total " + string.Join(", ", BedrockTotals.Select(b => $"{b.Cost(CostBasis):0.########} {b.Currency}"))
+                : "no Bedrock cost in the data read" + (RowsScanned > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({RowsScanned:N0} rows)") : string.Empty);
+            return $"Reconciliation ({CostBasis} cost, {periods}): {what}; rows sum to 0.";
+        }
+        return $"Reconciliation ({CostBasis} cost, {periods}): {string.Join("; ", parts)}.";
     }
 }
 

@@ -64,6 +64,7 @@ public static class ExportLayout
             if (kind is "data" or "legacy" && period is not null)
             {
                 var p = Get(partitions, root!, period);
+                p.Legacy |= kind == "legacy";
                 if (rest.Length <= 1) p.Direct.Add(obj);
                 else
                 {
@@ -156,9 +157,11 @@ public static class ExportLayout
 
         if (p.Executions.Count > 0)
         {
-            // Folder names start with the delivery timestamp; the newest object breaks ties.
-            var latest = p.Executions.OrderByDescending(e => e.Key, StringComparer.Ordinal)
-                .ThenByDescending(e => e.Value.Max(o => o.LastModified)).First();
+            // Data Exports folder names start with the delivery timestamp (the newest object breaks ties); legacy
+            // assembly ids are GUIDs, so there only the newest delivery tells.
+            var latest = p.Legacy
+                ? p.Executions.OrderByDescending(e => e.Value.Max(o => o.LastModified)).ThenByDescending(e => e.Key, StringComparer.Ordinal).First()
+                : p.Executions.OrderByDescending(e => e.Key, StringComparer.Ordinal).ThenByDescending(e => e.Value.Max(o => o.LastModified)).First();
             if (p.Executions.Count > 1)
                 ctx.Verbose($"{exportName} {period}: create-new export with {p.Executions.Count} executions; only the latest ({latest.Key}) counts.");
             var files = latest.Value.Where(o => o.Size > 0).OrderBy(o => o.Key, StringComparer.Ordinal).ToList();
@@ -205,6 +208,8 @@ public static class ExportLayout
 
     private sealed class Partition
     {
+        /// <summary>A legacy CUR period folder (executions are assembly ids).</summary>
+        public bool Legacy { get; set; }
         public List<StoredObject> Direct { get; } = new();
         public Dictionary<string, List<StoredObject>> Executions { get; } = new(StringComparer.Ordinal);
         public List<StoredObject> Manifests { get; } = new();
