@@ -293,6 +293,26 @@ public class ExportShapesTests : IDisposable
     }
 
     [Fact]
+    public async Task Legacy_zip_compressed_csv_is_read()
+    {
+        var csv = WriteLegacyVersion("5d1e", "true", new DateTime(2026, 5, 2, 0, 0, 0, DateTimeKind.Utc));
+        var zipPath = Path.ChangeExtension(csv, null) + ".zip"; // REPORT-00001.csv.zip
+        using (var zip = System.IO.Compression.ZipFile.Open(zipPath, System.IO.Compression.ZipArchiveMode.Create))
+        await using (var entry = zip.CreateEntry("legacy-report-00001.csv").Open())
+        await using (var gz = new System.IO.Compression.GZipStream(File.OpenRead(csv), System.IO.Compression.CompressionMode.Decompress))
+            await gz.CopyToAsync(entry);
+        File.Delete(csv);
+        var ctx = new Collecting();
+        AssertLegacy(await Query(_dir, ByModel, ctx), ctx);
+
+        using (var zip = System.IO.Compression.ZipFile.Open(zipPath, System.IO.Compression.ZipArchiveMode.Update))
+        await using (var extra = zip.CreateEntry("other.csv").Open())
+            extra.Write("x\n"u8);
+        var e = await Assert.ThrowsAsync<BedrockCostException>(() => Query(_dir, ByModel, new Collecting()));
+        Assert.Equal(ErrorIds.NotCurData, e.ErrorId);
+    }
+
+    [Fact]
     public async Task Legacy_athena_parquet_layout_is_read_and_its_status_table_is_not_data()
     {
         var folder = Path.Combine(_dir, "cur", "legacy-report", "legacy-report", "year=2026", "month=4");

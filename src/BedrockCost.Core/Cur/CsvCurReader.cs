@@ -7,17 +7,17 @@ using CsvHelper;
 namespace BedrockCost.Core.Cur;
 
 /// <summary>
-/// Reads CUR CSV (plain or gzip): header by name (CUR 2.0 names, or legacy CUR's category/Name headers in their CUR 2.0
+/// Reads CUR CSV (plain, gzip, or legacy CUR's zip): header by name (CUR 2.0 names, or legacy CUR's category/Name headers in their CUR 2.0
 /// spelling), maps as JSON objects.
 /// </summary>
 internal static class CsvCurReader
 {
-    /// <param name="stream">The file's content (gzip-compressed when <paramref name="gzip"/>); the caller disposes it.</param>
-    public static async Task ReadAsync(Stream stream, bool gzip, CurFileRead read, CancellationToken ct)
+    /// <param name="stream">The file's content, compressed as <paramref name="format"/> says; the caller disposes it.</param>
+    public static async Task ReadAsync(Stream stream, CurEngine.FileFormat format, CurFileRead read, CancellationToken ct)
     {
         try
         {
-            var (csv, index) = await OpenAsync(stream, gzip, read.DisplayName, ct).ConfigureAwait(false);
+            var (csv, index) = await OpenAsync(stream, format, read.DisplayName, ct).ConfigureAwait(false);
             await using var _ = csv.ConfigureAwait(false);
             var header = csv.Headers;
             CurErrors.CheckColumns(index.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase), read.DisplayName, csv: true);
@@ -85,11 +85,11 @@ internal static class CsvCurReader
     /// What Get-BedrockCostExport reports of a file: its principal and tags columns, the rows with a principal and
     /// the tag keys, read through the same header and map parsing as <see cref="ReadAsync"/>.
     /// </summary>
-    public static async Task InspectAsync(Stream stream, bool gzip, string displayName, CurFileFacts facts, CancellationToken ct)
+    public static async Task InspectAsync(Stream stream, CurEngine.FileFormat format, string displayName, CurFileFacts facts, CancellationToken ct)
     {
         try
         {
-            var (csv, index) = await OpenAsync(stream, gzip, displayName, ct).ConfigureAwait(false);
+            var (csv, index) = await OpenAsync(stream, format, displayName, ct).ConfigureAwait(false);
             await using var _ = csv.ConfigureAwait(false);
             var cPrincipal = index.TryGetValue(CurColumns.IamPrincipal, out var p) ? p : -1;
             var cTags = index.TryGetValue(CurColumns.Tags, out var t) ? t : -1;
@@ -114,11 +114,16 @@ internal static class CsvCurReader
         e is InvalidDataException or EndOfStreamException or CsvFormatException or IOException and not FileNotFoundException;
 
     /// <summary>A CSV reader past the header, and the column index by name (case-insensitive, first wins).</summary>
-    private static async Task<(CsvReader Csv, Dictionary<string, int> Index)> OpenAsync(Stream stream, bool gzip, string file, CancellationToken ct)
+    private static async Task<(CsvReader Csv, Dictionary<string, int> Index)> OpenAsync(Stream stream, CurEngine.FileFormat format, string file, CancellationToken ct)
     {
         // The caller owns the stream; the reader owns (and disposes) only the decompressor.
-        Stream input = gzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : stream;
-        var csv = CsvReader.Create(input, new CsvReaderOptions { HasHeader = true, PoolStrings = true }, leaveOpen: !gzip);
+        var input = format switch
+        {
+            CurEngine.FileFormat.GzipCsv => new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true),
+            CurEngine.FileFormat.ZipCsv => OpenZipEntry(stream, file),
+            _ => stream,
+        };
+        var csv = CsvReader.Create(input, new CsvReaderOptions { HasHeader = true, PoolStrings = true }, leaveOpen: input == stream);
         try
         {
             try { await csv.ReadHeaderAsync(ct).ConfigureAwait(false); }
@@ -135,6 +140,15 @@ internal static class CsvCurReader
             throw;
         }
     }
+    /// <summary>The one CSV a legacy CUR .zip holds (the archive's names choose nothing but which entry to read).</summary>
+    private static Stream OpenZipEntry(Stream stream, string file)
+    {
+        var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        var entries = zip.Entries.Where(e => e.Length > 0 && !e.FullName.EndsWith('/')).ToList();
+        if (entries.Count != 1) throw CurErrors.Invalid(file, $"the zip archive holds {entries.Count} files where a CUR delivery holds one CSV");
+        return entries[0].Open();
+    }
+
     private static string? Intern(StringPool pool, string? s) => s is null ? null : pool.Get(s);
 
     /// <summary>

@@ -66,14 +66,15 @@ public static class CurEngine
             var fileAggregator = new Aggregator(query);
             var read = new CurFileRead(file.DisplayName, file.BillingPeriod, fileAggregator, query, periods);
             if (format == FileFormat.Parquet) await ParquetCurReader.ReadAsync(stream, read, ct).ConfigureAwait(false);
-            else await CsvCurReader.ReadAsync(stream, format == FileFormat.GzipCsv, read, ct).ConfigureAwait(false);
+            else await CsvCurReader.ReadAsync(stream, format, read, ct).ConfigureAwait(false);
             addRows(read.RowsScanned);
             lock (gate) total.Merge(fileAggregator);
             return read;
         }
     }
 
-    internal enum FileFormat { Parquet, GzipCsv, Csv, Empty }
+    /// <summary>What a data file is; ZipCsv is legacy CUR's ZIP compression.</summary>
+    internal enum FileFormat { Parquet, GzipCsv, ZipCsv, Csv, Empty }
 
     /// <summary>The format of a file from its first bytes (the extension can lie); the stream is left at its start.</summary>
     internal static async Task<FileFormat> DetectFormatAsync(Stream stream, string displayName, CancellationToken ct)
@@ -84,6 +85,7 @@ public static class CurEngine
         if (n == 0) return FileFormat.Empty;
         if (n == 4 && head[0] == 'P' && head[1] == 'A' && head[2] == 'R' && head[3] == '1') return FileFormat.Parquet;
         if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) return FileFormat.GzipCsv;
+        if (n == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return FileFormat.ZipCsv;
         if (displayName.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
             throw CurErrors.Corrupt(displayName, new InvalidDataException("no Parquet magic number"));
         return FileFormat.Csv;
@@ -101,7 +103,7 @@ public static class CurEngine
             // CSV has no statistics: read it once with every period accepted; every row counts, Bedrock or not.
             var agg = new Aggregator(new CostQuery { GroupBy = Array.Empty<GroupDimension>(), IncludeAgentCore = query.IncludeAgentCore });
             var read = new CurFileRead(file.DisplayName, null, agg, new CostQuery { IncludeAgentCore = query.IncludeAgentCore }, null);
-            await CsvCurReader.ReadAsync(stream, format == FileFormat.GzipCsv, read, ct).ConfigureAwait(false);
+            await CsvCurReader.ReadAsync(stream, format, read, ct).ConfigureAwait(false);
             return read.PeriodRows.Keys.ToHashSet(StringComparer.Ordinal);
         }
     }

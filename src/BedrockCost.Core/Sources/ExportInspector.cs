@@ -80,6 +80,7 @@ public static class ExportInspector
         {
             var k when k.EndsWith(".parquet") => "Parquet",
             var k when k.EndsWith(".gz") => "CsvGzip",
+            var k when k.EndsWith(".zip") => "CsvZip",
             _ => "Csv",
         }).Distinct().ToList();
         return formats.Count switch { 0 => "", 1 => formats[0], _ => "Mixed" };
@@ -96,12 +97,9 @@ public static class ExportInspector
             await using (stream.ConfigureAwait(false))
             {
                 // The same format detection, readers and errors as the engine's.
-                switch (await CurEngine.DetectFormatAsync(stream, file.DisplayName, ct).ConfigureAwait(false))
-                {
-                    case CurEngine.FileFormat.Parquet: await ParquetCurReader.InspectAsync(stream, file.DisplayName, facts, ct).ConfigureAwait(false); break;
-                    case CurEngine.FileFormat.GzipCsv: await CsvCurReader.InspectAsync(stream, true, file.DisplayName, facts, ct).ConfigureAwait(false); break;
-                    case CurEngine.FileFormat.Csv: await CsvCurReader.InspectAsync(stream, false, file.DisplayName, facts, ct).ConfigureAwait(false); break;
-                }
+                var format = await CurEngine.DetectFormatAsync(stream, file.DisplayName, ct).ConfigureAwait(false);
+                if (format == CurEngine.FileFormat.Parquet) await ParquetCurReader.InspectAsync(stream, file.DisplayName, facts, ct).ConfigureAwait(false);
+                else if (format != CurEngine.FileFormat.Empty) await CsvCurReader.InspectAsync(stream, format, file.DisplayName, facts, ct).ConfigureAwait(false);
             }
         }
         ctx.Verbose($"{period.ExportName} {period.BillingPeriod}: {files.Count} file(s) inspected, principal column {(facts.HasPrincipalColumn ? "present" : "absent")}, {facts.TagKeys.Count} tag key(s).");

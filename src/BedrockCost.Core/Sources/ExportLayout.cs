@@ -37,7 +37,7 @@ public static class ExportLayout
     public static bool IsDataFile(string key)
     {
         var k = key.ToLowerInvariant();
-        return k.EndsWith(".parquet") || k.EndsWith(".csv.gz") || k.EndsWith(".csv") || k.EndsWith(".gz");
+        return k.EndsWith(".parquet") || k.EndsWith(".csv.gz") || k.EndsWith(".csv") || k.EndsWith(".gz") || k.EndsWith(".zip");
     }
 
     /// <summary>Groups a listing into export periods.</summary>
