@@ -81,6 +81,13 @@ public class ClassificationTests
     }
 
     [Fact]
+    public void An_absurdly_long_usage_type_is_labelled_not_read()
+    {
+        var u = UsageTypeParser.Parse("USE1-Claude4.6Sonnet-" + new string('x', 5000) + "-input-tokens");
+        Assert.Equal((UsageCategory.Unrecognised, TokenDirection.None, (string?)null), (u.Category, u.Direction, u.Model));
+    }
+
+    [Fact]
     public void An_unknown_region_code_of_the_right_shape_is_kept_as_written()
     {
         var u = UsageTypeParser.Parse("XYZ9-Claude4.6Sonnet-input-tokens");

@@ -115,9 +115,13 @@ public static class UsageTypeParser
         return info;
     }
 
+    /// <summary>Longer than any usage type AWS writes: such a cell is kept and labelled, not read.</summary>
+    private const int MaxLength = 512;
+
     private static UsageTypeInfo ParseCore(string usageType)
     {
         var text = usageType.Trim();
+        if (text.Length > MaxLength) return new UsageTypeInfo { UsageType = usageType, Category = UsageCategory.Unrecognised };
         string? regionCode = null;
         var body = text;
         var dash = text.IndexOf('-');
