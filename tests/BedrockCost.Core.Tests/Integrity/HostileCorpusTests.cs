@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace BedrockCost.Core.Tests.Integrity;
 
@@ -10,7 +11,7 @@ namespace BedrockCost.Core.Tests.Integrity;
 /// exact outcome, that it ended within 10 s (a hang detector, not a speed test) and that the child's peak working set,
 /// which it reads itself from the OS when it is done, stayed under 1 GiB.
 /// </summary>
-public class HostileCorpusTests
+public class HostileCorpusTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(10);
     private const long MemoryLimit = 1L << 30;
@@ -31,7 +32,10 @@ public class HostileCorpusTests
         var c = HostileCorpus.All.Single(x => x.Name == name);
         using var ws = new Workspace();
         var (request, expect) = await c.Build(ws);
+        var clock = Stopwatch.StartNew();
         var outcome = await RunAsync(ws, request);
+        // Measured, for the record (the bounds below are hang and runaway detectors, not speed targets).
+        output.WriteLine($"{name} (item {c.Item}): {outcome["outcome"]} {outcome["errorId"]} in {clock.Elapsed.TotalSeconds:0.00} s, peak {outcome["peakWorkingSet"]!.GetValue<long>() / 1048576.0:0} MiB");
 
         Assert.True(outcome["outcome"]!.GetValue<string>() != "unexpected", $"{name}: an exception that is not the module's own: {outcome["message"]}");
         if (expect.ErrorId is not null)
