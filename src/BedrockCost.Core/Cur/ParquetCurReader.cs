@@ -53,7 +53,7 @@ internal static class ParquetCurReader
     /// </summary>
     private static async Task<ParquetReader> OpenAsync(Stream stream, string displayName, CancellationToken ct)
     {
-        var footerStart = await ParquetStructure.CheckFooterAsync(stream, displayName, ct).ConfigureAwait(false);
+        var footerStart = ParquetStructure.CheckFooter(stream, displayName);
         ParquetReader reader;
         try
         {
@@ -78,13 +78,14 @@ internal static class ParquetCurReader
     }
 
     /// <summary>The page headers of the columns a reader decodes, in every row group, before any row group is read.</summary>
-    private static async Task CheckPagesAsync(Stream stream, ParquetReader reader, ParquetFields fields, string displayName, CancellationToken ct)
+    private static Task CheckPagesAsync(Stream stream, ParquetReader reader, ParquetFields fields, string displayName, CancellationToken ct)
     {
         var leaves = reader.Schema.GetDataFields();
         var columns = fields.Decoded.Select(f => Array.IndexOf(leaves, f)).Where(i => i >= 0).Distinct().Order().ToList();
         var rowGroups = reader.Metadata!.RowGroups;
         for (var g = 0; g < rowGroups.Count; g++)
-            await ParquetStructure.CheckPagesAsync(stream, rowGroups[g], g, columns, displayName, ct).ConfigureAwait(false);
+            ParquetStructure.CheckPages(stream, rowGroups[g], g, columns, displayName, ct);
+        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -24,22 +24,20 @@ internal static class ParquetStructure
     /// parses to its end (each list element takes at least one byte, so a list claiming more elements than the
     /// footer has bytes ends the walk). Returns where the footer starts (column chunks must end before it).
     /// </summary>
-    public static async Task<long> CheckFooterAsync(Stream stream, string file, CancellationToken ct)
+    public static long CheckFooter(Stream stream, string file)
     {
-        var length = stream.Length;
+        var bytes = RandomAccessFor.Stream(stream);
+        var length = bytes.Length;
         if (length < 12) throw Corrupt(file, $"{length} bytes is too short for a Parquet file");
         var tail = new byte[8];
-        stream.Position = length - 8;
-        await stream.ReadExactlyAsync(tail, ct).ConfigureAwait(false);
+        bytes.ReadExactly(length - 8, tail);
         if (tail[4] != 'P' || tail[5] != 'A' || tail[6] != 'R' || tail[7] != '1') throw Corrupt(file, "the file does not end with PAR1 (truncated?)");
         var footerLength = BitConverter.ToUInt32(tail, 0);
         if (footerLength == 0 || footerLength > length - 12 || footerLength > MaxFooterBytes)
             throw Corrupt(file, $"the footer length {footerLength:N0} does not fit the file of {length:N0} bytes");
         var footerStart = length - 8 - footerLength;
         var footer = new byte[footerLength];
-        stream.Position = footerStart;
-        await stream.ReadExactlyAsync(footer, ct).ConfigureAwait(false);
-        stream.Position = 0;
+        bytes.ReadExactly(footerStart, footer);
         try
         {
             var reader = new CompactReader(footer);
@@ -93,8 +91,10 @@ internal static class ParquetStructure
     /// end, each page's uncompressed size is one its codec can produce from its compressed size, and the data pages'
     /// value counts add up to the chunk's. Reads only the headers (the pages are skipped).
     /// </summary>
-    public static async Task CheckPagesAsync(Stream stream, RowGroup rg, int rowGroup, IEnumerable<int> columns, string file, CancellationToken ct)
+    public static void CheckPages(Stream stream, RowGroup rg, int rowGroup, IEnumerable<int> columns, string file, CancellationToken ct)
     {
+        // Positional reads of a few KiB: a buffered stream would read (and discard) a whole buffer per header.
+        var source = RandomAccessFor.Stream(stream);
         var buffer = new byte[4096];
         foreach (var c in columns)
         {
@@ -105,7 +105,7 @@ internal static class ParquetStructure
             while (position < end)
             {
                 ct.ThrowIfCancellationRequested();
-                var (header, size) = await ReadHeaderAsync(stream, position, end, buffer, what, file, ct).ConfigureAwait(false);
+                var (header, size) = ReadHeader(source, position, end, ref buffer, what, file);
                 position += size;
                 if (header.CompressedSize > end - position) throw Corrupt(file, $"a page of {what} runs past the end of its column chunk");
                 if (header.UncompressedSize > MaxUncompressed(m.Codec, header.CompressedSize))
@@ -120,18 +120,16 @@ internal static class ParquetStructure
             if (values != m.NumValues)
                 throw Corrupt(file, $"the pages of {what} hold {values:N0} values where its metadata states {m.NumValues:N0}");
         }
-        stream.Position = 0;
     }
 
     /// <summary>Reads the page header at <paramref name="position"/>, growing the buffer while the header is longer.</summary>
-    private static async Task<(PageHeader Header, int Size)> ReadHeaderAsync(Stream stream, long position, long end, byte[] buffer, string what, string file, CancellationToken ct)
+    private static (PageHeader Header, int Size) ReadHeader(IRandomAccess source, long position, long end, ref byte[] buffer, string what, string file)
     {
         var want = (int)Math.Min(buffer.Length, end - position);
         while (true)
         {
             if (want > buffer.Length) Array.Resize(ref buffer, want);
-            stream.Position = position;
-            await stream.ReadExactlyAsync(buffer.AsMemory(0, want), ct).ConfigureAwait(false);
+            source.ReadExactly(position, buffer.AsSpan(0, want));
             int size;
             PageHeader header;
             try { size = PageHeader.TryParse(buffer.AsSpan(0, want), out header); }
