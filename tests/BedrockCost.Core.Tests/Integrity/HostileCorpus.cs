@@ -174,22 +174,9 @@ internal static class HostileCorpus
         // ---- 3. Parquet structure is checked before it is trusted --------------------------------------------------
         new("parquet-row-group-claims-minus-5-rows", "3", async ws => (Local(EditFooter(ws, SampleFile(1), f => RowGroup(f, 1).SetInt(ThriftFooter.RgNumRows, -5))),
             new Expect { ErrorId = ErrorIds.CorruptFile, Kind = "InvalidData", MessageHolds = new[] { "row group 1 states -5 rows" } })),
-        new("parquet-row-group-claims-100M-rows", "3", async ws => (Local(EditFooter(ws, SampleFile(1), f =>
-            {
-                var rg = RowGroup(f, 1);
-                var old = rg.Int(ThriftFooter.RgNumRows);
-                rg.SetInt(ThriftFooter.RgNumRows, 100_000_000);
-                f.SetInt(ThriftFooter.FileNumRows, f.Int(ThriftFooter.FileNumRows) - old + 100_000_000);
-            })),
+        new("parquet-row-group-claims-100M-rows", "3", async ws => (Local(EditFooter(ws, SampleFile(1), f => ClaimRows(f, 1, 100_000_000, columnsToo: false))),
             new Expect { ErrorId = ErrorIds.CorruptFile, Kind = "InvalidData", MessageHolds = new[] { "100,000,000 rows" } })),
-        new("parquet-row-group-and-every-column-claim-100M", "3", async ws => (Local(EditFooter(ws, SampleFile(1), f =>
-            {
-                var rg = RowGroup(f, 1);
-                var old = rg.Int(ThriftFooter.RgNumRows);
-                rg.SetInt(ThriftFooter.RgNumRows, 100_000_000);
-                f.SetInt(ThriftFooter.FileNumRows, f.Int(ThriftFooter.FileNumRows) - old + 100_000_000);
-                foreach (var c in ThriftFooter.ColumnsOf(rg)) c.SetInt(ThriftFooter.CmdNumValues, c.Int(ThriftFooter.CmdNumValues) - old + 100_000_000);
-            })),
+        new("parquet-row-group-and-every-column-claim-100M", "3", async ws => (Local(EditFooter(ws, SampleFile(1), f => ClaimRows(f, 1, 100_000_000, columnsToo: true))),
             new Expect { ErrorId = ErrorIds.CorruptFile, Kind = "InvalidData", MessageHolds = new[] { "the pages of column" } })),
         new("parquet-file-rows-disagree-with-row-groups", "3", async ws => (Local(EditFooter(ws, SampleFile(1), f => f.SetInt(ThriftFooter.FileNumRows, 999))),
             new Expect { ErrorId = ErrorIds.CorruptFile, Kind = "InvalidData", MessageHolds = new[] { "where the footer states 999" } })),
@@ -221,14 +208,7 @@ internal static class HostileCorpus
         {
             var (rows, _) = Rows();
             var file = ByDuckDb(await ParquetAsync(ws.Path("src.parquet"), rows), ws.Path("duck", "claims.parquet"));
-            ThriftFooter.Edit(file, f =>
-            {
-                var rg = RowGroup(f, 0);
-                var old = rg.Int(ThriftFooter.RgNumRows);
-                rg.SetInt(ThriftFooter.RgNumRows, 100_000_000);
-                f.SetInt(ThriftFooter.FileNumRows, f.Int(ThriftFooter.FileNumRows) - old + 100_000_000);
-                foreach (var c in ThriftFooter.ColumnsOf(rg)) c.SetInt(ThriftFooter.CmdNumValues, c.Int(ThriftFooter.CmdNumValues) - old + 100_000_000);
-            });
+            ThriftFooter.Edit(file, f => ClaimRows(f, 0, 100_000_000, columnsToo: true));
             return (Local(file), new Expect { ErrorId = ErrorIds.CorruptFile, Kind = "InvalidData" });
         }),
         new("parquet-by-duckdb-row-group-claims-minus-5-rows", "3", async ws =>
@@ -533,6 +513,20 @@ internal static class HostileCorpus
     };
 
     private static TStruct RowGroup(TStruct footer, int index) => ThriftFooter.RowGroupsOf(footer)[index];
+
+    /// <summary>
+    /// Makes a row group claim <paramref name="rows"/> rows, consistently in the file's row count (and, with
+    /// <paramref name="columnsToo"/>, in every column chunk's value count): only the page headers can then tell.
+    /// </summary>
+    private static void ClaimRows(TStruct footer, int rowGroup, long rows, bool columnsToo)
+    {
+        var rg = RowGroup(footer, rowGroup);
+        var old = rg.Int(ThriftFooter.RgNumRows);
+        rg.SetInt(ThriftFooter.RgNumRows, rows);
+        footer.SetInt(ThriftFooter.FileNumRows, footer.Int(ThriftFooter.FileNumRows) - old + rows);
+        if (columnsToo)
+            foreach (var c in ThriftFooter.ColumnsOf(rg)) c.SetInt(ThriftFooter.CmdNumValues, c.Int(ThriftFooter.CmdNumValues) - old + rows);
+    }
 
     /// <summary>A copy of <paramref name="source"/> with its footer edited.</summary>
     private static string EditFooter(Workspace ws, string source, Action<TStruct> edit)

@@ -70,19 +70,15 @@ internal static class HostileFiles
     };
 
     /// <summary>An EC2 line item (not Bedrock): what it costs never reaches a Bedrock total, even when it is not a number.</summary>
-    public static LineItem Ec2(int i, double cost) => new()
+    public static LineItem Ec2(int i, double cost) => Bedrock(i, cost) with
     {
-        BillingPeriodStart = May,
-        UsageAccountId = "111122223333",
-        UsageStart = May.AddHours(i),
-        UsageEnd = May.AddHours(i + 1),
         ProductCode = "AmazonEC2",
         UsageType = "USE1-BoxUsage:m7i.large",
         PricingUnit = "Hrs",
         UsageAmount = 1,
-        UnblendedCost = cost,
-        NetUnblendedCost = double.IsFinite(cost) ? cost : null,
+        IamPrincipal = null,
         ProductFamily = "Compute Instance",
+        ProductRegionCode = null,
         LineItemId = $"ec2-{i:D6}",
     };
 
