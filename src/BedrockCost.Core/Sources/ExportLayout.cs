@@ -104,7 +104,8 @@ public static class ExportLayout
     public static bool InScope(string key, string under)
     {
         var (_, kind, period, _) = Locate(key.Split('/'));
-        if (kind != "metadata") return !IsDataFile(key) || key.StartsWith(under, StringComparison.Ordinal);
+        var manifest = kind == "metadata" || (kind == "legacy" && key.EndsWith("Manifest.json", StringComparison.OrdinalIgnoreCase));
+        if (!manifest) return !IsDataFile(key) || key.StartsWith(under, StringComparison.Ordinal);
         var (_, _, wanted, _) = Locate(under.TrimEnd('/').Split('/').Append(string.Empty).ToArray());
         return wanted is null || string.Equals(wanted, period, StringComparison.OrdinalIgnoreCase);
     }
