@@ -98,7 +98,10 @@ public sealed class LocalFileStore : IObjectStore
             var parent = Path.GetDirectoryName(path);
             if (parent is null) return path; // a root
             var candidate = Path.Combine(Folder(parent, links), Path.GetFileName(path));
-            var target = new FileInfo(candidate).LinkTarget;
+            string? target;
+            try { target = new FileInfo(candidate).LinkTarget; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return candidate; } // unreadable: taken as it is
+
             if (target is null || links >= MaxLinks) return candidate;
             return Resolve(Path.GetFullPath(target, Path.GetDirectoryName(candidate)!), links + 1);
         }
