@@ -23,6 +23,13 @@ internal static class CurColumns
     // Optional (absent when the export lacks the setting or the account has no discounts): billing entity, net
     // unblended cost, principal, pricing unit, product family, region, product and tags.
 
+    /// <summary>The flat columns the readers may decode (besides the product and tags maps).</summary>
+    public static readonly string[] Read =
+    {
+        BillingPeriodStart, BillingEntity, UsageAccountId, LineItemType, UsageStart, ProductCode, UsageType, UsageAmount, UnblendedCost,
+        NetUnblendedCost, Currency, IamPrincipal, PricingUnit, ProductFamily, ProductRegion,
+    };
+
     /// <summary>Without these a file cannot be costed.</summary>
     public static readonly string[] Required =
     {
