@@ -15,7 +15,16 @@ public sealed class PrincipalCost : GroupDimensions
     /// <summary>Billing period(s) the row covers, YYYY-MM (comma separated when several).</summary>
     public string BillingPeriod { get; init; } = string.Empty;
     public string? Session { get; init; }
+    /// <summary>Service tier and route of the usage type ("standard", "flex", "batch, cross-region-global"...), when grouped by UsageType.</summary>
     public string? Tier { get; init; }
+    /// <summary>What the usage type bills (Tokens, Embeddings, Guardrails, ProvisionedThroughput...), when grouped by UsageType.</summary>
+    public string? UsageCategory { get; init; }
+    /// <summary>text, image, audio or video when the usage type names the tokens' modality.</summary>
+    public string? Modality { get; init; }
+    /// <summary>Cache-write time to live (5m, 30m, 1h) when the usage type names one.</summary>
+    public string? CacheTtl { get; init; }
+    /// <summary>runtime (bedrock-runtime) or mantle (bedrock-mantle) for first-party token usage types.</summary>
+    public string? Endpoint { get; init; }
     /// <summary>Usage day (UTC midnight) when grouped by Day.</summary>
     public DateTime? Day { get; init; }
     /// <summary>Usage month, YYYY-MM, when grouped by Month.</summary>
@@ -59,6 +68,20 @@ public sealed class CurrencyTotal
     public decimal AttributedNetUnblendedCost { get; set; }
     public long LineItems { get; set; }
     public decimal Cost(Aggregation.CostBasis basis) => basis == Aggregation.CostBasis.NetUnblended ? NetUnblendedCost : UnblendedCost;
+
+    /// <summary>The figures as the aggregator adds them up.</summary>
+    internal Aggregation.TotalSums Sums
+    {
+        get => new() { Unblended = UnblendedCost, Net = NetUnblendedCost, AttributedUnblended = AttributedUnblendedCost, AttributedNet = AttributedNetUnblendedCost, LineItems = LineItems };
+        set
+        {
+            UnblendedCost = value.Unblended;
+            NetUnblendedCost = value.Net;
+            AttributedUnblendedCost = value.AttributedUnblended;
+            AttributedNetUnblendedCost = value.AttributedNet;
+            LineItems = value.LineItems;
+        }
+    }
 }
 
 /// <summary>The answer to a query: rows, totals to reconcile against, and what was read.</summary>
@@ -75,6 +98,13 @@ public sealed class CostResult
     public int FilesRead { get; init; }
     public long RowsScanned { get; init; }
     public long BedrockLineItems { get; init; }
+    /// <summary>
+    /// Bedrock line items that could not be read (a cost that is not a finite number, a sum that would overflow)
+    /// and are not in any figure; each was reported as an error. Zero when the totals are complete.
+    /// </summary>
+    public long LineItemsLeftOut { get; init; }
+    /// <summary>Every Bedrock line item of the data read is in the figures.</summary>
+    public bool IsComplete => LineItemsLeftOut == 0;
     public bool HasPrincipalData { get; init; } = true;
     public IReadOnlyList<string> UnrecognisedUsageTypes { get; init; } = Array.Empty<string>();
 
@@ -89,8 +119,22 @@ public sealed class CostResult
             var filtered = total != bedrock ? $" (filters selected {total:0.########} of the Bedrock total {bedrock:0.########})" : string.Empty;
             return $"{t.Currency}: rows sum to {rowsSum:0.########}, Bedrock total of the data read {total:0.########}, difference {rowsSum - total:0.########}{filtered}";
         });
-        return $"Reconciliation ({CostBasis} cost, {string.Join(", ", BillingPeriods)}): {string.Join("; ", parts)}.";
+        var periods = BillingPeriods.Count == 0 ? "no billing period" : string.Join(", ", BillingPeriods);
+        var incomplete = IsComplete ? string.Empty : " " + IncompleteText(LineItemsLeftOut);
+        // Data without Bedrock (or filters selecting none of it) reconciles too: nothing in, nothing out, said so.
+        if (SelectedTotals.Count == 0)
+        {
+            var what = BedrockTotals.Count > 0
+                ? "the filters selected none of the Bedrock total " + string.Join(", ", BedrockTotals.Select(b => $"{b.Cost(CostBasis):0.########} {b.Currency}"))
+                : "no Bedrock cost in the data read" + (RowsScanned > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({RowsScanned:N0} rows)") : string.Empty);
+            return $"Reconciliation ({CostBasis} cost, {periods}): {what}; rows sum to 0.{incomplete}";
+        }
+        return $"Reconciliation ({CostBasis} cost, {periods}): {string.Join("; ", parts)}.{incomplete}";
     }
+
+    /// <summary>What every reconciliation says when line items were left out: how many, and that the totals are incomplete.</summary>
+    public static string IncompleteText(long lineItemsLeftOut) =>
+        $"INCOMPLETE: {lineItemsLeftOut:N0} Bedrock line item(s) could not be read (see the errors) and are left out of these totals.";
 }
 
 /// <summary>

@@ -201,7 +201,7 @@ public class ParquetDecoderEdgeTests
         var v1 = Page(PageType.DataPage, Levels(Rle(3, 1, 1)).Concat(new byte[] { 1 }).Concat(Rle(3, 1, 1)).ToArray(), V1(3, PageEncoding.RleDictionary));
         var plain = Page(PageType.DataPage, Levels(Packed([1, 0, 1], 1)).Concat(PlainText("zzz", "b")).ToArray(), V1(3, PageEncoding.Plain));
         using var reader = new Chunk(dict.Concat(v1).Concat(plain).ToArray(), 6).Reader(Text);
-        Assert.Equal(["b", "b", "b", "zzz", null, "b"], ReadAll(reader, 6));
+        Assert.Equal((IEnumerable<string?>)new string?[] {"b", "b", "b", "zzz", null, "b"}, ReadAll(reader, 6));
     }
 
     [Fact]
@@ -322,7 +322,7 @@ public class ParquetDecoderEdgeTests
         var good = new Chunk(Page(PageType.DataPage, compressed, V1(2, PageEncoding.Plain), uncompressed: plain.Length), 2);
         good.Meta.MetaData!.Codec = CompressionCodec.SNAPPY;
         using var reader = good.Reader(Text);
-        Assert.Equal(["ab", "cd"], ReadAll(reader, 2));
+        Assert.Equal((IEnumerable<string?>)new string?[] {"ab", "cd"}, ReadAll(reader, 2));
     }
 
     [Fact]
@@ -364,7 +364,7 @@ public class ParquetDecoderEdgeTests
         var dict = Page(PageType.DictionaryPage, PlainText("a"), Dict(1));
         var huge = Page(PageType.DataPage, new byte[] { 1 }.Concat(Rle(1UL << 40, 0, 1)).ToArray(), V1(3, PageEncoding.RleDictionary));
         using var reader = new Chunk(dict.Concat(huge).ToArray(), 3).Reader(RequiredText);
-        Assert.Equal(["a", "a", "a"], ReadAll(reader, 3));
+        Assert.Equal((IEnumerable<string?>)new string?[] {"a", "a", "a"}, ReadAll(reader, 3));
     }
 
     [Fact]

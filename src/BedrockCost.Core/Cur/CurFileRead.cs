@@ -45,6 +45,8 @@ internal sealed class CurFileRead
     public string[] TagKeys { get; }
     public bool IncludeAgentCore { get; }
     public StringPool Pool { get; }
+    /// <summary>Where the rows read are summed.</summary>
+    public Aggregator Aggregator => _aggregator;
     /// <summary>The worker's Parquet row-group reader, whose buffers outlive this read; null reads with a new one.</summary>
     public ParquetCurReader.Scan? Scan { get; init; }
     public long RowsScanned { get; set; }
@@ -52,6 +54,17 @@ internal sealed class CurFileRead
     /// <summary>Row groups whose statistics proved they hold no Bedrock row, so they were not decoded.</summary>
     public int RowGroupsSkipped { get; set; }
     public bool HasPrincipalColumn { get; set; } = true;
+    /// <summary>A legacy Cost and Usage Report (CUR 1.0) file: read, with no principal data.</summary>
+    public bool IsLegacy { get; set; }
+
+    /// <summary>Rows of each billing period in the file, Bedrock or not (a period without Bedrock is still read).</summary>
+    public Dictionary<string, long> PeriodRows { get; } = new(StringComparer.Ordinal);
+
+    public void CountRows(string period, long rows)
+    {
+        PeriodRows.TryGetValue(period, out var n);
+        PeriodRows[period] = n + rows;
+    }
 
     public string PeriodText(DateTime periodStart)
     {
@@ -64,37 +77,72 @@ internal sealed class CurFileRead
     /// amounts are summed here first (their strings are the readers' shared instances, so alike is a comparison of
     /// references), and reach the aggregator as one line item standing for them all: what the aggregator derives
     /// from a row (usage type, principal, model, group) is then derived once per kind of row, not once per row.
-    /// <see cref="Flush"/> hands them over.
+    /// Only amounts far from the decimal range are summed so (a sum of them cannot overflow); a larger one goes to
+    /// the aggregator alone, which leaves it out, counted, if a sum would overflow. <see cref="Flush"/> hands the
+    /// sums over; readers call it when they finish.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Offer(ref LineItem item)
+    public void Offer(ref LineItem item, RowAt at)
     {
         item.PrincipalData = HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn;
-        if (_periods is not null && !_periods.Contains(item.BillingPeriod)) return;
-        if (!_query.InDateRange(item.UsageStart)) return;
-        ref var sum = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_alike, item, out var seen);
-        if (!seen)
+        if (!Counts(item)) return;
+        if (!Small(item))
         {
-            sum = item;
-            if (_alike.Count >= MaxAlike) Flush();
+            Add(item, at);
             return;
         }
-        sum.UsageAmount += item.UsageAmount;
-        sum.UnblendedCost += item.UnblendedCost;
-        sum.NetUnblendedCost += item.NetUnblendedCost;
-        sum.Count += item.Count;
+        ref var pending = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_alike, item, out var seen);
+        if (seen && Small(pending.Sum.UsageAmount + item.UsageAmount, pending.Sum.UnblendedCost + item.UnblendedCost,
+                pending.Sum.NetUnblendedCost + item.NetUnblendedCost))
+        {
+            pending.Sum.UsageAmount += item.UsageAmount;
+            pending.Sum.UnblendedCost += item.UnblendedCost;
+            pending.Sum.NetUnblendedCost += item.NetUnblendedCost;
+            pending.Sum.Count += item.Count;
+            return;
+        }
+        if (seen) Add(pending.Sum, pending.First);
+        pending = new Pending(item, at);
+        if (_alike.Count >= MaxAlike) Flush();
     }
 
-    /// <summary>Hands the rows summed so far to the aggregator; readers call it when they finish.</summary>
+    /// <summary>Hands the rows summed so far to the aggregator.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Flush()
     {
-        foreach (var sum in _alike.Values) _aggregator.Add(in sum);
+        foreach (var pending in _alike.Values) Add(pending.Sum, pending.First);
         _alike.Clear();
     }
 
+    private void Add(in LineItem item, RowAt at)
+    {
+        var overflow = _aggregator.Add(item);
+        if (overflow != SumOverflow.None)
+            Note(ErrorIds.CostSumOverflow, overflow switch
+            {
+                SumOverflow.NetUnblendedCost => CurColumns.NetUnblendedCost,
+                SumOverflow.UsageAmount => CurColumns.UsageAmount,
+                _ => CurColumns.UnblendedCost,
+            }, at, null, item.Count);
+    }
+
+    /// <summary>Amounts this far from the decimal range (about 7.9E+28) can be summed in any order without overflow.</summary>
+    private const decimal SmallAmount = 1e18m;
+
+    private static bool Small(in LineItem item) => Small(item.UsageAmount, item.UnblendedCost, item.NetUnblendedCost);
+
+    private static bool Small(decimal a, decimal b, decimal c) =>
+        Math.Abs(a) < SmallAmount && Math.Abs(b) < SmallAmount && Math.Abs(c) < SmallAmount;
+
     private const int MaxAlike = 4096;
-    private readonly Dictionary<LineItem, LineItem> _alike = new(AlikeComparer.Instance);
+    private readonly Dictionary<LineItem, Pending> _alike = new(AlikeComparer.Instance);
+
+    /// <summary>Rows summed: their sum, and where the first of them is (for a message).</summary>
+    private struct Pending(LineItem sum, RowAt first)
+    {
+        public LineItem Sum = sum;
+        public RowAt First = first;
+    }
 
     /// <summary>Line items alike in everything but their amounts and count; strings compared by reference.</summary>
     private sealed class AlikeComparer : IEqualityComparer<LineItem>
@@ -118,7 +166,7 @@ internal sealed class CurFileRead
 
         public int GetHashCode(LineItem x)
         {
-            static int H(object? o) => o is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(o);
+            static int H(object? o) => o is null ? 0 : RuntimeHelpers.GetHashCode(o);
             var h = new HashCode();
             h.Add(H(x.BillingPeriod)); h.Add(x.UsageStart.Ticks); h.Add(H(x.Account)); h.Add(H(x.LineItemType)); h.Add(H(x.ProductCode));
             h.Add(H(x.UsageType)); h.Add(H(x.Principal)); h.Add(H(x.Currency)); h.Add(H(x.PricingUnit)); h.Add(H(x.ProductRegion));
@@ -127,6 +175,70 @@ internal sealed class CurFileRead
             return h.ToHashCode();
         }
     }
+
+    /// <summary>
+    /// A Bedrock row whose <paramref name="column"/> holds <paramref name="value"/>, which is not money (not a finite
+    /// number within the decimal range): when it counts for the query it is left out of every sum, counted and
+    /// reported, never added as 0.
+    /// </summary>
+    public void Reject(in LineItem item, string column, string value, RowAt at)
+    {
+        if (!Counts(item)) return;
+        _aggregator.AddLeftOut(item.Count);
+        Note(ErrorIds.InvalidCostValue, column, at, value, item.Count);
+    }
+
+    private bool Counts(in LineItem item) =>
+        (_periods is null || _periods.Contains(item.BillingPeriod)) && _query.InDateRange(item.UsageStart);
+
+    private readonly Dictionary<(string Id, string Column), LeftOutItems> _leftOut = new();
+
+    private void Note(string errorId, string column, RowAt at, string? value, long count)
+    {
+        if (_leftOut.TryGetValue((errorId, column), out var known)) known.Count += count;
+        else _leftOut[(errorId, column)] = new LeftOutItems { Count = count, First = at, Value = value };
+    }
+
+    /// <summary>
+    /// Takes in what another read of the same file saw (a row group read by another worker): counts, billing periods
+    /// and the items left out, keeping the first row of each problem in file order.
+    /// </summary>
+    public void Absorb(CurFileRead other)
+    {
+        RowsScanned += other.RowsScanned;
+        RowGroups += other.RowGroups;
+        RowGroupsSkipped += other.RowGroupsSkipped;
+        foreach (var (period, rows) in other.PeriodRows) CountRows(period, rows);
+        foreach (var (key, items) in other._leftOut)
+        {
+            if (!_leftOut.TryGetValue(key, out var known)) { _leftOut[key] = new LeftOutItems { Count = items.Count, First = items.First, Value = items.Value }; continue; }
+            known.Count += items.Count;
+            if ((items.First.RowGroup, items.First.Row).CompareTo((known.First.RowGroup, known.First.Row)) < 0) { known.First = items.First; known.Value = items.Value; }
+        }
+    }
+
+    /// <summary>One non-terminating error per problem and column: the file, the first row, the value and the count.</summary>
+    public IEnumerable<BedrockCostException> LeftOutErrors() => _leftOut.Select(kv => kv.Key.Id == ErrorIds.InvalidCostValue
+        ? new BedrockCostException(ErrorIds.InvalidCostValue, ErrorKind.InvalidData,
+            $"'{DisplayName}': {kv.Value.Count:N0} Bedrock line item(s) have a {kv.Key.Column} that is not a finite number within the decimal range " +
+            $"(first at {kv.Value.First}: {kv.Value.Value}). They are left out of the totals, which are incomplete; the other line items are counted.", DisplayName)
+        : new BedrockCostException(ErrorIds.CostSumOverflow, ErrorKind.InvalidData,
+            $"'{DisplayName}': adding {kv.Value.Count:N0} Bedrock line item(s) would take a sum of {kv.Key.Column} beyond the decimal range " +
+            $"(first at {kv.Value.First}). They are left out of the totals, which are incomplete; the other line items are counted.", DisplayName));
+
+    private sealed class LeftOutItems
+    {
+        public long Count;
+        public RowAt First;
+        public string? Value;
+    }
+}
+
+/// <summary>Where a row is in its file: a row group and index (Parquet, both from 0), or a line (CSV, from 1 with the header).</summary>
+internal readonly record struct RowAt(int RowGroup, long Row)
+{
+    public static RowAt Line(long line) => new(-1, line);
+    public override string ToString() => RowGroup < 0 ? $"line {Row}" : $"row group {RowGroup}, row {Row}";
 }
 
 /// <summary>What Get-BedrockCostExport reports of an export's files (a column is present only when every file has it).</summary>
@@ -134,6 +246,8 @@ internal sealed class CurFileFacts
 {
     public bool HasPrincipalColumn { get; set; } = true;
     public bool HasTagsColumn { get; set; } = true;
+    /// <summary>Some file is a legacy Cost and Usage Report (CUR 1.0).</summary>
+    public bool IsLegacy { get; set; }
     /// <summary>Rows with a principal.</summary>
     public long PrincipalRows { get; set; }
     public HashSet<string> TagKeys { get; } = new(StringComparer.Ordinal);
@@ -158,14 +272,10 @@ internal static class CurErrors
     /// <summary>Fails unless the columns are a CUR 2.0 table with the required columns.</summary>
     public static void CheckColumns(IReadOnlySet<string> columns, string file, bool csv)
     {
+        // Names are in the CUR 2.0 spelling (CurColumns.Normalise): legacy CUR's lineItem/UsageType is line_item_usage_type.
         if (!columns.Any(c => c.StartsWith("line_item_", StringComparison.OrdinalIgnoreCase)))
-        {
-            var legacy = columns.Any(c => c.StartsWith("lineItem/", StringComparison.OrdinalIgnoreCase));
             throw new BedrockCostException(csv ? ErrorIds.CsvHeaderInvalid : ErrorIds.NotCurData, ErrorKind.InvalidData,
-                legacy
-                    ? $"'{file}' is a legacy CUR (lineItem/... columns). This module reads CUR 2.0 data exports: create a CUR 2.0 export."
-                    : $"'{file}' is not CUR 2.0 data: it has no line_item_* columns.", file);
-        }
+                $"'{file}' is not CUR data: it has no line_item_* (or lineItem/...) columns.", file);
         var missing = CurColumns.Required.Where(c => !columns.Contains(c)).ToArray();
         if (missing.Length > 0) throw Missing(file, missing, csv);
     }

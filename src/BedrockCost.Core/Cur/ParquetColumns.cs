@@ -23,7 +23,15 @@ internal sealed class ParquetFields
     public (DataField Key, DataField Value)? Tags { get; }
     /// <summary>The schema has a tags column, of any shape.</summary>
     public bool HasTags { get; private init; }
+    /// <summary>A legacy Cost and Usage Report (CUR 1.0): no product map, no principal, flat product and tag columns.</summary>
+    public bool IsLegacy { get; private init; }
+    /// <summary>A column by its CUR 2.0 name.</summary>
     public DataField? this[string name] => _flat.GetValueOrDefault(name);
+
+    /// <summary>Every column a reader may decode: the CUR columns present and the product and tags maps' leaves.</summary>
+    public IEnumerable<DataField> Decoded =>
+        CurColumns.Read.Select(n => this[n]).OfType<DataField>()
+            .Concat(new[] { Product, Tags }.Where(m => m is not null).SelectMany(m => new[] { m!.Value.Key, m.Value.Value }));
 
     /// <param name="requireCur">Fail unless the schema is a CUR 2.0 table with the required columns (what the engine needs).</param>
     public static ParquetFields Resolve(ParquetSchema schema, string file, bool requireCur = true)
@@ -31,11 +39,14 @@ internal sealed class ParquetFields
         var flat = new Dictionary<string, DataField>(StringComparer.OrdinalIgnoreCase);
         var maps = new Dictionary<string, (DataField? Key, DataField? Value)>(StringComparer.OrdinalIgnoreCase);
         var hasTags = false;
+        var topLevel = new List<string>();
         foreach (var f in schema.GetDataFields())
         {
             var parts = f.Path.ToString()!.Split('/', '.');
+            topLevel.Add(parts[0]);
+            parts[0] = CurColumns.Normalise(parts[0]);
             hasTags |= parts[0].Equals(CurColumns.Tags, StringComparison.OrdinalIgnoreCase);
-            if (parts.Length == 1) flat[parts[0]] = f;
+            if (parts.Length == 1) flat.TryAdd(parts[0], f);
             else if (parts.Length >= 2 && f.MaxRepetitionLevel > 0)
             {
                 maps.TryGetValue(parts[0], out var m);
@@ -50,6 +61,7 @@ internal sealed class ParquetFields
         return new ParquetFields(flat, Map(CurColumns.Product), Map(CurColumns.Tags))
         {
             HasTags = hasTags,
+            IsLegacy = CurColumns.IsLegacy(topLevel.Distinct()),
         };
     }
 }
@@ -70,8 +82,10 @@ internal static class ValueColumns
         {
             var s = new string?[rows];
             await g.ReadAsync(field, s.AsMemory(), null, ct);
+            // Text that is not a number becomes NaN, which the reader reports and leaves out (never 0); null stays null.
             for (var i = 0; i < rows; i++)
-                result[i] = double.TryParse(s[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
+                result[i] = s[i] is null ? null
+                    : double.TryParse(s[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
         }
         else throw WrongType(field, file, "a number");
         return result;
@@ -140,7 +154,7 @@ internal sealed class ParquetNetColumn : IColumnCursor
         var values = new ValueTable(kind);
         if (kind == ValueKind.Text)
         {
-            var slots = g.GetMetadata(field).MetaData?.NumValues ?? rows;
+            var slots = g.GetMetadata(field)?.MetaData?.NumValues ?? rows;
             if (slots < 0 || slots > MaxSlots || (field.MaxRepetitionLevel == 0 && slots != rows))
                 throw new InvalidDataException($"column {field.Path} states {slots} values for {rows} rows");
             var n = (int)slots;

@@ -40,10 +40,15 @@ internal sealed class ParquetCurFile : IAsyncDisposable
     /// <summary>Parquet.Net keeps at most this much of freed page buffers (for fallback reads), so memory stays flat.</summary>
     internal static ParquetOptions ReaderOptions { get; } = new() { MaximumSmallPoolFreeBytes = 4 << 20, MaximumLargePoolFreeBytes = 4 << 20 };
 
+    /// <summary>
+    /// Opens a Parquet file once its structure is checked (<see cref="ParquetStructure"/>): the footer before Parquet.Net
+    /// parses it, the row and value counts and the column chunks' ranges after. Pages are checked as they are read.
+    /// </summary>
     /// <param name="stream">The file's content, seekable; the caller disposes it after this.</param>
     /// <param name="requireCur">Fail unless the schema is a CUR 2.0 table with the required columns (what the engine needs).</param>
     public static async Task<ParquetCurFile> OpenAsync(Stream stream, string displayName, CancellationToken ct, bool requireCur = true)
     {
+        var footerStart = ParquetStructure.CheckFooter(stream, displayName);
         ParquetReader reader;
         try
         {
@@ -55,13 +60,12 @@ internal sealed class ParquetCurFile : IAsyncDisposable
         }
         try
         {
+            var meta = reader.Metadata ?? throw new InvalidDataException("no metadata");
+            ParquetStructure.CheckMetadata(meta, reader.Schema.GetDataFields().Select(f => f.MaxRepetitionLevel).ToList(), footerStart, displayName);
             var fields = ParquetFields.Resolve(reader.Schema, displayName, requireCur);
-            var leaves = ParquetLayout.Leaves(reader.Metadata ?? throw new InvalidDataException("no metadata"));
-            foreach (var g in reader.Metadata.RowGroups ?? [])
-            {
-                if (g.Columns?.Count != leaves.Count) throw new InvalidDataException($"a row group has {g.Columns?.Count} columns where the schema has {leaves.Count}");
-                if (g.NumRows is < 0 or > int.MaxValue) throw new InvalidDataException($"a row group states {g.NumRows} rows");
-            }
+            var leaves = ParquetLayout.Leaves(meta);
+            if (leaves.Count != reader.Schema.GetDataFields().Length) throw new InvalidDataException("the schema's leaves and its fields differ in number");
+            if (meta.RowGroups?.Any(g => g.NumRows > int.MaxValue) == true) throw new InvalidDataException($"a row group states more than {int.MaxValue:N0} rows");
             return new ParquetCurFile(reader, fields, leaves, RandomAccessFor.Stream(stream), displayName);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -70,6 +74,13 @@ internal sealed class ParquetCurFile : IAsyncDisposable
             throw e is BedrockCostException ? e : CurErrors.Corrupt(displayName, e);
         }
     }
+
+    /// <summary>
+    /// The page headers of these columns' chunks in a row group, before they are read: inside their chunk, sizes their
+    /// codec can produce, value counts adding up to the chunk's (<see cref="ParquetStructure.CheckPages"/>).
+    /// </summary>
+    public void CheckPages(int rowGroup, IEnumerable<DataField> fields, CancellationToken ct) =>
+        ParquetStructure.CheckPages(Source, Metadata.RowGroups[rowGroup], rowGroup, fields.Select(f => Leaf(f).Index).Distinct().Order(), DisplayName, ct);
 
     public ParquetLeaf Leaf(DataField field) =>
         _leaves.TryGetValue(string.Join('.', field.Path.ToList()), out var leaf) ? leaf : throw new InvalidDataException($"column {field.Path} is not in the schema's leaves");
@@ -185,19 +196,34 @@ internal static class ParquetCurReader
         ct.ThrowIfCancellationRequested();
         var f = file.Fields;
         read.HasPrincipalColumn = f[CurColumns.IamPrincipal] is not null;
+        read.IsLegacy = f.IsLegacy;
         var rows = (int)file.Rows(index);
         if (rows == 0) return;
         read.RowsScanned += rows;
         read.RowGroups++;
         try
         {
+            bool pruned;
+            string? period;
             using (var g = file.RowGroupReader(index))
-                if (RowGroupPruning.CannotHoldBedrock(g, f, rows, read.IncludeAgentCore)) { read.RowGroupsSkipped++; return; }
-            if (read.Scan is { } scan) await scan.ReadAsync(file, index, rows, read, ct).ConfigureAwait(false);
+            {
+                pruned = RowGroupPruning.CannotHoldBedrock(g, f, rows, read.IncludeAgentCore);
+                period = read.KnownPeriod ?? SinglePeriod(g, f[CurColumns.BillingPeriodStart]!);
+            }
+            // Every row counts under its billing period, Bedrock or not (a month without Bedrock is an answer): from the
+            // layout or the statistics, else from the values (read with the row group, or on their own when it is skipped).
+            if (period is not null) read.CountRows(period, rows);
+            if (pruned)
+            {
+                read.RowGroupsSkipped++;
+                if (period is null) await CountPeriodsAsync(file, index, rows, read, ct).ConfigureAwait(false);
+                return;
+            }
+            if (read.Scan is { } scan) await scan.ReadAsync(file, index, rows, read, countPeriods: period is null, ct).ConfigureAwait(false);
             else
             {
                 using var own = new Scan();
-                await own.ReadAsync(file, index, rows, read, ct).ConfigureAwait(false);
+                await own.ReadAsync(file, index, rows, read, countPeriods: period is null, ct).ConfigureAwait(false);
             }
             read.Flush();
         }
@@ -205,6 +231,39 @@ internal static class ParquetCurReader
         {
             throw CurErrors.Corrupt(read.DisplayName, e);
         }
+    }
+
+    /// <summary>The one billing period of a row group when its statistics show one; else null.</summary>
+    private static string? SinglePeriod(ParquetRowGroupReader g, DataField field)
+    {
+        var stats = g.GetStatistics(field);
+        static DateTime? Utc(object? v) => v switch { DateTime d => d, DateTimeOffset o => o.UtcDateTime, _ => null };
+        return Utc(stats?.MinValue) is { } min && Utc(stats?.MaxValue) is { } max && RowRules.Period(min) == RowRules.Period(max)
+            ? RowRules.Period(min) : null;
+    }
+
+    /// <summary>The rows of a row group under their billing periods, from the column's values.</summary>
+    private static async Task CountPeriodsAsync(ParquetCurFile file, int index, int rows, CurFileRead read, CancellationToken ct)
+    {
+        var field = file.Fields[CurColumns.BillingPeriodStart]!;
+        file.CheckPages(index, [field], ct);
+        using var column = await file.OpenColumnAsync(index, field, ValueKind.Timestamp, null, ct).ConfigureAwait(false);
+        var ids = new int[Window];
+        for (var done = 0; done < rows; done += Window)
+        {
+            var n = Math.Min(Window, rows - done);
+            column.Read(n, ids, default, default);
+            CountPeriods(column.Values, ids.AsSpan(0, n), read);
+            column.Values.EndWindow();
+        }
+        column.Finish();
+    }
+
+    /// <summary>Counts rows under the periods of their values (timestamps), once per distinct value of the window.</summary>
+    private static void CountPeriods(ValueTable values, ReadOnlySpan<int> ids, CurFileRead read)
+    {
+        foreach (var group in ids.ToArray().Where(id => id >= 0).GroupBy(id => values.Timestamp(id)))
+            read.CountRows(read.PeriodText(group.Key), group.Count());
     }
 
     /// <summary>
@@ -217,14 +276,19 @@ internal static class ParquetCurReader
         var principal = file.Fields[CurColumns.IamPrincipal];
         facts.HasPrincipalColumn &= principal is not null;
         facts.HasTagsColumn &= file.Fields.HasTags;
+        facts.IsLegacy |= file.Fields.IsLegacy;
         var ids = new int[Window];
         var def = new int[Window];
+        var read = new List<DataField>();
+        if (principal is not null) read.Add(principal);
+        if (file.Fields.Tags is { } t) read.Add(t.Key);
         for (var i = 0; i < file.RowGroupCount; i++)
         {
             ct.ThrowIfCancellationRequested();
             try
             {
                 var rows = (int)file.Rows(i);
+                file.CheckPages(i, read, ct);
                 if (principal is not null)
                 {
                     using var p = await file.OpenColumnAsync(i, principal, ValueKind.Text, null, ct).ConfigureAwait(false);
@@ -272,14 +336,14 @@ internal static class ParquetCurReader
             {
                 using (var g = file.RowGroupReader(i))
                 {
-                    var stats = g.GetStatistics(field);
-                    if (stats?.MinValue is DateTime min && stats.MaxValue is DateTime max && RowRules.Period(min) == RowRules.Period(max))
+                    if (SinglePeriod(g, field) is { } period)
                     {
-                        periods.Add(RowRules.Period(min));
+                        periods.Add(period);
                         continue;
                     }
                 }
                 var rows = (int)file.Rows(i);
+                file.CheckPages(i, [field], ct);
                 using var c = await file.OpenColumnAsync(i, field, ValueKind.Timestamp, null, ct).ConfigureAwait(false);
                 for (var done = 0; done < rows; done += Window)
                 {
@@ -418,10 +482,13 @@ internal static class ParquetCurReader
     {
         private readonly Dictionary<string, Column> _columns = new(StringComparer.Ordinal);
         private readonly Map _product = new(), _tags = new();
+        private readonly Column?[] _productColumns = new Column?[CurColumns.ProductModelColumns.Length];
+        private bool _productOpen;
         private readonly List<Column> _open = new();
         private Column[] _rest = Array.Empty<Column>();
         private Column _code = null!, _itemType = null!, _usageType = null!, _currency = null!, _amount = null!, _unblended = null!;
         private Column? _entity, _family, _principal, _unit, _account, _region, _net, _periodStart, _usageStart;
+        private bool _countPeriods;
         private readonly RowRules.Verdict[] _verdicts = new RowRules.Verdict[Window];
         private readonly RowRules.Facts[] _facts = new RowRules.Facts[Window];
         // The verdict of every combination of facts (they are 5 bits), for the query's AgentCore setting.
@@ -433,12 +500,16 @@ internal static class ParquetCurReader
         private ParquetCurFile _file = null!;
         private int _index;
 
-        /// <summary>Reads row group <paramref name="index"/> of <paramref name="file"/> (of <paramref name="rows"/> rows) into <paramref name="read"/>.</summary>
-        public async Task ReadAsync(ParquetCurFile file, int index, int rows, CurFileRead read, CancellationToken ct)
+        /// <summary>
+        /// Reads row group <paramref name="index"/> of <paramref name="file"/> (of <paramref name="rows"/> rows) into
+        /// <paramref name="read"/>; with <paramref name="countPeriods"/>, also counts every row under its billing period.
+        /// </summary>
+        public async Task ReadAsync(ParquetCurFile file, int index, int rows, CurFileRead read, bool countPeriods, CancellationToken ct)
         {
             _file = file;
             _index = index;
             _read = read;
+            _countPeriods = countPeriods;
             if (_decideAgentCore != read.IncludeAgentCore)
             {
                 for (var f = 0; f < _decide.Length; f++) _decide[f] = RowRules.Decide((RowRules.Facts)f, read.IncludeAgentCore);
@@ -453,7 +524,9 @@ internal static class ParquetCurReader
             {
                 foreach (var c in _open) c.Close();
                 _open.Clear();
+                foreach (var c in _productColumns) c?.Close();
                 _product.Close();
+                _productOpen = false;
                 _tags.Close();
                 _file = null!;
                 _read = null!;
@@ -464,12 +537,14 @@ internal static class ParquetCurReader
         {
             var f = _file.Fields;
             var read = _read;
-            foreach (var (name, kind) in ColumnsRead(read))
+            var wanted = ColumnsRead(read).Where(c => f[c.Name] is not null).ToList();
+            var tags = read.TagKeys.Length > 0 ? f.Tags : null;
+            _file.CheckPages(_index, wanted.Select(c => f[c.Name]!).Concat(tags is { } t ? [t.Key, t.Value] : []), ct);
+            foreach (var (name, kind) in wanted)
             {
-                if (f[name] is not { } field) continue;
                 if (!_columns.TryGetValue(name, out var c)) _columns[name] = c = new Column();
                 _open.Add(c);
-                await c.OpenAsync(_file, _index, field, kind, ct).ConfigureAwait(false);
+                await c.OpenAsync(_file, _index, f[name]!, kind, ct).ConfigureAwait(false);
             }
             Column? Get(string name) => f[name] is not null && _columns.TryGetValue(name, out var c) && _open.Contains(c) ? c : null;
             _code = Get(CurColumns.ProductCode)!;
@@ -487,11 +562,40 @@ internal static class ParquetCurReader
             _net = Get(CurColumns.NetUnblendedCost);
             _periodStart = read.KnownPeriod is null ? Get(CurColumns.BillingPeriodStart) : null;
             _usageStart = read.NeedsUsageStart ? Get(CurColumns.UsageStart) : null;
-            // The product map is opened when a row first needs it (Marketplace rows, or the model is asked for).
-            if (f.Tags is { } tags && read.TagKeys.Length > 0) await _tags.OpenAsync(_file, _index, tags, read.TagKeys, read.Pool, ct).ConfigureAwait(false);
-            _rest = new[] { _itemType, _usageType, _currency, _unit, _account, _region, _amount, _unblended, _net, _periodStart, _usageStart }
+            // The product fields are read when a row first needs them (Marketplace rows, or the model is asked for).
+            if (tags is { } map) await _tags.OpenAsync(_file, _index, map, read.TagKeys, read.Pool, ct).ConfigureAwait(false);
+            // The period column is read with the deciding columns when every row is counted under its period.
+            _rest = new[] { _itemType, _usageType, _currency, _unit, _account, _region, _amount, _unblended, _net, _countPeriods ? null : _periodStart, _usageStart }
                 .OfType<Column>().ToArray();
         }
+
+        /// <summary>
+        /// The product fields (the product map, and product fields held as flat columns by legacy CUR or by a query
+        /// that selects them), opened at the first row that needs them and passed over to that row.
+        /// </summary>
+        private async Task OpenProductAsync(int done, CancellationToken ct)
+        {
+            var f = _file.Fields;
+            var flat = CurColumns.ProductModelColumns.Select(name => f[name]).ToArray();
+            var fields = flat.OfType<DataField>().Concat(f.Product is { } m ? [m.Key, m.Value] : []).ToList();
+            await _file.PrefetchAsync(fields.Select(d => ColumnReader.Range(_file.Chunk(_index, _file.Leaf(d)))), ct).ConfigureAwait(false);
+            _file.CheckPages(_index, fields, ct);
+            if (f.Product is { } map)
+            {
+                await _product.OpenAsync(_file, _index, map, CurColumns.ProductModelKeys, _read.Pool, ct).ConfigureAwait(false);
+                _product.Reader.Skip(done);
+            }
+            for (var k = 0; k < flat.Length; k++)
+            {
+                if (flat[k] is not { } field) continue;
+                var c = _productColumns[k] ??= new Column();
+                await c.OpenAsync(_file, _index, field, ValueKind.Text, ct).ConfigureAwait(false);
+                c.Cursor.Skip(done);
+            }
+            _productOpen = true;
+        }
+
+        private IEnumerable<Column> OpenProductColumns => _productOpen ? _productColumns.OfType<Column>() : [];
 
         private async Task RunAsync(int rows, CancellationToken ct)
         {
@@ -502,18 +606,15 @@ internal static class ParquetCurReader
                 var (any, needsProduct) = Classify(n);
                 if (any)
                 {
-                    if (!_product.IsOpen && _file.Fields.Product is { } map && (needsProduct || _read.NeedsModel))
-                    {
-                        await _file.PrefetchAsync(_file.MapRanges(_index, map), ct).ConfigureAwait(false);
-                        await _product.OpenAsync(_file, _index, map, CurColumns.ProductModelKeys, _read.Pool, ct).ConfigureAwait(false);
-                        _product.Reader.Skip(done);
-                    }
+                    if (!_productOpen && (needsProduct || _read.NeedsModel)) await OpenProductAsync(done, ct).ConfigureAwait(false);
                     Emit(n, needsProduct, done);
                 }
                 else SkipRest(n);
                 foreach (var c in _open) c.Values.EndWindow();
+                foreach (var c in OpenProductColumns) c.Values.EndWindow();
             }
             foreach (var c in _open) c.Cursor.Finish();
+            foreach (var c in OpenProductColumns) c.Cursor.Finish();
             if (_product.IsOpen) _product.Reader.Finish();
             if (_tags.IsOpen) _tags.Reader.Finish();
         }
@@ -526,6 +627,11 @@ internal static class ParquetCurReader
             _entity?.Read(n);
             _family?.Read(n);
             _principal?.Read(n);
+            if (_countPeriods && _periodStart is not null)
+            {
+                _periodStart.Read(n);
+                CountPeriods(_periodStart.Values, _periodStart.Ids.AsSpan(0, n), _read);
+            }
             var facts = _facts.AsSpan(0, n);
             facts.Clear();
             _code.AddFacts(n, facts, RowRules.ProductCodeFacts);
@@ -546,6 +652,7 @@ internal static class ParquetCurReader
         private void SkipRest(int n)
         {
             foreach (var c in _rest) c.Cursor.Skip(n);
+            foreach (var c in OpenProductColumns) c.Cursor.Skip(n);
             if (_product.IsOpen) _product.Reader.Skip(n);
             if (_tags.IsOpen) _tags.Reader.Skip(n);
         }
@@ -556,10 +663,28 @@ internal static class ParquetCurReader
             for (var r = 0; r < n; r++) _want[r] = _verdicts[r] != RowRules.Verdict.No;
             foreach (var c in _rest) c.Read(n, _want);
             string?[]?[]? product = null, tags = null;
-            if (_product.IsOpen)
+            if (_productOpen)
             {
-                if (needsProduct || _read.NeedsModel) { _product.Reader.Read(n, _want, _productValues); product = _productValues; }
-                else _product.Reader.Skip(n);
+                if (needsProduct || _read.NeedsModel)
+                {
+                    Array.Clear(_productValues, 0, n);
+                    if (_product.IsOpen) _product.Reader.Read(n, _want, _productValues);
+                    // Product fields held as flat columns fill what the map lacks.
+                    for (var k = 0; k < _productColumns.Length; k++)
+                    {
+                        if (_productColumns[k] is not { } c) continue;
+                        c.Read(n, _want);
+                        for (var r = 0; r < n; r++)
+                            if (_want[r] && c.String(r, _read.Pool) is { Length: > 0 } value)
+                                (_productValues[r] ??= new string?[CurColumns.ProductModelKeys.Length])[k] ??= value;
+                    }
+                    product = _productValues;
+                }
+                else
+                {
+                    if (_product.IsOpen) _product.Reader.Skip(n);
+                    foreach (var c in OpenProductColumns) c.Cursor.Skip(n);
+                }
             }
             if (_tags.IsOpen) { _tags.Reader.Read(n, _want, _tagValues); tags = _tagValues; }
 
@@ -570,7 +695,6 @@ internal static class ParquetCurReader
                 if (_verdicts[r] == RowRules.Verdict.No) continue;
                 var productValues = product?[r];
                 if (_verdicts[r] == RowRules.Verdict.NeedsProduct && !RowRules.IsBedrockMarketplaceProduct(productValues?[1], productValues?[2])) continue;
-                var unblended = RowRules.ToMoney(_unblended.Number(r) ?? 0);
                 var item = new LineItem
                 {
                     UsageStart = _usageStart?.Timestamp(r) ?? _periodStart?.Timestamp(r) ?? default,
@@ -583,23 +707,37 @@ internal static class ParquetCurReader
                     PricingUnit = _unit?.String(r, pool),
                     ProductRegion = _region?.String(r, pool),
                     Marketplace = (_facts[r] & RowRules.Facts.Marketplace) != 0,
-                    UsageAmount = RowRules.ToMoney(_amount.Number(r) ?? 0),
-                    UnblendedCost = unblended,
-                    NetUnblendedCost = _net?.Number(r) is { } net ? RowRules.ToMoney(net) : unblended,
+                    ProductModel = RowRules.ProductModel(productValues),
                     Tags = tags?[r],
                 };
-                if (item.Marketplace || productValues is not null) item.ProductModel = productValues?[0] ?? productValues?[1];
+                var at = new RowAt(_index, firstRow + r);
                 if (read.KnownPeriod is { } known) item.BillingPeriod = known;
                 else if (_periodStart?.Timestamp(r) is { } ps) item.BillingPeriod = read.PeriodText(ps);
-                else throw CurErrors.Invalid(read.DisplayName, $"row {firstRow + r} of a row group has no {CurColumns.BillingPeriodStart}");
-                read.Offer(ref item);
+                else throw CurErrors.Invalid(read.DisplayName, $"{at} has no {CurColumns.BillingPeriodStart}");
+                // A number that is not money (NaN, Infinity, beyond the decimal range) leaves the line item out, counted; null is 0.
+                var amount = _amount.Number(r);
+                var unblended = _unblended.Number(r);
+                var net = _net?.Number(r);
+                if ((NotMoney(amount, CurColumns.UsageAmount) ?? NotMoney(unblended, CurColumns.UnblendedCost) ?? NotMoney(net, CurColumns.NetUnblendedCost)) is { } bad)
+                {
+                    read.Reject(item, bad.Column, RowRules.Describe(bad.Value), at);
+                    continue;
+                }
+                item.UsageAmount = amount is { } a ? RowRules.ToMoney(a) : 0m;
+                item.UnblendedCost = unblended is { } u ? RowRules.ToMoney(u) : 0m;
+                item.NetUnblendedCost = net is { } m ? RowRules.ToMoney(m) : item.UnblendedCost;
+                read.Offer(ref item, at);
             }
         }
+
+        private static (string Column, double Value)? NotMoney(double? value, string column) =>
+            value is { } v && !RowRules.IsMoney(v) ? (column, v) : null;
 
         public void Dispose()
         {
             foreach (var c in _columns.Values) c.Dispose();
             _columns.Clear();
+            foreach (var c in _productColumns) c?.Dispose();
             _product.Dispose();
             _tags.Dispose();
         }

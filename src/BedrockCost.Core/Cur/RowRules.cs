@@ -53,6 +53,18 @@ internal static class RowRules
     public static bool IsBedrockMarketplaceProduct(string? productName, string? serviceName) =>
         ModelNames.IsBedrockEditionProduct(productName) || ModelNames.IsBedrockEditionProduct(serviceName);
 
+    /// <summary>
+    /// The model the product fields name (values in the order of <see cref="CurColumns.ProductModelKeys"/>): the
+    /// model field, else an "(Amazon Bedrock Edition)" product or service name. A plain product name ("Amazon
+    /// Bedrock") names no model.
+    /// </summary>
+    public static string? ProductModel(string?[]? values) =>
+        values is null ? null
+        : !string.IsNullOrEmpty(values[0]) ? values[0]
+        : ModelNames.IsBedrockEditionProduct(values[1]) ? values[1]
+        : ModelNames.IsBedrockEditionProduct(values[2]) ? values[2]
+        : null;
+
     public static string Period(DateTime periodStart) => periodStart.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
     public static bool TryParseTimestamp(string? text, out DateTime utc)
@@ -65,6 +77,23 @@ internal static class RowRules
         return true;
     }
 
+    /// <summary>Beyond this magnitude a double has no decimal (decimal.MaxValue is about 7.92E+28).</summary>
+    private const double MoneyLimit = 7.9e28;
+
+    /// <summary>A number from a file is money when it is finite and within the decimal range.</summary>
+    public static bool IsMoney(double value) => double.IsFinite(value) && Math.Abs(value) < MoneyLimit;
+
+    /// <summary>The decimal of a number from a file; false (nothing to add, never 0) when <see cref="IsMoney"/> says it is not one.</summary>
+    public static bool TryMoney(double value, out decimal money)
+    {
+        money = IsMoney(value) ? ToMoney(value) : 0m;
+        return IsMoney(value);
+    }
+
+    /// <summary>The decimal of a number that <see cref="IsMoney"/>; anything else is a caller's bug, never a silent 0.</summary>
     public static decimal ToMoney(double value) =>
-        double.IsFinite(value) ? (decimal)value : 0m;
+        IsMoney(value) ? (decimal)value : throw new ArgumentOutOfRangeException(nameof(value), value, "not a finite number within the decimal range");
+
+    /// <summary>A value for messages: NaN, Infinity, -Infinity, or its round-trip digits.</summary>
+    public static string Describe(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

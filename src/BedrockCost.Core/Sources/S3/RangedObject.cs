@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using BedrockCost.Core.Cur.Decoding;
 using Microsoft.Win32.SafeHandles;
 
@@ -35,7 +34,7 @@ public sealed class RangeTransfer
 /// (<see cref="PrefetchAsync"/>) are fetched together, nearby ones coalesced; a read outside them fetches what it lacks.
 /// A range file is written under a temporary name and renamed when complete; only files of this naming are used.
 /// </summary>
-internal sealed partial class RangedObject : Stream, IRandomAccess, IPrefetch
+internal sealed class RangedObject : Stream, IRandomAccess, IPrefetch
 {
     /// <summary>Ranges closer than this are fetched as one (fewer requests for a few more bytes).</summary>
     public const long CoalesceGap = 32 << 10;
@@ -67,9 +66,6 @@ internal sealed partial class RangedObject : Stream, IRandomAccess, IPrefetch
         public SafeFileHandle? Handle;
     }
 
-    [GeneratedRegex(@"^(\d{1,19})-(\d{1,19})\.range$", RegexOptions.CultureInvariant)]
-    private static partial Regex RangeFileName();
-
     public RangedObject(StoredObject obj, string folder, FetchRange fetch, RangeTransfer transfer)
     {
         _object = obj;
@@ -77,15 +73,14 @@ internal sealed partial class RangedObject : Stream, IRandomAccess, IPrefetch
         _fetch = fetch;
         _transfer = transfer;
         transfer.Opened(obj.Size);
-        if (Directory.Exists(folder))
+        var dir = new DirectoryInfo(folder);
+        if (dir.Exists && dir.LinkTarget is null)
         {
-            foreach (var f in new DirectoryInfo(folder).EnumerateFiles("*.range"))
+            foreach (var f in dir.EnumerateFiles("*.range"))
             {
                 // Only our own regular files, of the right size, inside the object: never a link, never a stranger's file.
                 if (f.LinkTarget is not null || (f.Attributes & FileAttributes.ReparsePoint) != 0) continue;
-                var m = RangeFileName().Match(f.Name);
-                if (!m.Success || !long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var start) ||
-                    !long.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var length)) continue;
+                if (!CacheNames.TryParseRange(f.Name, out var start, out var length)) continue;
                 if (length <= 0 || start < 0 || start > obj.Size - length || f.Length != length) continue;
                 _pieces.Add(new Piece(start, length, f.FullName, cached: true));
             }
@@ -189,7 +184,7 @@ internal sealed partial class RangedObject : Stream, IRandomAccess, IPrefetch
         var buffer = new byte[length];
         await _fetch(start, buffer, ct).ConfigureAwait(false);
         _transfer.Fetched(length);
-        var path = Path.Combine(_folder, string.Create(CultureInfo.InvariantCulture, $"{start}-{length}.range"));
+        var path = Path.Combine(_folder, CacheNames.RangeFileName(start, length));
         await WriteAtomicallyAsync(path, buffer, ct).ConfigureAwait(false);
         var piece = new Piece(start, length, path, cached: false);
         lock (_gate)
@@ -203,7 +198,7 @@ internal sealed partial class RangedObject : Stream, IRandomAccess, IPrefetch
 
     private static async Task WriteAtomicallyAsync(string path, byte[] bytes, CancellationToken ct)
     {
-        var temp = $"{path}.{Guid.NewGuid():N}.partial";
+        var temp = CacheNames.TemporaryPath(path);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -65,6 +65,10 @@ public sealed class S3RangedStore : IObjectStore, IReportsTransfer
         }
     }
 
+    /// <summary>A Parquet object that failed to parse: its cached ranges are dropped (a CSV object: its download), so the next read fetches again.</summary>
+    public async Task<string?> EvictAsync(StoredObject obj, CancellationToken ct) =>
+        IsParquet(obj) ? _whole.Cache.EvictRanges(Identity, obj) : await _whole.EvictAsync(obj, ct).ConfigureAwait(false);
+
     public void Report(IOperationContext ctx)
     {
         if (Transfer.Objects > 0) ctx.Verbose(Transfer.ToString());
