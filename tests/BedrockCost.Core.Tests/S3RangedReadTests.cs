@@ -140,6 +140,100 @@ public sealed class S3RangedReadTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_damaged_cached_range_is_dropped_and_fetched_again_once()
+    {
+        var content = await WriteMonthAsync(5);
+        using var server = new RangeServer(content, etag: "v1");
+        var cache = Path.Combine(_dir, "cache");
+        var query = new CostQuery();
+        var expected = Rows(await LocalAsync(content, query));
+        using (var s = S3(server, cache)) Assert.Equal(expected, Rows(await s.QueryAsync(query, NullOperationContext.Instance, default)));
+
+        // The cached range holding the footer is damaged on disk (its closing PAR1 flipped): the read fails, the
+        // object's ranges are dropped, fetched again, and the answer is the object's.
+        var tail = Directory.EnumerateFiles(cache, "*.range", SearchOption.AllDirectories)
+            .Single(f => CacheNames.TryParseRange(Path.GetFileName(f), out var start, out var length) && start + length == content.Length);
+        var bytes = File.ReadAllBytes(tail);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(tail, bytes);
+        using (var s = S3(server, cache))
+        {
+            Assert.Equal(expected, Rows(await s.QueryAsync(query, NullOperationContext.Instance, default)));
+            Assert.True(((S3RangedStore)s.Store).Transfer.FetchedBytes > 0);
+        }
+        Assert.Equal(content[^4..], File.ReadAllBytes(tail)[^4..]);
+
+        // Damaged in the bucket itself: fetched again once, then an error naming the object and the cache folder.
+        var damaged = content.ToArray();
+        damaged[^1] ^= 0xFF;
+        server.Replace(damaged, "v2");
+        using (var s = S3(server, cache))
+        {
+            var e = await Assert.ThrowsAsync<BedrockCostException>(() => s.QueryAsync(query, NullOperationContext.Instance, default));
+            Assert.Equal(ErrorIds.CorruptFile, e.ErrorId);
+            Assert.Contains(Key, e.Message);
+            Assert.Contains("fetched again", e.Message);
+            Assert.Contains(Path.Combine(cache, DownloadCache.RangesFolder), e.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("cur/r/data/BILLING_PERIOD=2026-05/..\\..\\x.parquet")]
+    [InlineData("cur/r/data/BILLING_PERIOD=2026-05/a\u0000b\r\nc\u202Egnp.parquet")]
+    [InlineData("cur/r/data/BILLING_PERIOD=2026-05/費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費費.snappy.parquet")]
+    public void Range_folders_are_named_like_downloads_and_keyed_the_same(string key)
+    {
+        var cache = new DownloadCache(Path.Combine(_dir, "cache"));
+        var obj = new StoredObject(key, 1000, DateTimeOffset.UnixEpoch, "e");
+        var folder = cache.RangeFolderFor("s3:aws|us-east-1:b", obj);
+        Assert.Equal(Path.Combine(cache.Directory, DownloadCache.RangesFolder), Path.GetDirectoryName(Path.GetDirectoryName(folder)));
+        Assert.True(CacheNames.IsCacheFolder(Path.GetFileName(Path.GetDirectoryName(folder))!));
+        var name = Path.GetFileName(folder);
+        Assert.True(CacheNames.IsRangeFolder(name), name);
+        Assert.InRange(Encoding.UTF8.GetByteCount(name), 34, CacheNames.MaxNameBytes);
+        Assert.NotEqual(Path.GetFileName(cache.PathFor("s3:aws|us-east-1:b", obj)), name);
+        var others = new[]
+        {
+            cache.RangeFolderFor("s3:aws|eu-west-1:b", obj), cache.RangeFolderFor("s3:http://127.0.0.1:9000|us-east-1:b", obj),
+            cache.RangeFolderFor("s3:aws|us-east-1:c", obj), cache.RangeFolderFor("s3:aws|us-east-1:b", obj with { ETag = "f" }),
+            cache.RangeFolderFor("s3:aws|us-east-1:b", obj with { Size = 1001 }), cache.RangeFolderFor("s3:aws|us-east-1:b", obj with { Key = key + "x" }),
+        };
+        Assert.DoesNotContain(folder, others);
+        Assert.Equal(others.Length, others.Distinct().Count());
+        Assert.True(CacheNames.TryParseRange(CacheNames.RangeFileName(12, 34), out var start, out var length) && start == 12 && length == 34);
+        Assert.True(CacheNames.IsRangeTemporary(Path.GetFileName(CacheNames.TemporaryPath(Path.Combine(folder, CacheNames.RangeFileName(12, 34))))));
+    }
+
+    [Fact]
+    public void Cleanup_removes_only_stale_range_temporaries_and_follows_no_link()
+    {
+        var root = Path.Combine(_dir, "cache");
+        var cache = new DownloadCache(root);
+        var old = DateTime.UtcNow.AddHours(-3);
+        string Make(string path) { Directory.CreateDirectory(Path.GetDirectoryName(path)!); File.WriteAllText(path, "x"); File.SetLastWriteTimeUtc(path, old); return path; }
+        var folder = cache.RangeFolderFor("s3:aws|us-east-1:b", new StoredObject(Key, 1000, DateTimeOffset.UnixEpoch, "e"));
+        var range = Make(Path.Combine(folder, CacheNames.RangeFileName(0, 1)));
+        var stale = Make(CacheNames.TemporaryPath(range));
+        var fresh = CacheNames.TemporaryPath(range);
+        File.WriteAllText(fresh, "x");
+        var stranger = Make(Path.Combine(folder, "notes.range.partial"));
+        var elsewhere = Make(Path.Combine(root, DownloadCache.RangesFolder, "notes", Path.GetFileName(CacheNames.TemporaryPath(range))));
+        // A range folder that is a link to the user's folder, holding a file of the module's temporary shape.
+        var outside = Directory.CreateDirectory(Path.Combine(_dir, "users-documents")).FullName;
+        var linked = Make(Path.Combine(outside, Path.GetFileName(CacheNames.TemporaryPath(range))));
+        Directory.CreateSymbolicLink(Path.Combine(Path.GetDirectoryName(folder)!, "0123456789abcdef0123456789abcdef-x.parquet-ranges"), outside);
+
+        cache.RemoveStalePartials(TimeSpan.FromHours(1));
+
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(range));
+        Assert.True(File.Exists(fresh));
+        Assert.True(File.Exists(stranger));
+        Assert.True(File.Exists(elsewhere));
+        Assert.True(File.Exists(linked));
+    }
+
     public static TheoryData<RangeServer.Lie> Lies => new()
     {
         RangeServer.Lie.WrongRange, RangeServer.Lie.Truncated, RangeServer.Lie.WholeObject, RangeServer.Lie.OtherETag, RangeServer.Lie.WrongSize,
