@@ -66,9 +66,22 @@ internal static class RowRules
         return IsMoney(value);
     }
 
-    /// <summary>The decimal of a number that <see cref="IsMoney"/>; anything else is a caller's bug, never a silent 0.</summary>
-    public static decimal ToMoney(double value) =>
-        IsMoney(value) ? (decimal)value : throw new ArgumentOutOfRangeException(nameof(value), value, "not a finite number within the decimal range");
+    /// <summary>
+    /// The decimal a CUR double stands for: the shortest decimal that reads back as the same double (what DuckDB,
+    /// Python and .NET's "R" print), once per value. A cast keeps only 15 significant digits, and CUR doubles carry
+    /// up to 17, so the cast is used only when it provably gives that value: a 15-digit mantissa over 10^scale with
+    /// scale &lt;= 22 converts back to double with one correctly rounded division, and at most one decimal of 15 digits
+    /// or fewer reads back as a given double. A value that is not <see cref="IsMoney"/> is a caller's bug, never a silent 0.
+    /// </summary>
+    public static decimal ToMoney(double value)
+    {
+        if (!IsMoney(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "not a finite number within the decimal range");
+        var m = (decimal)value;
+        if (m.Scale <= 22 && (double)m == value) return m;
+        Span<char> text = stackalloc char[32];
+        value.TryFormat(text, out var n, "R", CultureInfo.InvariantCulture);
+        return decimal.Parse(text[..n], NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
 
     /// <summary>A value for messages: NaN, Infinity, -Infinity, or its round-trip digits.</summary>
     public static string Describe(double value) => value.ToString("R", CultureInfo.InvariantCulture);
