@@ -4,7 +4,6 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    $script:Expected = Get-Content -Raw -LiteralPath (Join-Path $RepoRoot 'samples/expected.json') | ConvertFrom-Json
     $script:Work = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-cancel-$([guid]::NewGuid())"
     $script:Data = Join-Path $Work 'data'
     $null = New-Item -ItemType Directory -Path $Data
@@ -63,8 +62,7 @@ Describe 'Stopping Get-BedrockCostByPrincipal' {
     It 'reads the same files completely when not stopped' {
         # The control: the same files do produce the sample's June figures, so the empty result above is the stop's doing.
         $rows = @(Get-BedrockCostByPrincipal -LiteralPath $Data)
-        $june = ($Expected.periods | Where-Object billingPeriod -EQ '2026-06').currencies[0]
-        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.bedrock.unblendedCost)
+        Get-DecimalSum $rows | Should -Be (Get-Truth 2026-06).bedrock.unblendedCost
     }
 }
 
