@@ -40,20 +40,27 @@ internal static class Checkpoints
 
     internal sealed class Hold(string name, string subjectPrefix) : IDisposable
     {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public string Name { get; } = name;
         public string SubjectPrefix { get; } = subjectPrefix;
         /// <summary>Set when the work reaches the checkpoint.</summary>
         public ManualResetEventSlim Reached { get; } = new();
 
+        /// <summary>Until the work's token is cancelled; a disposed hold lets held work go with an OperationCanceledException
+        /// even when its token never is (a test that failed must not leave work hanging).</summary>
         internal async Task WaitAsync(CancellationToken ct)
         {
             Reached.Set();
-            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), _released.Task).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            throw new OperationCanceledException($"Checkpoint {Name} released without cancellation.");
         }
 
         public void Dispose()
         {
             lock (s_sync) s_holds = s_holds.Where(h => h != this).ToArray();
+            _released.TrySetResult();
         }
     }
 }
