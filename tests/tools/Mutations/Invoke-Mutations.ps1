@@ -98,7 +98,7 @@ foreach ($m in $config.Mutations | Where-Object { $n = $_.Name; @($Name | Where-
     try { $r = Invoke-Suites $m.Name $pesterFiles }
     finally { git -C $repo apply -R $patch }
     $status = if (-not $r.Build) { 'does not build' } elseif ($r.Xunit.Count + $r.Pester.Count -gt 0) { 'caught' } else { 'SURVIVED' }
-    Write-Host "   $status: $($r.Xunit.Count) xunit, $($r.Pester.Count) Pester failing"
+    Write-Host "   ${status}: $($r.Xunit.Count) xunit, $($r.Pester.Count) Pester failing"
     $results.Add([pscustomobject]@{ Name = $m.Name; Description = $m.Description; Status = $status; Xunit = $r.Xunit; Pester = $r.Pester })
 }
 
