@@ -66,12 +66,13 @@ Import-Module '$pesterModule'
 `$c.Run.PassThru = `$true
 `$c.Output.Verbosity = 'Normal'
 `$r = Invoke-Pester -Configuration `$c
-@(@(`$r.Failed | ForEach-Object ExpandedPath) + @(`$r.FailedBlocks | ForEach-Object { "block: `$(`$_.ExpandedPath)" }) +
-  @(`$r.FailedContainers | ForEach-Object { "file: `$(`$_.Item)" })) | ConvertTo-Json -AsArray | Set-Content -LiteralPath '$failed'
+`$names = @(@(`$r.Failed | ForEach-Object ExpandedPath) + @(`$r.FailedBlocks | ForEach-Object { "block: `$(`$_.ExpandedPath)" }) +
+  @(`$r.FailedContainers | ForEach-Object { "file: `$(`$_.Item)" }))
+ConvertTo-Json -InputObject `$names | Set-Content -LiteralPath '$failed'
 "@
     Remove-Item -LiteralPath $failed -ErrorAction Ignore
     $null = Invoke-Logged (Join-Path $out "$Label.pester.log") { dotnet pwsh -NoProfile -Command $script }
-    $result.Pester = if (Test-Path -LiteralPath $failed) { @(Get-Content -Raw -LiteralPath $failed | ConvertFrom-Json) } else { @('(Pester did not finish)') }
+    $result.Pester = @(if (Test-Path -LiteralPath $failed) { Get-Content -Raw -LiteralPath $failed | ConvertFrom-Json | ForEach-Object { $_ } } else { '(Pester did not finish)' })
     [pscustomobject]$result
 }
 
@@ -79,7 +80,7 @@ $results = [System.Collections.Generic.List[object]]::new()
 if (-not $SkipBaseline) {
     Write-Host '== baseline (no mutation)'
     $base = Invoke-Suites 'baseline' $config.DefaultPester
-    if (-not $base.Build -or $base.Xunit.Count -or $base.Pester.Count) {
+    if (-not $base.Build -or @($base.Xunit).Count -or @($base.Pester).Count) {
         throw "The baseline does not pass (build $($base.Build); xunit: $($base.Xunit -join ', '); Pester: $($base.Pester -join ', ')): fix that first."
     }
 }
@@ -97,9 +98,10 @@ foreach ($m in $config.Mutations | Where-Object { $n = $_.Name; @($Name | Where-
     git -C $repo apply $patch
     try { $r = Invoke-Suites $m.Name $pesterFiles }
     finally { git -C $repo apply -R $patch }
-    $status = if (-not $r.Build) { 'does not build' } elseif ($r.Xunit.Count + $r.Pester.Count -gt 0) { 'caught' } else { 'SURVIVED' }
-    Write-Host "   ${status}: $($r.Xunit.Count) xunit, $($r.Pester.Count) Pester failing"
-    $results.Add([pscustomobject]@{ Name = $m.Name; Description = $m.Description; Status = $status; Xunit = $r.Xunit; Pester = $r.Pester })
+    $xunit = @($r.Xunit); $pester = @($r.Pester)
+    $status = if (-not $r.Build) { 'does not build' } elseif ($xunit.Count + $pester.Count -gt 0) { 'caught' } else { 'SURVIVED' }
+    Write-Host "   ${status}: $($xunit.Count) xunit, $($pester.Count) Pester failing"
+    $results.Add([pscustomobject]@{ Name = $m.Name; Description = $m.Description; Status = $status; Xunit = $xunit; Pester = $pester })
 }
 
 $md = [System.Text.StringBuilder]::new()
