@@ -27,7 +27,7 @@ public sealed class ExpectedTotals
                     "double-to-decimal conversion) or sums in double does not match to the last digit.",
         ["bedrock"] = "Rows the generator made as Bedrock spend: first-party Bedrock models (product codes AmazonBedrock, " +
                       "AmazonBedrockService, AmazonBedrockFoundationModels), Marketplace '(Amazon Bedrock Edition)' models, provisioned " +
-                      "throughput, and the credit, discount and tax lines of those product codes. AgentCore and EC2/S3 rows are not.",
+                      "throughput, and the credit, refund, discount and tax lines of those products. AgentCore and EC2/S3 rows are not.",
         ["net"] = "line_item_net_unblended_cost as written; line_item_unblended_cost where that cell or column is missing. Discounted " +
                   "usage rows carry the EDP (5%) and private-rate (10% on AmazonBedrockService) discounts in their net cost; the " +
                   "EdpDiscount/PrivateRateDiscount lines carry them in unblended cost, with net 0.",

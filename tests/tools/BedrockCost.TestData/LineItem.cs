@@ -61,6 +61,7 @@ public sealed record RowTruth
     public const string NoPrincipal = "no principal";
     public const string ProvisionedThroughput = "provisioned throughput";
     public const string Credit = "credit";
+    public const string Refund = "refund";
     public const string Tax = "tax";
     public const string Discount = "discount";
     /// <summary>Every Usage row of an export made without the principal column.</summary>

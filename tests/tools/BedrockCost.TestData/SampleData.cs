@@ -45,6 +45,8 @@ public static class SampleData
         new(AliceResearch, NovaIn, 0.12, 100_000, 2_000_000), new(AliceResearch, NovaOut, 0.12, 10_000, 300_000),
         new(Eve, NovaIn, 0.1, 100_000, 1_000_000), new(Eve, SonnetOut, 0.1, 5_000, 100_000),
         new(Oscar, HaikuIn, 0.1, 200_000, 2_000_000), new(Oscar, HaikuOut, 0.1, 20_000, 200_000),
+        // Marketplace usage in the second account: before the principal feature is on there, only the Marketplace rule finds it.
+        new(Oscar, MpOut, 0.3, 10_000, 300_000),
     ];
 
     /// <summary>All line items of both periods, in a fixed order.</summary>
@@ -157,7 +159,7 @@ public static class SampleData
     }
 
     /// <summary>
-    /// The period's adjustments, all on Bedrock product codes with no principal: a promotional credit; per account and
+    /// The period's adjustments, all on Bedrock products with no principal: a promotional credit; a Marketplace refund; per account and
     /// usage type, an EdpDiscount line (and a PrivateRateDiscount line for private-pricing usage) whose unblended cost
     /// is minus the discount the usage rows carry in their net cost, and whose net cost is 0 (the discount is already in
     /// the usage rows' net); and the sales tax of AmazonBedrock usage.
@@ -168,6 +170,7 @@ public static class SampleData
         LineItem Line(string type, string code, string account, double cost, double? net, string description, UsageSpec? spec, string reason) => new()
         {
             BillingPeriodStart = period, UsageAccountId = account, UsageAccountName = AccountNames[account],
+            BillingEntity = spec?.BillingEntity ?? "AWS", LegalEntity = spec?.LegalEntity,
             LineItemType = type, UsageStart = period, UsageEnd = end, ProductCode = code, UsageAmount = type == "Tax" ? 1 : 0,
             UnblendedCost = cost, NetUnblendedCost = net, UnblendedRate = type == "Tax" ? null : "0.0", Description = description,
             ProductServicecode = code, LineItemId = NextId(rng),
@@ -178,6 +181,9 @@ public static class SampleData
         };
         var credit = -(20 + rng.NextDouble() * 30);
         yield return Line("Credit", "AmazonBedrockService", PayerAccount, credit, credit, "AWS Promotional Credit: generative AI experimentation", null, RowTruth.Credit);
+        // A Marketplace refund: no principal, an opaque product code, Bedrock only by its "(Amazon Bedrock Edition)" product.
+        var refund = -(5 + rng.NextDouble() * 10);
+        yield return Line("Refund", MarketplaceProductCode, PayerAccount, refund, refund, $"Refund for {MarketplaceProductName}", MpIn, RowTruth.Refund);
         foreach (var g in discounted.GroupBy(x => (x.Row.UsageAccountId, x.Spec)).OrderBy(g => g.Key.UsageAccountId, StringComparer.Ordinal)
                      .ThenBy(g => g.Key.Spec.UsageType, StringComparer.Ordinal))
         {
