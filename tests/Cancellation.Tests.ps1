@@ -1,5 +1,5 @@
 # Ctrl+C: stopping a running command ends it quietly (no error record, no output, no partial file). The work is held
-# at a test-only checkpoint of the engine (BedrockCost.Core.Checkpoints) until the test stops it, so the stop always
+# at a test-only checkpoint of the engine (Enable-Checkpoint, common.ps1) until the test stops it, so the stop always
 # lands mid-read or mid-write: no sleeps, no timing thresholds (waits are hang detectors only).
 
 BeforeAll {
@@ -11,13 +11,6 @@ BeforeAll {
     Get-ChildItem -LiteralPath (Join-Path $SamplePath 'data/BILLING_PERIOD=2026-06') -Filter *.parquet | Where-Object Length -GT 0 |
         Copy-Item -Destination $Data
 
-    # The module's engine assembly lives in the module's own load context; its checkpoints are internal.
-    $core = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'BedrockCost' |
-        ForEach-Object Assemblies | Where-Object { $_.GetName().Name -eq 'BedrockCost.Core' }
-    $script:Checkpoints = $core.GetType('BedrockCost.Core.Checkpoints', $true)
-    function script:Enable-Checkpoint([string]$Name, [string]$Prefix) {
-        $Checkpoints.GetMethod('Arm').Invoke($null, @($Checkpoints.GetField($Name).GetValue($null), $Prefix))
-    }
 
     # Runs one command in a new runspace of this process (the module imported first, in its own invocation: a
     # stopped multi-statement invocation reports PipelineStopped itself).

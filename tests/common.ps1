@@ -143,3 +143,14 @@ function Get-ExpectedCostCentre {
     }
     $result
 }
+
+function Enable-Checkpoint {
+    # Arms a test-only checkpoint of the engine (BedrockCost.Core.Checkpoints: CurFileRead, ReportWritten) for the work
+    # on files under $Prefix: that work waits there until stopped. Returns the hold: wait on .Reached, then .Dispose().
+    param([Parameter(Mandatory)][ValidateSet('CurFileRead', 'ReportWritten')][string]$Name, [Parameter(Mandatory)][string]$Prefix)
+    # The engine lives in the module's own load context, and the checkpoints are internal.
+    $core = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'BedrockCost' |
+        ForEach-Object Assemblies | Where-Object { $_.GetName().Name -eq 'BedrockCost.Core' }
+    $checkpoints = $core.GetType('BedrockCost.Core.Checkpoints', $true)
+    $checkpoints.GetMethod('Arm').Invoke($null, @($checkpoints.GetField($Name).GetValue($null), $Prefix))
+}

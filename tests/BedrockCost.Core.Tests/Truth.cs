@@ -65,6 +65,11 @@ internal static class Truth
         return f;
     }
 
+    /// <summary>The figures of two groups together (a principal over two periods).</summary>
+    public static ExpectedFigures Plus(ExpectedFigures a, ExpectedFigures b) => new(a.Rows + b.Rows, a.UnblendedCost + b.UnblendedCost,
+        a.NetUnblendedCost + b.NetUnblendedCost, a.InputTokens + b.InputTokens, a.OutputTokens + b.OutputTokens,
+        a.CacheReadTokens + b.CacheReadTokens, a.CacheWriteTokens + b.CacheWriteTokens);
+
     /// <summary>The expected groups of a breakdown, keyed by the engine's label for "none".</summary>
     public static IEnumerable<(string Key, ExpectedFigures Figures)> Keyed(IEnumerable<(string? Key, ExpectedFigures Figures)> items, string none) =>
         items.Select(i => (Label(i.Key, none), i.Figures));

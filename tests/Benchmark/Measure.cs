@@ -75,7 +75,7 @@ public static class Measure
             }
             return max;
         });
-        var result = await new LocalCurSource([path]).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
+        var result = await CurSource.Local([path]).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
         done.Cancel();
         var peak = await sampler;
         return new RunResult("live", grouping, 0, result.Rows.Sum(r => r.UnblendedCost), result.Rows.Count, peak, result.RowsScanned);
