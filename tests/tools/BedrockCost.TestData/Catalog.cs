@@ -90,8 +90,8 @@ public static class Catalog
     };
 
     // The model names are those the module reports (one name per model whatever the billing form).
-    const string Sonnet = "Claude Sonnet 4.6", Opus = "Claude Opus 4.6", Haiku = "Claude Haiku 4.5", NovaLite = "Nova Lite 2.0",
-        GptOss = "gpt-oss-120b", Llama = "Llama3.3-70B";
+    const string Sonnet = "Claude Sonnet 4.6", Opus = "Claude Opus 4.6", Haiku = "Claude Haiku 4.5", NovaLite = "Nova 2 Lite",
+        GptOss = "GPT OSS 120B", Llama = "Llama 3.3 70B";
     const TokenDirection In = TokenDirection.Input, Out = TokenDirection.Output, CRead = TokenDirection.CacheRead, CWrite = TokenDirection.CacheWrite;
 
     static UsageSpec Tok(string code, string usageType, decimal ratePer1K, string modelName, Dictionary<string, string> product,
