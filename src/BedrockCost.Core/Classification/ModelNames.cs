@@ -8,7 +8,8 @@ namespace BedrockCost.Core.Classification;
 /// </summary>
 public static class ModelNames
 {
-    private const string MarketplaceSuffix = "(Amazon Bedrock Edition)";
+    /// <summary>What a Marketplace product name holds when the product is a Bedrock model.</summary>
+    public const string MarketplaceSuffix = "(Amazon Bedrock Edition)";
 
     public static bool IsBedrockEditionProduct(string? productName) =>
         productName is not null && productName.Contains(MarketplaceSuffix, StringComparison.OrdinalIgnoreCase);
