@@ -53,7 +53,7 @@ public sealed class Aggregator
             : BedrockRows.UnattributedReason(item.LineItemType, usage.Kind);
         var model = ModelOf(item, usage);
 
-        LineItems++;
+        LineItems += item.Count;
         _periods.Add(item.BillingPeriod);
         if (usage.Kind == UsageKind.Unrecognised && item.UsageType is not null) _unrecognised.Add(item.UsageType);
         AddTotal(_bedrock, currency, item, principal is not null);
@@ -95,7 +95,7 @@ public sealed class Aggregator
             t.AttributedUnblendedCost += item.UnblendedCost;
             t.AttributedNetUnblendedCost += item.NetUnblendedCost;
         }
-        t.LineItems++;
+        t.LineItems += item.Count;
     }
 
     private string? DimensionValue(GroupDimension dim, in LineItem item, UsageTypeInfo usage, PrincipalInfo? p, string? model) => dim.Kind switch
@@ -228,7 +228,7 @@ public sealed class Aggregator
         {
             Unblended += item.UnblendedCost;
             Net += item.NetUnblendedCost;
-            Count++;
+            Count += item.Count;
             if (usage.Direction == TokenDirection.None) return;
             var perUnit = BedrockRows.TokensPerUnit(item.PricingUnit, item.Marketplace || usage.IsMarketplaceShape);
             if (perUnit is null) return;

@@ -6,6 +6,8 @@ namespace BedrockCost.Core.Aggregation;
 /// </summary>
 public struct LineItem
 {
+    public LineItem() { }
+
     public string BillingPeriod;
     public DateTime UsageStart;
     public string? Account;
@@ -26,4 +28,6 @@ public struct LineItem
     public decimal NetUnblendedCost;
     /// <summary>Values of the tag keys the query needs, in the order of <see cref="Aggregator.TagKeys"/>; null entries are untagged.</summary>
     public string?[]? Tags;
+    /// <summary>CUR line items the row stands for: 1 for a CUR row, COUNT(*) for a row a source aggregated (Athena).</summary>
+    public long Count = 1;
 }

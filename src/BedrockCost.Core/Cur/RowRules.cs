@@ -41,6 +41,19 @@ internal static class RowRules
         return true;
     }
 
-    public static decimal ToMoney(double value) =>
-        double.IsFinite(value) ? (decimal)value : 0m;
+    /// <summary>
+    /// A double as the decimal of its shortest round-trip digits, all of them (17 significant digits at most): what
+    /// the CUR value says, and what Athena's CAST(double AS DECIMAL) makes of it too, so both engines sum the same
+    /// numbers. The cast (decimal)double keeps only 15 significant digits; when those 15 already give back the double,
+    /// they are its shortest digits (no other 15-digit decimal is that close), which covers the common case cheaply.
+    /// </summary>
+    public static decimal ToMoney(double value)
+    {
+        if (!double.IsFinite(value)) return 0m;
+        var fast = (decimal)value;
+        if ((double)fast == value) return fast;
+        Span<char> digits = stackalloc char[32];
+        value.TryFormat(digits, out var length, default, CultureInfo.InvariantCulture);
+        return decimal.Parse(digits[..length], NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture);
+    }
 }

@@ -47,6 +47,8 @@ public sealed class FakeAthena : JsonProtocolServer
     /// <summary>Rows per GetQueryResults page at most (MaxResults may ask for fewer).</summary>
     public int PageSize { get; init; } = 1000;
     public string? ThrottleOperation { get; init; } = "GetQueryResults";
+    /// <summary>A misbehaving service, for the result check: the second page of every result is skipped (its NextToken points past it).</summary>
+    public bool SkipSecondPage { get; init; }
     public HashSet<string> FailingTables { get; } = new(StringComparer.OrdinalIgnoreCase);
     public HashSet<string> HangingTables { get; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>Workgroups and their result location (null: none set, so a query must give one).</summary>
@@ -275,7 +277,8 @@ public sealed class FakeAthena : JsonProtocolServer
                 },
             },
         };
-        if (offset + size < all.Count) res["NextToken"] = $"page-{offset + size}";
+        var next = offset + size + (SkipSecondPage && offset == 0 ? size : 0);
+        if (next < all.Count) res["NextToken"] = $"page-{next}";
         return res;
     }
 

@@ -95,12 +95,13 @@ public static class AthenaSql
     public static string TagColumn(int i) => "tag_" + i.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Money is summed as DECIMAL(38, 28) and usage as DECIMAL(38, 24): exact sums of each double converted on
+    /// Money is summed as DECIMAL(38, 28) and usage as DECIMAL(38, 18): exact sums of each double converted on
     /// its own. Trino converts a double to a decimal from its shortest round-trip digits (BigDecimal.valueOf, then
-    /// HALF_UP to the scale: trinodb/trino DecimalConversions), as the engine's reader does (RowRules.ToMoney).
-    /// 10 integer digits hold any one group's Bedrock cost; 14 any usage amount.
+    /// HALF_UP to the scale: trinodb/trino DecimalConversions), as the engine's readers do (RowRules.ToMoney), so
+    /// costs agree to the last digit. 10 integer digits hold any one group's Bedrock cost; usage amounts (bytes, hours,
+    /// tokens) get 20, and 18 decimals are far below a token.
     /// </summary>
-    private const string MoneyType = "DECIMAL(38, 28)", UsageType38 = "DECIMAL(38, 24)";
+    private const string MoneyType = "DECIMAL(38, 28)", UsageType38 = "DECIMAL(38, 18)";
 
     public static AthenaStatement Costs(CostQuery query, IReadOnlyList<string> tagKeys, AthenaTable table, AthenaTableSchema schema, PeriodFilter periods)
     {

@@ -1,0 +1,192 @@
+using System.Globalization;
+using BedrockCost.Core.Aggregation;
+using BedrockCost.Core.Aws;
+using BedrockCost.Core.Cur;
+
+namespace BedrockCost.Core.Sources.Athena;
+
+/// <summary>
+/// CUR 2.0 queried where it lives, with Amazon Athena: one generated statement per request (<see cref="AthenaSql"/>)
+/// groups the Bedrock rows of the chosen billing periods by their raw columns, and each result row becomes a
+/// <see cref="LineItem"/> standing for its COUNT(*) CUR line items, fed to the same <see cref="Aggregator"/> as a
+/// local read: classification, filters, rows, totals and the reconciliation are the engine's own.
+/// </summary>
+public sealed class AthenaSource : ICostSource, IDisposable
+{
+    public const string SourceName = "Athena";
+    private readonly AthenaClient _client;
+    private readonly AthenaSettings _settings;
+    private AthenaTableSchema? _schema;
+
+    public AthenaSource(AthenaClient client, AthenaSettings settings)
+    {
+        _client = client;
+        _settings = settings;
+    }
+
+    public static AthenaSource Create(AwsConnection connection, AthenaSettings settings) =>
+        new(new AthenaClient(AthenaClient.CreateJsonClient(connection)), settings);
+
+    public string Description => $"Athena table {_settings.Table} (workgroup {_settings.WorkGroup}, {_client.Endpoint.Host})";
+
+    /// <summary>The latest billing period of the table, from its partitions (Glue metadata, no data scanned).</summary>
+    public async Task<string?> LatestBillingPeriodAsync(IOperationContext ctx, CancellationToken ct)
+    {
+        var schema = await SchemaAsync(ctx, ct).ConfigureAwait(false);
+        var periods = await PeriodsAsync(AthenaSql.Periods(_settings.Table, schema, null), ctx, ct).ConfigureAwait(false);
+        return periods.FirstOrDefault();
+    }
+
+    public async Task<CostResult> QueryAsync(CostQuery query, IOperationContext ctx, CancellationToken ct)
+    {
+        var schema = await SchemaAsync(ctx, ct).ConfigureAwait(false);
+        var filter = await ChoosePeriodsAsync(query, schema, ctx, ct).ConfigureAwait(false);
+        var aggregator = new Aggregator(query);
+        var statement = AthenaSql.Costs(query, aggregator.TagKeys, _settings.Table, schema, filter);
+        var execution = await _client.ExecuteAsync(statement.Sql, _settings, ctx, ct).ConfigureAwait(false);
+        ctx.Verbose(execution.Describe());
+
+        var check = new ResultCheck();
+        var index = statement.Columns.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        await foreach (var row in _client.ReadRowsAsync(execution.QueryId, statement.Columns, ct).ConfigureAwait(false))
+        {
+            var item = ToLineItem(row, index, statement);
+            check.Add(row, index, item);
+            aggregator.Add(item);
+        }
+        check.Verify(execution.QueryId);
+
+        if (!statement.HasPrincipalColumn)
+            ctx.Warning($"The Athena table {_settings.Table} has no line_item_iam_principal column, so its Bedrock cost is unattributed. {CurColumns.EnablePrincipalHelp}");
+        var result = aggregator.ToResult(SourceName, 0, 0, statement.HasPrincipalColumn);
+        if (result.UnrecognisedUsageTypes.Count > 0)
+            ctx.Warning($"Unrecognised Bedrock usage type(s), counted with no model or token direction: {string.Join(", ", result.UnrecognisedUsageTypes.Take(10))}" +
+                        (result.UnrecognisedUsageTypes.Count > 10 ? $" and {result.UnrecognisedUsageTypes.Count - 10} more" : string.Empty) + ".");
+        ctx.Verbose($"Athena returned {check.Rows:N0} grouped row(s) standing for {check.LineItems:N0} Bedrock line items.");
+        return result;
+    }
+
+    /// <summary>The table's columns, once per source; a table without the CUR 2.0 columns is refused before any query.</summary>
+    private async Task<AthenaTableSchema> SchemaAsync(IOperationContext ctx, CancellationToken ct)
+    {
+        if (_schema is not null) return _schema;
+        var schema = await _client.GetTableSchemaAsync(_settings, ct).ConfigureAwait(false);
+        if (schema.MissingRequired.Count > 0)
+            throw new BedrockCostException(AthenaErrorIds.AthenaTableNotCur, ErrorKind.InvalidData,
+                $"The Athena table {_settings.Table} is not a CUR 2.0 table: it lacks the column(s) {string.Join(", ", schema.MissingRequired)}. " +
+                "Point -Database and -Table at the table of a CUR 2.0 export (COST_AND_USAGE_REPORT).", _settings.Table.ToString());
+        if (!schema.HasPeriodPartition)
+            ctx.Warning($"The Athena table {_settings.Table} is not partitioned by {AthenaTable.PeriodColumn}, so every query scans (and bills) the whole table. " +
+                        "A table crawled from the export folder (BILLING_PERIOD=YYYY-MM), as the Cloud Intelligence Dashboards create, is.");
+        ctx.Debug($"Athena table {_settings.Table}: partition keys {string.Join(", ", schema.PartitionKeys)}.");
+        return _schema = schema;
+    }
+
+    /// <summary>The periods to read, as the local engine chooses them: the ones asked for (at least one must exist), the dates', or the latest.</summary>
+    private async Task<PeriodFilter> ChoosePeriodsAsync(CostQuery query, AthenaTableSchema schema, IOperationContext ctx, CancellationToken ct)
+    {
+        if (query.BillingPeriods.Count > 0)
+        {
+            var present = await PeriodsAsync(AthenaSql.Periods(_settings.Table, schema, query.BillingPeriods), ctx, ct).ConfigureAwait(false);
+            if (present.Count == 0)
+                throw new BedrockCostException(ErrorIds.BillingPeriodNotFound, ErrorKind.NotFound,
+                    $"No data for billing period {string.Join(", ", query.BillingPeriods)} in the Athena table {_settings.Table}.", string.Join(",", query.BillingPeriods));
+            return PeriodFilter.Of(query.BillingPeriods);
+        }
+        if (query.StartDate is not null || query.EndDate is not null) return PeriodFilter.Overlapping(query.StartDate, query.EndDate);
+        var latest = await PeriodsAsync(AthenaSql.Periods(_settings.Table, schema, null), ctx, ct).ConfigureAwait(false);
+        if (latest.Count == 0)
+            throw new BedrockCostException(ErrorIds.NoCurFiles, ErrorKind.NotFound, $"The Athena table {_settings.Table} holds no billing period.", _settings.Table.ToString());
+        ctx.Verbose($"Reading billing period {latest[0]}, the latest in {_settings.Table}.");
+        return PeriodFilter.Of(latest);
+    }
+
+    private async Task<List<string>> PeriodsAsync(string sql, IOperationContext ctx, CancellationToken ct)
+    {
+        var execution = await _client.ExecuteAsync(sql, _settings, ctx, ct).ConfigureAwait(false);
+        ctx.Verbose(execution.Describe());
+        var periods = new List<string>();
+        await foreach (var row in _client.ReadRowsAsync(execution.QueryId, new[] { AthenaSql.Period }, ct).ConfigureAwait(false))
+            if (row[0] is { Length: > 0 } p) periods.Add(p);
+        return periods;
+    }
+
+    private static LineItem ToLineItem(string?[] row, Dictionary<string, int> index, AthenaStatement statement)
+    {
+        string? Text(string column) => index.TryGetValue(column, out var i) ? row[i] : null;
+        var item = new LineItem
+        {
+            BillingPeriod = Text(AthenaSql.Period) ?? throw Bad($"a row has no {AthenaSql.Period}"),
+            Account = Text(AthenaSql.Account),
+            LineItemType = Text(AthenaSql.ItemType),
+            UsageType = Text(AthenaSql.UsageType),
+            Principal = Text(AthenaSql.Principal),
+            Currency = Text(AthenaSql.Currency),
+            PricingUnit = Text(AthenaSql.Unit),
+            ProductRegion = Text(AthenaSql.Region),
+            ProductModel = Text(AthenaSql.Model),
+            Marketplace = Text(AthenaSql.Marketplace) == "true",
+            NoPrincipalColumn = !statement.HasPrincipalColumn,
+            UsageAmount = Decimal(Text(AthenaSql.Usage), AthenaSql.Usage),
+            UnblendedCost = Decimal(Text(AthenaSql.Unblended), AthenaSql.Unblended),
+            NetUnblendedCost = Decimal(Text(AthenaSql.Net), AthenaSql.Net),
+            Count = Long(Text(AthenaSql.LineItems), AthenaSql.LineItems),
+        };
+        if (Text(AthenaSql.UsageDate) is { } day)
+            item.UsageStart = DateTime.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var d)
+                ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : throw Bad($"usage date '{day}' is not yyyy-MM-dd");
+        if (statement.TagKeys.Count > 0)
+        {
+            var tags = new string?[statement.TagKeys.Count];
+            for (var i = 0; i < tags.Length; i++) tags[i] = Text(AthenaSql.TagColumn(i));
+            item.Tags = tags;
+        }
+        return item;
+    }
+
+    /// <summary>A DECIMAL(38, s) value; Athena writes every digit of the scale, so trailing zeros are dropped (1.50000 is shown 1.5).</summary>
+    private static decimal Decimal(string? text, string column)
+    {
+        if (text is null) return 0m;
+        var digits = text.Contains('.') && !text.Contains('E', StringComparison.OrdinalIgnoreCase) ? text.TrimEnd('0') : text;
+        return decimal.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw Bad($"{column} '{text}' is not a number");
+    }
+
+    private static long Long(string? text, string column) =>
+        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw Bad($"{column} '{text}' is not a positive count");
+
+    private static BedrockCostException Bad(string what) =>
+        new(AthenaErrorIds.AthenaBadResponse, ErrorKind.InvalidData, $"Athena's result is not what the query asks for: {what}.", null);
+
+    /// <summary>
+    /// Every row carries the result's size and totals as Athena computed them: the rows read must add up to them,
+    /// so a page lost, or read twice, is an error rather than a wrong total.
+    /// </summary>
+    private sealed class ResultCheck
+    {
+        public long Rows, LineItems;
+        private decimal _unblended;
+        private (long Rows, long LineItems, decimal Unblended)? _reported;
+
+        public void Add(string?[] row, Dictionary<string, int> index, in LineItem item)
+        {
+            Rows++;
+            LineItems += item.Count;
+            _unblended += item.UnblendedCost;
+            var reported = (Long(row[index[AthenaSql.GroupRows]], AthenaSql.GroupRows), Long(row[index[AthenaSql.TotalLineItems]], AthenaSql.TotalLineItems),
+                Decimal(row[index[AthenaSql.TotalUnblended]], AthenaSql.TotalUnblended));
+            if (_reported is { } r && r != reported) throw Bad("rows disagree on the result's totals");
+            _reported = reported;
+        }
+
+        public void Verify(string queryId)
+        {
+            if (_reported is not { } r || (r.Rows == Rows && r.LineItems == LineItems && r.Unblended == _unblended)) return;
+            throw new BedrockCostException(AthenaErrorIds.AthenaResultIncomplete, ErrorKind.InvalidData,
+                $"The result of Athena query {queryId} was not read whole: Athena counted {r.Rows} row(s), {r.LineItems} line item(s) and a cost of {r.Unblended}, " +
+                $"the pages read held {Rows}, {LineItems} and {_unblended}. Nothing was reported; run the command again.", queryId);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,207 @@
+using System.Globalization;
+using BedrockCost.Core.Aggregation;
+using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.Athena;
+using BedrockCost.FakeAws;
+using Xunit;
+
+namespace BedrockCost.Core.Tests;
+
+/// <summary>
+/// The decisive test of the Athena source: on the sample export, the rows it builds from the SQL that the fake Athena
+/// runs with DuckDB equal the local engine's rows over the same files, row for row and property by property, for
+/// every kind of query (principal, model and token type, tag, filters, net cost basis, days for the insights), with
+/// the same Bedrock and selected totals.
+/// </summary>
+public sealed class AthenaSourceTests : IDisposable
+{
+    private readonly FakeAthena _fake = new("eu-west-1") { PageSize = 50 };
+
+    public AthenaSourceTests()
+    {
+        _fake.AddExport(AthenaClientTests.Database, AthenaClientTests.Table, EngineTests.SamplePath);
+        _fake.Start();
+    }
+
+    public void Dispose() => _fake.Dispose();
+
+    private static readonly DateTime June3 = new(2026, 6, 3, 0, 0, 0, DateTimeKind.Utc);
+
+    public static TheoryData<string> Queries => new()
+    {
+        "Principal",
+        "Principal | 2026-05,2026-06",
+        "Model, TokenType | 2026-05,2026-06",
+        "iamPrincipal/team | 2026-06",
+        "Person | 2026-05",
+        "Role, PrincipalType",
+        "Account, Region, UsageType | 2026-05,2026-06",
+        "Month, Model | 2026-05,2026-06",
+        "Principal, Day | dates",
+        "Principal, Model, TokenType, Day, iamPrincipal/team | 2026-06",
+        "Principal | 2026-06 | net",
+        "Model | 2026-06 | agentcore",
+        "Principal | 2026-06 | filters",
+        "iamPrincipal/team, Model | 2026-05,2026-06 | tagfilter",
+    };
+
+    private static CostQuery Parse(string spec)
+    {
+        var parts = spec.Split('|', StringSplitOptions.TrimEntries);
+        var options = parts.Skip(1).ToHashSet();
+        var periods = parts.Skip(1).FirstOrDefault(p => p.StartsWith("20", StringComparison.Ordinal));
+        return new CostQuery
+        {
+            GroupBy = parts[0].Split(',').Select(g => GroupDimension.Parse(g.Trim())).ToArray(),
+            BillingPeriods = periods?.Split(',') ?? Array.Empty<string>(),
+            StartDate = options.Contains("dates") ? new DateTime(2026, 5, 20, 0, 0, 0, DateTimeKind.Utc) : null,
+            EndDate = options.Contains("dates") ? June3 : null,
+            CostBasis = options.Contains("net") ? CostBasis.NetUnblended : CostBasis.Unblended,
+            IncludeAgentCore = options.Contains("agentcore"),
+            Principals = options.Contains("filters") ? new[] { "*:user/*", "*assumed-role/AWSReservedSSO_*" } : Array.Empty<string>(),
+            Models = options.Contains("filters") ? new[] { "Claude*", "Nova*" } : Array.Empty<string>(),
+            Tags = options.Contains("tagfilter") ? new Dictionary<string, string> { ["iamPrincipal/team"] = "*" } : new Dictionary<string, string>(),
+        };
+    }
+
+    /// <summary>Every property of a row but Source, as text (dates invariant; decimals by value: 1.50 and 1.5 are the same amount).</summary>
+    internal static string Describe(PrincipalCost r) => string.Join(" | ", typeof(PrincipalCost).GetProperties()
+        .Where(p => p.Name != nameof(PrincipalCost.Source))
+        .Select(p => p.Name + "=" + p.GetValue(r) switch
+        {
+            null => "null",
+            IReadOnlyDictionary<string, string> d => string.Join(";", d.Select(kv => $"{kv.Key}:{kv.Value}")),
+            IReadOnlyList<string> l => string.Join(",", l),
+            decimal m => m.ToString("G29", CultureInfo.InvariantCulture),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            var v => v.ToString(),
+        }));
+
+    [Theory]
+    [MemberData(nameof(Queries))]
+    public async Task The_Athena_rows_equal_the_local_engines_row_for_row(string spec)
+    {
+        var query = Parse(spec);
+        var local = await new LocalCurSource(new[] { EngineTests.SamplePath }).QueryAsync(query, NullOperationContext.Instance, default);
+        using var athena = new AthenaSource(AthenaClientTests.Client(_fake), AthenaClientTests.Settings());
+        var remote = await athena.QueryAsync(query, NullOperationContext.Instance, default);
+
+        Assert.NotEmpty(local.Rows);
+        var (expected, actual) = (local.Rows.Select(Describe).ToList(), remote.Rows.Select(Describe).ToList());
+        var first = expected.Zip(actual).Select((p, i) => (p, i)).FirstOrDefault(x => x.p.First != x.p.Second);
+        Assert.True(first.p.First is null, $"row {first.i}:\nlocal:  {first.p.First}\nathena: {first.p.Second}");
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.All(remote.Rows, r => Assert.Equal("Athena", r.Source));
+        Assert.Equal(Totals(local.BedrockTotals), Totals(remote.BedrockTotals));
+        Assert.Equal(Totals(local.SelectedTotals), Totals(remote.SelectedTotals));
+        Assert.Equal(local.BillingPeriods, remote.BillingPeriods);
+        Assert.Equal(local.BedrockLineItems, remote.BedrockLineItems);
+        Assert.Equal(local.UnrecognisedUsageTypes, remote.UnrecognisedUsageTypes);
+        // One statement for the costs, plus one partition lookup when periods are named or implied.
+        Assert.All(_fake.Requests, r => Assert.Null(r.Problem));
+        Assert.Equal(query.StartDate is null ? 2 : 1, _fake.Queries.Count);
+        Assert.Contains(_fake.Queries, q => q.Sql.Contains("$partitions") || query.StartDate is not null);
+
+        static IEnumerable<string> Totals(IEnumerable<CurrencyTotal> ts) =>
+            ts.Select(t => $"{t.Currency} {t.UnblendedCost:G29} {t.NetUnblendedCost:G29} {t.AttributedUnblendedCost:G29} {t.AttributedNetUnblendedCost:G29} {t.LineItems}");
+    }
+
+    /// <summary>
+    /// Rows the sample does not have, each on an edge of the Bedrock rules: Marketplace Bedrock rows without a principal
+    /// (product name, or service name only, any case), a Marketplace row that is not Bedrock, a Marketplace tax line,
+    /// AgentCore with a principal, a lower-case product code, the product family alone, another service's row with a
+    /// principal, an empty principal, null maps and billing entity, a row without a net cost, and costs with all 17
+    /// significant digits of a double.
+    /// </summary>
+    private static IEnumerable<TestData.LineItem> EdgeRows()
+    {
+        var period = new DateTime(2026, 7, 1, 0, 0, 0, DateTimeKind.Utc);
+        TestData.LineItem Row(string code, string? usageType, double cost, string? principal = null, string entity = "AWS", string type = "Usage",
+            Dictionary<string, string>? product = null, string? family = null, string? unit = "1K tokens", double? net = null, int day = 1) => new()
+        {
+            BillingPeriodStart = period, UsageStart = period.AddDays(day), UsageEnd = period.AddDays(day + 1), UsageAccountId = "111122223333",
+            ProductCode = code, UsageType = usageType, UnblendedCost = cost, NetUnblendedCost = net, UsageAmount = 1234.5678901234567,
+            IamPrincipal = principal, BillingEntity = entity, LineItemType = type, Product = product, ProductFamily = family, PricingUnit = unit,
+            Tags = principal is null ? null : new() { ["iamPrincipal/team"] = "ml" },
+        };
+        var edition = new Dictionary<string, string> { ["product_name"] = "Claude Sonnet 4.6 (Amazon Bedrock Edition)" };
+        yield return Row("7zgyu5r4uonlsrnaq20qq63eo", "USE1-MP:USE1_input_tokens_standard-Units", 0.30000000000000004, entity: "AWS Marketplace", product: edition, unit: "Units");
+        yield return Row("7zgyu5r4uonlsrnaq20qq63eo", "USE1-MP:USE1_output_tokens_standard-Units", 1.2345678901234567, entity: "aws marketplace",
+            product: new() { ["servicename"] = "claude opus 4.6 (amazon bedrock edition)" }, unit: "Units", day: 2);
+        yield return Row("8abcnotbedrock0000000000", "USE1-MP:SaaS-Units", 99.123456789012345, entity: "AWS Marketplace", product: new() { ["product_name"] = "Some SaaS" }, unit: "Units");
+        yield return Row("7zgyu5r4uonlsrnaq20qq63eo", "USE1-MP:USE1_input_tokens_standard-Units", 0.0123456789012345678, entity: "AWS Marketplace", type: "Tax", product: edition, unit: null);
+        yield return Row("AmazonBedrockAgentCore", "USE1-AgentCore-Runtime-vCPU-Hours", 3.3333333333333335, principal: "arn:aws:iam::111122223333:user/agent", unit: "Hrs");
+        yield return Row("amazonbedrock", "USE1-Nova2.0Lite-input-tokens", 0.1 * 3, net: 0.27000000000000002);
+        yield return Row("AmazonSageMaker", "USE1-Something", 7.0000000000000009, family: "amazon bedrock", unit: "Hrs");
+        yield return Row("AmazonS3", "USE1-TimedStorage-ByteHrs", 0.000123456789012345, principal: "arn:aws:iam::111122223333:user/storage", unit: "GB-Mo");
+        yield return Row("AmazonBedrock", "USE1-Claude4.6Sonnet-output-tokens", 12.345678901234567, principal: "", net: 11.111111111111111);
+        yield return Row("AmazonEC2", "USE1-BoxUsage:t3.micro", 0.0104, unit: "Hrs");
+        yield return Row("AmazonBedrock", "USE1-Claude4.6Sonnet-input-tokens", 123456.78901234567, principal: "arn:aws:iam::111122223333:user/alice", net: 120000.00000000001, day: 3);
+    }
+
+    [Theory]
+    [InlineData("Principal", false)]
+    [InlineData("Principal", true)]
+    [InlineData("Model, TokenType, Day", true)]
+    [InlineData("iamPrincipal/team, Person", false)]
+    public async Task On_the_edges_of_the_Bedrock_rules_the_Athena_rows_equal_the_local_engines(string groupBy, bool agentCore)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"bedrockcost-edge-{Guid.NewGuid():N}");
+        var folder = Path.Combine(root, "data", "BILLING_PERIOD=2026-07");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await TestData.CurParquetWriter.WriteAsync(Path.Combine(folder, "edge-00001.snappy.parquet"), EdgeRows(), 4);
+            _fake.AddExport(AthenaClientTests.Database, "edge", root);
+            var query = new CostQuery { GroupBy = groupBy.Split(',').Select(g => GroupDimension.Parse(g.Trim())).ToArray(), IncludeAgentCore = agentCore };
+            var local = await new LocalCurSource(new[] { root }).QueryAsync(query, NullOperationContext.Instance, default);
+            using var athena = new AthenaSource(AthenaClientTests.Client(_fake), AthenaClientTests.Settings("edge"));
+            var remote = await athena.QueryAsync(query, NullOperationContext.Instance, default);
+
+            // The edges are in the data: eight Bedrock rows (not the SaaS or EC2 rows), nine with AgentCore.
+            Assert.Equal(agentCore ? 9 : 8, local.BedrockLineItems);
+            var (expected, actual) = (local.Rows.Select(Describe).ToList(), remote.Rows.Select(Describe).ToList());
+            var first = expected.Zip(actual).Select((p, i) => (p, i)).FirstOrDefault(x => x.p.First != x.p.Second);
+            Assert.True(first.p.First is null, $"row {first.i}:\nlocal:  {first.p.First}\nathena: {first.p.Second}");
+            Assert.Equal(expected.Count, actual.Count);
+            Assert.Equal(local.BedrockTotals.Single().UnblendedCost, remote.BedrockTotals.Single().UnblendedCost);
+            Assert.Equal(local.BedrockTotals.Single().NetUnblendedCost, remote.BedrockTotals.Single().NetUnblendedCost);
+            Assert.Equal(local.BedrockLineItems, remote.BedrockLineItems);
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
+    public async Task A_page_lost_between_Athena_and_the_module_is_an_error_not_a_smaller_total()
+    {
+        using var lossy = new FakeAthena("eu-west-1") { PageSize = 10, SkipSecondPage = true };
+        lossy.AddExport(AthenaClientTests.Database, AthenaClientTests.Table, EngineTests.SamplePath);
+        lossy.Start();
+        using var athena = new AthenaSource(AthenaClientTests.Client(lossy), AthenaClientTests.Settings());
+        var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
+            athena.QueryAsync(new CostQuery { BillingPeriods = new[] { "2026-06" } }, NullOperationContext.Instance, default));
+        Assert.Equal(AthenaErrorIds.AthenaResultIncomplete, e.ErrorId);
+        Assert.Contains("not read whole", e.Message);
+    }
+
+    [Fact]
+    public async Task Only_the_named_months_are_read_and_a_month_without_data_is_BillingPeriodNotFound()
+    {
+        using var athena = new AthenaSource(AthenaClientTests.Client(_fake), AthenaClientTests.Settings());
+        await athena.QueryAsync(new CostQuery { BillingPeriods = new[] { "2026-06" } }, NullOperationContext.Instance, default);
+        var costs = _fake.Queries.Single(q => !q.Sql.Contains("$partitions"));
+        Assert.Contains("billing_period IN ('2026-06')", costs.Sql);
+
+        var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
+            athena.QueryAsync(new CostQuery { BillingPeriods = new[] { "2025-01" } }, NullOperationContext.Instance, default));
+        Assert.Equal(ErrorIds.BillingPeriodNotFound, e.ErrorId);
+    }
+
+    [Fact]
+    public async Task The_latest_period_comes_from_the_partitions_without_scanning_data()
+    {
+        using var athena = new AthenaSource(AthenaClientTests.Client(_fake), AthenaClientTests.Settings());
+        Assert.Equal("2026-06", await athena.LatestBillingPeriodAsync(NullOperationContext.Instance, default));
+        Assert.Contains("\"cur2$partitions\"", _fake.Queries.Single().Sql);
+    }
+}
