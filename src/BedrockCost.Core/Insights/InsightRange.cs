@@ -14,6 +14,9 @@ public static class InsightRange
     /// <summary>First day of the latest billing period of the source, or null when the source cannot tell (loose files).</summary>
     public static async Task<DateTime?> LatestPeriodStartAsync(ICostSource source, IOperationContext ctx, CancellationToken ct)
     {
+        if (source is Sources.Athena.AthenaSource athena)
+            return await athena.LatestBillingPeriodAsync(ctx, ct).ConfigureAwait(false) is { } p
+                ? DateTime.ParseExact(p, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal) : null;
         if (source is not CurSource cur) return null;
         var exports = await cur.ResolveAsync(ctx, ct).ConfigureAwait(false);
         var latest = exports.Where(e => e.BillingPeriod is not null && e.Files.Count > 0).Select(e => e.BillingPeriod!).Max(StringComparer.Ordinal);
@@ -31,7 +34,7 @@ public static class InsightRange
         if (anchor is { } a) return a.Date.AddDays(-daysBefore);
         var periodStart = await LatestPeriodStartAsync(source, ctx, ct).ConfigureAwait(false);
         if (periodStart is { } p) return p.AddDays(-daysBefore);
-        if (source is CurSource) return null;
+        if (source is CurSource or Sources.Athena.AthenaSource) return null;
         return DateTime.UtcNow.Date.AddDays(-daysBefore);
     }
 }

@@ -5,17 +5,19 @@ namespace BedrockCost.Abstractions;
 
 /// <summary>
 /// The AWS.Tools connection parameters (-ProfileName, -ProfilesLocation, -Region, -AccessKey, -SecretKey,
-/// -SessionToken, -EndpointUrl) for every parameter set that talks to AWS: the S3 sets and Cost Explorer.
+/// -SessionToken, -EndpointUrl) for every parameter set that talks to AWS: the S3 sets, Cost Explorer and Athena.
 /// </summary>
 public abstract class AwsCmdlet : AsyncCmdlet
 {
     protected const string S3Set = "S3";
     protected const string S3BucketSet = "S3Bucket";
     protected const string CostExplorerSet = "CostExplorer";
+    protected const string AthenaSet = "Athena";
 
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
     [Parameter(ParameterSetName = CostExplorerSet)]
+    [Parameter(ParameterSetName = AthenaSet)]
     [Alias("StoredCredentials", "AWSProfileName")]
     [ValidateNotNullOrEmpty]
     public string? ProfileName { get; set; }
@@ -23,6 +25,7 @@ public abstract class AwsCmdlet : AsyncCmdlet
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
     [Parameter(ParameterSetName = CostExplorerSet)]
+    [Parameter(ParameterSetName = AthenaSet)]
     [Alias("AWSProfilesLocation", "ProfileLocation")]
     [ValidateNotNullOrEmpty]
     public string? ProfilesLocation { get; set; }
@@ -30,12 +33,14 @@ public abstract class AwsCmdlet : AsyncCmdlet
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
     [Parameter(ParameterSetName = CostExplorerSet)]
+    [Parameter(ParameterSetName = AthenaSet)]
     [ValidateNotNullOrEmpty]
     public string? Region { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
     [Parameter(ParameterSetName = CostExplorerSet)]
+    [Parameter(ParameterSetName = AthenaSet)]
     [Alias("AK")]
     [ValidateNotNullOrEmpty]
     public string? AccessKey { get; set; }
@@ -43,6 +48,7 @@ public abstract class AwsCmdlet : AsyncCmdlet
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
     [Parameter(ParameterSetName = CostExplorerSet)]
+    [Parameter(ParameterSetName = AthenaSet)]
     [Alias("SK", "SecretAccessKey")]
     [ValidateNotNullOrEmpty]
     public string? SecretKey { get; set; }
@@ -50,6 +56,7 @@ public abstract class AwsCmdlet : AsyncCmdlet
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
     [Parameter(ParameterSetName = CostExplorerSet)]
+    [Parameter(ParameterSetName = AthenaSet)]
     [Alias("ST")]
     [ValidateNotNullOrEmpty]
     public string? SessionToken { get; set; }
@@ -57,6 +64,7 @@ public abstract class AwsCmdlet : AsyncCmdlet
     [Parameter(ParameterSetName = S3Set)]
     [Parameter(ParameterSetName = S3BucketSet)]
     [Parameter(ParameterSetName = CostExplorerSet)]
+    [Parameter(ParameterSetName = AthenaSet)]
     [ValidateNotNullOrEmpty]
     public string? EndpointUrl { get; set; }
 

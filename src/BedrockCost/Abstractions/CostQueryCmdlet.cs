@@ -45,10 +45,15 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
     [Parameter]
     public SwitchParameter IncludeAgentCore { get; set; }
 
-    /// <summary>The source named by the parameters (CUR on disk or in S3, or Cost Explorer). Dispose it after use.</summary>
-    protected virtual ICostSource CreateSource() => ParameterSetName == CostExplorerSet ? CreateCostExplorerSource() : CreateCurSource();
+    /// <summary>The source named by the parameters (CUR on disk or in S3, Cost Explorer, or Athena). Dispose it after use.</summary>
+    protected virtual ICostSource CreateSource() => ParameterSetName switch
+    {
+        CostExplorerSet => CreateCostExplorerSource(),
+        AthenaSet => CreateAthenaSource(),
+        _ => CreateCurSource(),
+    };
 
-    protected override bool HasSource => ParameterSetName == CostExplorerSet || base.HasSource;
+    protected override bool HasSource => ParameterSetName is CostExplorerSet or AthenaSet || base.HasSource;
 
     /// <summary>The query of the parameters, with <paramref name="groupBy"/> as the grouping.</summary>
     protected CostQuery BuildQuery(IEnumerable<GroupDimension> groupBy)

@@ -96,6 +96,7 @@ public abstract class CurSourceCmdlet : AwsCmdlet
                 }
                 break;
             case CostExplorerSet:
+            case AthenaSet:
                 CaptureAwsOptions();
                 break;
             case S3Set:

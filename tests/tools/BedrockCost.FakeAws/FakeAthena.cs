@@ -33,7 +33,7 @@ public sealed class FakeAthena : JsonProtocolServer
     private readonly Dictionary<string, Query> _queries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Database, string Table, List<(string Period, string File, long Size)> Files)> _tables = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<AthenaQueryLog> _log = new();
+    private readonly List<Query> _started = new();
     private int _throttled;
 
     public FakeAthena(string region = "us-east-1") : base("athena", region, "AmazonAthena")
@@ -54,7 +54,11 @@ public sealed class FakeAthena : JsonProtocolServer
     /// <summary>Workgroups and their result location (null: none set, so a query must give one).</summary>
     public Dictionary<string, string?> WorkGroups { get; } = new(StringComparer.Ordinal) { ["primary"] = "s3://fake-athena-results/primary/", ["bare"] = null };
 
-    public IReadOnlyList<AthenaQueryLog> Queries { get { lock (_gate) return _log.ToList(); } }
+    /// <summary>Every query started, in order, as it stands now (QUEUED and RUNNING ones too).</summary>
+    public IReadOnlyList<AthenaQueryLog> Queries
+    {
+        get { lock (_gate) return _started.Select(q => new AthenaQueryLog(q.Id, q.Sql, q.DuckDbSql, q.State, q.Reason, q.Rows.Count)).ToList(); }
+    }
 
     /// <summary>
     /// Registers a CUR 2.0 export folder (EXPORT/data/BILLING_PERIOD=YYYY-MM/*.parquet, overwrite mode) as a table, as the
@@ -158,6 +162,7 @@ public sealed class FakeAthena : JsonProtocolServer
         var id = Guid.NewGuid().ToString();
         _tokens[token] = id;
         _queries[id] = new Query(id, sql, workGroup);
+        _started.Add(_queries[id]);
         return new JsonObject { ["QueryExecutionId"] = id };
     }
 
@@ -230,11 +235,10 @@ public sealed class FakeAthena : JsonProtocolServer
         }
     }
 
-    private void Finish(Query q, string state, string? reason)
+    private static void Finish(Query q, string state, string? reason)
     {
         q.State = state;
         q.Reason = reason;
-        _log.Add(new AthenaQueryLog(q.Id, q.Sql, q.DuckDbSql, state, reason, q.Rows.Count));
     }
 
     private JsonNode Stop(JsonObject input)
