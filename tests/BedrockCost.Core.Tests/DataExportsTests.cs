@@ -103,6 +103,22 @@ public sealed class DataExportsTests : IDisposable
         Assert.DoesNotContain("not-the-secret", e.Message);
     }
 
+    [Fact]
+    public async Task Get_BedrockCostExport_suggests_the_lean_export_for_a_full_width_one_only()
+    {
+        using var client = Client();
+        await LeanExport.CreateAsync(client, "bedrock-lean", S3Location.Parse("s3://billing-bucket/cur"), "us-east-1", null, default);
+        var full = Assert.Single(await ExportInspector.InspectAsync(new LocalCurSource(new[] { EngineTests.SamplePath }), NullOperationContext.Instance, default));
+        var lean = Assert.Single(await ExportInspector.InspectAsync(new LocalCurSource(new[] { Path.Combine(_delivered, "billing-bucket", "cur", "bedrock-lean") }),
+            NullOperationContext.Instance, default));
+
+        Assert.True(full.Columns > 100, $"{full.Columns} columns");
+        Assert.Contains("New-BedrockCostExport", full.Suggestion);
+        Assert.Equal(LeanExport.Columns.Count, lean.Columns);
+        Assert.Null(lean.Suggestion);
+        Assert.Empty(lean.Problems);
+    }
+
     [Theory]
     [InlineData("Principal")]
     [InlineData("Model, TokenType")]

@@ -33,6 +33,8 @@ public static class ExportInspector
             var modes = list.Select(p => p.Mode).Distinct().ToList();
             var problems = Problems(first.ExportName, facts, files.Count > 0);
             foreach (var p in problems) ctx.Warning(p);
+            var suggestion = Suggestion(first.ExportName, facts);
+            if (suggestion is not null) ctx.Verbose(suggestion);
             result.Add(new CostExport
             {
                 ExportName = first.ExportName,
@@ -52,7 +54,9 @@ public static class ExportInspector
                 PrincipalLineItems = facts.PrincipalRows,
                 HasTags = facts.HasTagsColumn,
                 PrincipalTagKeys = facts.TagKeys.Where(k => k.StartsWith(PrincipalTagPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray(),
+                Columns = facts.Columns,
                 Problems = problems.ToArray(),
+                Suggestion = suggestion,
             });
         }
         return result;
@@ -78,6 +82,17 @@ public static class ExportInspector
         return problems;
     }
 
+    /// <summary>
+    /// A full-width export (many more columns than the module reads) is read, downloaded or scanned whole on every run;
+    /// the Bedrock-only export of New-BedrockCostExport is a fraction of it. Not a problem (other tools may need the
+    /// columns), so a suggestion rather than a warning.
+    /// </summary>
+    private static string? Suggestion(string name, FileFacts f) =>
+        f.Columns > 2 * DataExports.LeanExport.Columns.Count
+            ? $"Export '{name}' has {f.Columns} columns, of which BedrockCost reads {DataExports.LeanExport.Columns.Count}, and rows of every service. " +
+              "New-BedrockCostExport creates a CUR 2.0 export with only those columns and only Bedrock rows, a fraction of the data to download or scan."
+            : null;
+
     private static string FormatOf(IReadOnlyList<StoredObject> files)
     {
         var formats = files.Select(f => f.Key.ToLowerInvariant() switch
@@ -92,6 +107,8 @@ public static class ExportInspector
     private sealed class FileFacts
     {
         public bool HasPrincipalColumn, HasTagsColumn;
+        /// <summary>Top-level columns of the widest file.</summary>
+        public int Columns;
         public long PrincipalRows;
         public HashSet<string> TagKeys { get; } = new(StringComparer.Ordinal);
     }
@@ -127,6 +144,7 @@ public static class ExportInspector
     {
         await using var reader = await ParquetReader.CreateAsync(path, ParquetCurReader.ReaderOptions, ct).ConfigureAwait(false);
         var fields = reader.Schema.GetDataFields();
+        facts.Columns = Math.Max(facts.Columns, reader.Schema.Fields.Count);
         var principal = fields.FirstOrDefault(f => f.Path.ToString()!.Equals(CurColumns.IamPrincipal, StringComparison.OrdinalIgnoreCase));
         var tagKey = fields.FirstOrDefault(f => f.MaxRepetitionLevel > 0 && f.Name == "key" &&
             f.Path.ToString()!.Split('/', '.')[0].Equals(CurColumns.Tags, StringComparison.OrdinalIgnoreCase));
@@ -162,6 +180,7 @@ public static class ExportInspector
         await using var csv = CsvReader.Create(input, new CsvReaderOptions { HasHeader = true }, false);
         await csv.ReadHeaderAsync(ct).ConfigureAwait(false);
         var header = csv.Headers.Select(h => h.Trim()).ToList();
+        facts.Columns = Math.Max(facts.Columns, header.Count);
         int cPrincipal = header.FindIndex(h => h.Equals(CurColumns.IamPrincipal, StringComparison.OrdinalIgnoreCase));
         int cTags = header.FindIndex(h => h.Equals(CurColumns.Tags, StringComparison.OrdinalIgnoreCase));
         facts.HasPrincipalColumn &= cPrincipal >= 0;
