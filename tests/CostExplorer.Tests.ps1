@@ -4,45 +4,31 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    $fakeOut = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-fakece-$([guid]::NewGuid())"
-    $project = Join-Path $RepoRoot 'tests/tools/BedrockCost.FakeCostExplorer'
-    $null = & dotnet build $project -c Release -o $fakeOut --nologo -v q 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "Building the fake Cost Explorer failed." }
-    $script:FakeDll = Join-Path $fakeOut 'BedrockCost.FakeCostExplorer.dll'
     $script:AK = 'AKIAFAKECE0000000001'
     $script:SK = 'fake/ce/secret+key0000000000000000000000'
-
-    function Start-FakeCostExplorer {
-        $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-        $psi.ArgumentList.Add($script:FakeDll)
-        foreach ($a in '--page-size', '2', '--throttle-first', '1') { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardInput = $true
-        $psi.RedirectStandardOutput = $true
-        $psi.UseShellExecute = $false
-        $process = [System.Diagnostics.Process]::Start($psi)
-        $line = $process.StandardOutput.ReadLine()
-        if ($line -notmatch '^listening (\S+)$') { $process.Kill(); throw "Fake Cost Explorer did not start: $line" }
-        [pscustomobject]@{ Process = $process; Url = $Matches[1].TrimEnd('/') }
-    }
-
-    function Stop-FakeCostExplorer($fake) {
-        if ($fake -and -not $fake.Process.HasExited) { $fake.Process.StandardInput.Close(); if (-not $fake.Process.WaitForExit(5000)) { $fake.Process.Kill() } }
-    }
+    $script:FakeBuild = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-fakece-$([guid]::NewGuid())"
+    function Start-FakeCostExplorer { & (Join-Path $RepoRoot 'tests/tools/Start-FakeCostExplorer.ps1') -BuildPath $script:FakeBuild -PageSize 2 -ThrottleFirst 1 }
+    function Stop-FakeCostExplorer($fake) { if ($fake) { $fake.Stop() } }
 
     # Invoke-RestMethod writes a JSON array as one object: unroll it.
     function Get-FakeRequests($fake) { @(Invoke-RestMethod "$($fake.Url)/__requests" | ForEach-Object { $_ }) }
+    # The fake's own records of Bedrock cost in May 2026: the independent truth the results are checked against.
+    function Get-BedrockMay($fake) {
+        @(Invoke-RestMethod "$($fake.Url)/__records" | ForEach-Object { $_ } | Where-Object {
+                ($_.Service -eq 'Amazon Bedrock' -or $_.Service -like '*(Amazon Bedrock Edition)') -and
+                $(if ($_.Day -is [datetime]) { $_.Day.ToString('yyyy-MM') } else { $_.Day.Substring(0, 7) }) -eq '2026-05' })
+    }
 }
 
 AfterAll {
-    Remove-Item -LiteralPath (Split-Path $FakeDll) -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $FakeBuild -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'Get-BedrockCostByPrincipal -CostExplorer' {
     BeforeAll {
         $fake = Start-FakeCostExplorer
         $ce = @{ CostExplorer = $true; EndpointUrl = $fake.Url; AccessKey = $AK; SecretKey = $SK }
-        $records = @(Invoke-RestMethod "$($fake.Url)/__records" | ForEach-Object { $_ })
-        $bedrockMay = @($records | Where-Object { ($_.Service -eq 'Amazon Bedrock' -or $_.Service -like '*(Amazon Bedrock Edition)') -and $(if ($_.Day -is [datetime]) { $_.Day.ToString('yyyy-MM') } else { $_.Day.Substring(0, 7) }) -eq '2026-05' })
+        $bedrockMay = Get-BedrockMay $fake
     }
     AfterAll { Stop-FakeCostExplorer $fake }
 
@@ -92,6 +78,23 @@ Describe 'Get-BedrockCostByPrincipal -CostExplorer' {
         Get-BedrockCostByPrincipal -CostExplorer -EndpointUrl $fake.Url -AccessKey $AK -SecretKey 'wrong-secret-0000000000000000000000000000' -GroupBy Model -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Be 'AwsAccessDenied,BedrockCost.Commands.GetBedrockCostByPrincipal'
         $err[0].ToString() | Should -Not -Match 'wrong-secret'
+    }
+
+    # Grouped by what the source can group by: model, day and the tag (no principal, no token type).
+    It 'charges back per team tag and model, reconciled to the data' {
+        $lines = @(ConvertTo-BedrockChargeback @ce -BillingPeriod 2026-05 -CostCenterTag team)
+        [decimal]($lines | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]($bedrockMay | Measure-Object Unblended -Sum).Sum)
+        foreach ($team in @($bedrockMay | ForEach-Object { $_.Tags.'iamPrincipal/team' } | Where-Object { $_ } | Sort-Object -Unique)) {
+            [decimal](($lines | Where-Object CostCenter -EQ $team) | Measure-Object Cost -Sum).Sum |
+                Should -Be ([decimal](($bedrockMay | Where-Object { $_.Tags.'iamPrincipal/team' -eq $team }) | Measure-Object Unblended -Sum).Sum) -Because $team
+        }
+        $lines.Principal | Where-Object { $_ } | Should -BeNullOrEmpty -Because 'Cost Explorer has no principals'
+    }
+
+    It 'forecasts per team without token types' {
+        $forecast = @(Get-BedrockCostForecast @ce -GroupBy iamPrincipal/team -StartDate 2026-05-01 -EndDate 2026-05-31)
+        $forecast.Count | Should -Be @($bedrockMay | ForEach-Object { if ($_.Tags.'iamPrincipal/team') { $_.Tags.'iamPrincipal/team' } else { '(untagged)' } } | Sort-Object -Unique).Count
+        $forecast[0].PSObject.TypeNames[0] | Should -Be 'BedrockCost.Core.Insights.CostForecast'
     }
 }
 

@@ -14,6 +14,9 @@ public enum ErrorKind
     InvalidOperation,
     NotImplemented,
     WriteError,
+    ReadError,
+    InvalidResult,
+    NotSpecified,
 }
 
 /// <summary>
@@ -35,21 +38,78 @@ public sealed class BedrockCostException : Exception
     public object? Target { get; }
 }
 
-/// <summary>Stable error ids, one place.</summary>
+/// <summary>
+/// Every error id the module writes, one table. Ids are stable: tests and users' scripts match on them, and
+/// about_BedrockCost lists each with what it means and what to do (a test checks both ways).
+/// </summary>
 public static class ErrorIds
 {
+    // Input: paths, CUR files, exports
     public const string PathNotFound = "PathNotFound";
+    public const string PathNotFileSystem = "PathNotFileSystem";
     public const string NoCurFiles = "NoCurFiles";
     public const string NotCurData = "NotCurData";
     public const string CorruptFile = "CorruptFile";
     public const string MissingColumn = "MissingColumn";
     public const string CsvHeaderInvalid = "CsvHeaderInvalid";
+    public const string ManifestInvalid = "ManifestInvalid";
+    public const string ManifestFileMissing = "ManifestFileMissing";
+    public const string BillingPeriodNotFound = "BillingPeriodNotFound";
     public const string MixedCurrencies = "MixedCurrencies";
+
+    // Query parameters
     public const string InvalidBillingPeriod = "InvalidBillingPeriod";
     public const string InvalidDateRange = "InvalidDateRange";
     public const string InvalidGroupBy = "InvalidGroupBy";
-    public const string BillingPeriodNotFound = "BillingPeriodNotFound";
-    public const string ManifestInvalid = "ManifestInvalid";
-    public const string ManifestFileMissing = "ManifestFileMissing";
-    public const string NoPrincipalColumn = "NoPrincipalColumn";
+
+    // AWS: credentials, S3, the download cache
+    public const string AwsProfileNotFound = "AwsProfileNotFound";
+    public const string AwsCredentialsNotFound = "AwsCredentialsNotFound";
+    public const string AwsInvalidParameter = "AwsInvalidParameter";
+    public const string AwsAccessDenied = "AwsAccessDenied";
+    public const string AwsWrongRegion = "AwsWrongRegion";
+    public const string AwsThrottled = "AwsThrottled";
+    public const string AwsNetworkError = "AwsNetworkError";
+    public const string AwsRequestFailed = "AwsRequestFailed";
+    public const string S3BucketNotFound = "S3BucketNotFound";
+    public const string S3ObjectNotFound = "S3ObjectNotFound";
+    public const string CacheWriteFailed = "CacheWriteFailed";
+
+    // Cost Explorer and cost allocation tags
+    public const string CostExplorerDataUnavailable = "CostExplorerDataUnavailable";
+    public const string CostExplorerCannotGroupBy = "CostExplorerCannotGroupBy";
+    public const string CostExplorerCannotFilterBy = "CostExplorerCannotFilterBy";
+    public const string CostExplorerInvalidRequest = "CostExplorerInvalidRequest";
+    public const string CostExplorerBadResponse = "CostExplorerBadResponse";
+    public const string CostAllocationTagNotFound = "CostAllocationTagNotFound";
+    public const string CostAllocationTagActivationFailed = "CostAllocationTagActivationFailed";
+
+    // Athena and Data Exports
+    public const string AthenaInvalidParameter = "AthenaInvalidParameter";
+    public const string AthenaTableNotFound = "AthenaTableNotFound";
+    public const string AthenaTableNotCur = "AthenaTableNotCur";
+    public const string AthenaOutputLocationRequired = "AthenaOutputLocationRequired";
+    public const string AthenaQueryFailed = "AthenaQueryFailed";
+    public const string AthenaQueryCancelled = "AthenaQueryCancelled";
+    public const string AthenaBadResponse = "AthenaBadResponse";
+    public const string AthenaResultIncomplete = "AthenaResultIncomplete";
+    public const string DataExportsBucketNotWritable = "DataExportsBucketNotWritable";
+    public const string DataExportsInvalidRequest = "DataExportsInvalidRequest";
+
+    // Chargeback: mapping files, policies, report files
+    public const string MappingFileNotFound = "MappingFileNotFound";
+    public const string MappingFileInvalid = "MappingFileInvalid";
+    public const string MappingRuleInvalid = "MappingRuleInvalid";
+    public const string UnallocatedOwnerRequired = "UnallocatedOwnerRequired";
+    public const string NoChargebackInput = "NoChargebackInput";
+    public const string OutputFileExists = "OutputFileExists";
+    public const string OutputWriteFailed = "OutputWriteFailed";
+    public const string DestinationNotFound = "DestinationNotFound";
+
+    // Insights
+    public const string InvalidSensitivity = "InvalidSensitivity";
+    public const string InvalidBudget = "InvalidBudget";
+
+    /// <summary>An exception the module did not explain itself (the cmdlet boundary's last resort).</summary>
+    public const string UnexpectedError = "UnexpectedError";
 }

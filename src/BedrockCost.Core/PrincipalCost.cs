@@ -5,38 +5,26 @@ namespace BedrockCost.Core;
 /// Property names are the contract with the module's other cmdlets (binding by property name) and with
 /// users' scripts: keep them stable.
 /// </summary>
-public sealed class PrincipalCost
+public sealed class PrincipalCost : GroupDimensions
 {
+    public PrincipalCost() { }
+
+    /// <summary>A row holding the group's dimensions of <paramref name="from"/>, without its figures.</summary>
+    internal PrincipalCost(GroupDimensions from) : base(from) { }
+
     /// <summary>Billing period(s) the row covers, YYYY-MM (comma separated when several).</summary>
     public string BillingPeriod { get; init; } = string.Empty;
-    public string? Principal { get; init; }
-    public string? PrincipalType { get; init; }
-    public string? Person { get; init; }
-    public string? Role { get; init; }
     public string? Session { get; init; }
-    public string? Account { get; init; }
-    public string? Model { get; init; }
-    public string? TokenType { get; init; }
     public string? Tier { get; init; }
-    public string? Region { get; init; }
-    public string? UsageType { get; init; }
     /// <summary>Usage day (UTC midnight) when grouped by Day.</summary>
     public DateTime? Day { get; init; }
     /// <summary>Usage month, YYYY-MM, when grouped by Month.</summary>
     public string? Month { get; init; }
-    /// <summary>Values of the grouped tag keys ("(untagged)" when absent).</summary>
-    public IReadOnlyDictionary<string, string> Tags { get => _tags; init => _tags = TagValues.From(value); }
-    private readonly TagValues _tags = TagValues.Empty;
-    /// <summary>Why the cost has no principal (credit, tax, discount, no principal...); empty when attributed.</summary>
-    public string UnattributedReason { get; init; } = string.Empty;
-    public bool IsAttributed => UnattributedReason.Length == 0;
 
     /// <summary>Cost per the chosen basis.</summary>
     public decimal Cost { get; init; }
     public decimal UnblendedCost { get; init; }
     public decimal NetUnblendedCost { get; init; }
-    public string CostBasis { get; init; } = "Unblended";
-    public string Currency { get; init; } = "USD";
 
     public long InputTokens { get; init; }
     public long OutputTokens { get; init; }
@@ -48,44 +36,15 @@ public sealed class PrincipalCost
     public decimal? CostPer1MTokens => TotalTokens == 0 ? null : Math.Round(Cost / TotalTokens * 1_000_000m, 6);
 
     public long LineItemCount { get; init; }
-    /// <summary>Where the figures come from: CUR or CostExplorer.</summary>
+    /// <summary>Where the figures come from: CUR, CostExplorer.</summary>
     public string Source { get; init; } = "CUR";
-    /// <summary>The dimensions this row was grouped by.</summary>
-    public IReadOnlyList<string> GroupBy { get => _groupBy; init => _groupBy = DimensionNames.From(value); }
-    private readonly DimensionNames _groupBy = DimensionNames.Empty;
 
-    /// <summary>First grouped tag value, for tables and Group-Object.</summary>
-    public string? TagValue => Tags.Count == 0 ? null : Tags.First().Value;
-
-    /// <summary>Display text of the grouped dimensions, principals shortened to their resource part.</summary>
-    public string Group
+    internal override string? DimensionValue(string dimension) => dimension switch
     {
-        get
-        {
-            var text = string.Join(" | ", GroupBy.Select(DisplayValue));
-            if (IsAttributed) return text;
-            var label = $"(unattributed: {UnattributedReason})";
-            return text.Contains(Aggregation.Aggregator.Unattributed) ? text.Replace(Aggregation.Aggregator.Unattributed, label) : $"{text} {label}";
-        }
-    }
-
-    private string? DisplayValue(string dimension) => dimension switch
-    {
-        "Principal" => Principal is { } p && p.Split(':', 6) is { Length: 6 } parts ? $"{parts[5]} ({parts[4]})" : Principal,
-        "PrincipalType" => PrincipalType,
-        "Person" => Person,
-        "Role" => Role,
-        "Account" => Account,
-        "Model" => Model,
-        "TokenType" => TokenType,
-        "Region" => Region,
-        "UsageType" => UsageType,
         "Day" => Day?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         "Month" => Month,
-        _ => Tags.TryGetValue(dimension, out var v) ? v : null,
+        _ => base.DimensionValue(dimension),
     };
-
-    internal static readonly IReadOnlyDictionary<string, string> EmptyTags = TagValues.Empty;
 
     public override string ToString() => $"{Principal ?? Model ?? TagValue ?? UnattributedReason} {Cost} {Currency}";
 }

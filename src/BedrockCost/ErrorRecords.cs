@@ -12,6 +12,38 @@ internal static class ErrorRecords
     public static ErrorRecord Create(string errorId, ErrorKind kind, string message, object? target = null) =>
         From(new BedrockCostException(errorId, kind, message, target));
 
+    /// <summary>
+    /// An exception the module did not turn into one of its own errors: what was being done, a request to report
+    /// it, the original as the inner exception; its first message line only, never a stack trace.
+    /// </summary>
+    public static ErrorRecord Unexpected(Exception e, string activity)
+    {
+        if (e is AggregateException { InnerExceptions.Count: > 0 } a) e = a.InnerExceptions[0];
+        var message = $"Unexpected error while {activity}: {e.GetType().Name}: {FirstLine(e.Message)} " +
+                      "The module should have explained this failure itself; please report it with the command you ran and this message.";
+        return From(new BedrockCostException(ErrorIds.UnexpectedError, KindOf(e), message, null, e));
+    }
+
+    private static ErrorKind KindOf(Exception e) => e switch
+    {
+        ArgumentException => ErrorKind.InvalidArgument,
+        UnauthorizedAccessException => ErrorKind.PermissionDenied,
+        FileNotFoundException or DirectoryNotFoundException => ErrorKind.NotFound,
+        IOException => ErrorKind.ReadError,
+        InvalidDataException or FormatException or System.Text.Json.JsonException => ErrorKind.InvalidData,
+        TimeoutException => ErrorKind.OperationTimeout,
+        NotSupportedException or NotImplementedException => ErrorKind.NotImplemented,
+        OutOfMemoryException or InsufficientMemoryException => ErrorKind.ResourceUnavailable,
+        ArithmeticException => ErrorKind.InvalidResult,
+        _ => ErrorKind.NotSpecified,
+    };
+
+    private static string FirstLine(string text)
+    {
+        var end = text.IndexOfAny(new[] { '\r', '\n' });
+        return (end >= 0 ? text[..end] : text).Trim();
+    }
+
     public static ErrorCategory Category(ErrorKind kind) => kind switch
     {
         ErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
@@ -24,6 +56,9 @@ internal static class ErrorRecords
         ErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
         ErrorKind.NotImplemented => ErrorCategory.NotImplemented,
         ErrorKind.WriteError => ErrorCategory.WriteError,
+        ErrorKind.ReadError => ErrorCategory.ReadError,
+        ErrorKind.InvalidResult => ErrorCategory.InvalidResult,
+        ErrorKind.NotSpecified => ErrorCategory.NotSpecified,
         _ => ErrorCategory.InvalidOperation,
     };
 

@@ -100,7 +100,7 @@ public sealed class AthenaClientTests : IDisposable
         using var client = Client(_fake);
         var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
             client.ExecuteAsync("SELECT COUNT(*) FROM \"cid_data_export\".\"broken\"", Settings("broken"), NullOperationContext.Instance, default));
-        Assert.Equal(AthenaErrorIds.AthenaQueryFailed, e.ErrorId);
+        Assert.Equal(ErrorIds.AthenaQueryFailed, e.ErrorId);
         Assert.Contains("HIVE_BAD_DATA", e.Message);
         Assert.Contains(_fake.Queries.Single().Id, e.Message);
     }
@@ -128,7 +128,7 @@ public sealed class AthenaClientTests : IDisposable
         using var client = Client(_fake);
         var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
             client.ExecuteAsync("SELECT 1", Settings(workGroup: "bare"), NullOperationContext.Instance, default));
-        Assert.Equal(AthenaErrorIds.AthenaOutputLocationRequired, e.ErrorId);
+        Assert.Equal(ErrorIds.AthenaOutputLocationRequired, e.ErrorId);
         Assert.Contains("-OutputLocation", e.Message);
 
         var ok = await client.ExecuteAsync("SELECT 1 AS one", Settings(workGroup: "bare", output: "s3://results/athena/"), NullOperationContext.Instance, default);
@@ -147,7 +147,7 @@ public sealed class AthenaClientTests : IDisposable
         Assert.Empty(schema.MissingRequired);
 
         var e = await Assert.ThrowsAsync<BedrockCostException>(() => client.GetTableSchemaAsync(Settings("nope"), default));
-        Assert.Equal(AthenaErrorIds.AthenaTableNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.AthenaTableNotFound, e.ErrorId);
         Assert.Contains("-Table", e.Message);
     }
 
@@ -157,7 +157,7 @@ public sealed class AthenaClientTests : IDisposable
         var conn = AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: _fake.AccessKey, SecretKey: "wrong", Region: _fake.Region, EndpointUrl: _fake.Url.ToString()));
         using var client = new AthenaClient(AthenaClient.CreateJsonClient(conn));
         var e = await Assert.ThrowsAsync<BedrockCostException>(() => client.GetTableSchemaAsync(Settings(), default));
-        Assert.Equal(AwsErrorIds.AwsAccessDenied, e.ErrorId);
+        Assert.Equal(ErrorIds.AwsAccessDenied, e.ErrorId);
         Assert.DoesNotContain("wrong", e.Message);
         Assert.StartsWith("signature", _fake.Requests.Single().Problem);
     }

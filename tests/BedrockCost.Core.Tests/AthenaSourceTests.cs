@@ -82,7 +82,7 @@ public sealed class AthenaSourceTests : IDisposable
     public async Task The_Athena_rows_equal_the_local_engines_row_for_row(string spec)
     {
         var query = Parse(spec);
-        var local = await new LocalCurSource(new[] { EngineTests.SamplePath }).QueryAsync(query, NullOperationContext.Instance, default);
+        var local = await CurSource.Local(new[] { EngineTests.SamplePath }).QueryAsync(query, NullOperationContext.Instance, default);
         using var athena = new AthenaSource(AthenaClientTests.Client(_fake), AthenaClientTests.Settings());
         var remote = await athena.QueryAsync(query, NullOperationContext.Instance, default);
 
@@ -154,7 +154,7 @@ public sealed class AthenaSourceTests : IDisposable
             await TestData.CurParquetWriter.WriteAsync(Path.Combine(folder, "edge-00001.snappy.parquet"), EdgeRows(), 4);
             _fake.AddExport(AthenaClientTests.Database, "edge", root);
             var query = new CostQuery { GroupBy = groupBy.Split(',').Select(g => GroupDimension.Parse(g.Trim())).ToArray(), IncludeAgentCore = agentCore };
-            var local = await new LocalCurSource(new[] { root }).QueryAsync(query, NullOperationContext.Instance, default);
+            var local = await CurSource.Local(new[] { root }).QueryAsync(query, NullOperationContext.Instance, default);
             using var athena = new AthenaSource(AthenaClientTests.Client(_fake), AthenaClientTests.Settings("edge"));
             var remote = await athena.QueryAsync(query, NullOperationContext.Instance, default);
 
@@ -180,7 +180,7 @@ public sealed class AthenaSourceTests : IDisposable
         using var athena = new AthenaSource(AthenaClientTests.Client(lossy), AthenaClientTests.Settings());
         var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
             athena.QueryAsync(new CostQuery { BillingPeriods = new[] { "2026-06" } }, NullOperationContext.Instance, default));
-        Assert.Equal(AthenaErrorIds.AthenaResultIncomplete, e.ErrorId);
+        Assert.Equal(ErrorIds.AthenaResultIncomplete, e.ErrorId);
         Assert.Contains("not read whole", e.Message);
     }
 

@@ -116,7 +116,7 @@ public sealed class AthenaSqlTests
         foreach (var bad in new[] { "cur2\"; DROP TABLE x; --", "a b", "", "x.y", new string('a', 256) })
         {
             var e = Assert.Throws<BedrockCostException>(() => AthenaTable.Create(null, "cid_data_export", bad));
-            Assert.Equal(AthenaErrorIds.AthenaInvalidParameter, e.ErrorId);
+            Assert.Equal(ErrorIds.AthenaInvalidParameter, e.ErrorId);
         }
         Assert.Equal("\"my-db_2\".\"Cur-2\"", AthenaTable.Create("AwsDataCatalog", "my-db_2", "Cur-2").From);
     }
@@ -127,7 +127,7 @@ public sealed class AthenaSqlTests
         Assert.Equal("'it''s'", SqlText.Literal("it's"));
         Assert.Equal(@"'a\b\'''", SqlText.Literal(@"a\b\'"));
         Assert.Equal("'équipe 😀'", SqlText.Literal("équipe 😀"));
-        Assert.Equal(AthenaErrorIds.AthenaInvalidParameter, Assert.Throws<BedrockCostException>(() => SqlText.Literal("a\0b")).ErrorId);
+        Assert.Equal(ErrorIds.AthenaInvalidParameter, Assert.Throws<BedrockCostException>(() => SqlText.Literal("a\0b")).ErrorId);
     }
 
     [Fact]

@@ -109,7 +109,7 @@ public class ChargebackAllocationTests
     public void Assign_without_an_owner_is_an_argument_error()
     {
         var e = Assert.Throws<BedrockCostException>(() => Allocate(UnallocatedPolicy.Assign, Basic));
-        Assert.Equal(ChargebackErrorIds.UnallocatedOwnerRequired, e.ErrorId);
+        Assert.Equal(ErrorIds.UnallocatedOwnerRequired, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
     }
 

@@ -43,7 +43,7 @@ public sealed class ChargebackMappingFileTests : IDisposable
     public void Missing_file_is_MappingFileNotFound()
     {
         var e = Assert.Throws<BedrockCostException>(() => CostCenterMapping.Load(Path.Combine(_dir, "nope.csv")));
-        Assert.Equal(ChargebackErrorIds.MappingFileNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.MappingFileNotFound, e.ErrorId);
         Assert.Equal(ErrorKind.NotFound, e.Kind);
     }
 
@@ -54,7 +54,7 @@ public sealed class ChargebackMappingFileTests : IDisposable
     public void Unusable_file_is_MappingFileInvalid(string name, string text)
     {
         var e = Assert.Throws<BedrockCostException>(() => CostCenterMapping.Load(File(name, text)));
-        Assert.Equal(ChargebackErrorIds.MappingFileInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.MappingFileInvalid, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, e.Kind);
     }
 
@@ -67,7 +67,7 @@ public sealed class ChargebackMappingFileTests : IDisposable
     public void Bad_rule_is_MappingRuleInvalid_and_names_the_rule(string text, string rule, string why)
     {
         var e = Assert.Throws<BedrockCostException>(() => CostCenterMapping.Load(File("m.csv", text)));
-        Assert.Equal(ChargebackErrorIds.MappingRuleInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.MappingRuleInvalid, e.ErrorId);
         Assert.Contains(rule, e.Message);
         Assert.Contains(why, e.Message);
     }

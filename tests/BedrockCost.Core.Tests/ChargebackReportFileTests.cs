@@ -27,7 +27,7 @@ public sealed class ChargebackReportFileTests : IDisposable
     {
         var target = Path.Combine(_dir, "report.html");
         var e = await Assert.ThrowsAsync<BedrockCostException>(() => AtomicFile.WriteAsync(target, FailMidway, overwrite: false, CancellationToken.None));
-        Assert.Equal(ChargebackErrorIds.OutputWriteFailed, e.ErrorId);
+        Assert.Equal(ErrorIds.OutputWriteFailed, e.ErrorId);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dir));
     }
 
@@ -76,7 +76,7 @@ public sealed class ChargebackReportFileTests : IDisposable
         var target = Path.Combine(_dir, "report.json");
         await File.WriteAllTextAsync(target, "old");
         var e = await Assert.ThrowsAsync<BedrockCostException>(() => AtomicFile.WriteAsync(target, Bytes("new"), overwrite: false, CancellationToken.None));
-        Assert.Equal(ChargebackErrorIds.OutputFileExists, e.ErrorId);
+        Assert.Equal(ErrorIds.OutputFileExists, e.ErrorId);
         Assert.Equal("old", await File.ReadAllTextAsync(target));
         await AtomicFile.WriteAsync(target, Bytes("new"), overwrite: true, CancellationToken.None);
         Assert.Equal("new", await File.ReadAllTextAsync(target));
@@ -88,7 +88,7 @@ public sealed class ChargebackReportFileTests : IDisposable
     {
         var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
             AtomicFile.WriteAsync(Path.Combine(_dir, "no", "r.csv"), Bytes("x"), overwrite: false, CancellationToken.None));
-        Assert.Equal(ChargebackErrorIds.DestinationNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.DestinationNotFound, e.ErrorId);
     }
 
     [Theory]

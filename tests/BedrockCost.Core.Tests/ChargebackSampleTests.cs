@@ -43,7 +43,7 @@ public class ChargebackSampleTests
                 new GroupDimension(Dimension.Day), new GroupDimension(Dimension.Tag, tag) },
             CostBasis = basis,
         };
-        var result = await new LocalCurSource(new[] { SamplePath }).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
+        var result = await CurSource.Local(new[] { SamplePath }).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
         lock (Results) Results[(period + tag, basis)] = result;
         return result;
     }

@@ -3,6 +3,7 @@ using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Aws;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.CostExplorer;
 using BedrockCost.FakeCostExplorer;
 using Xunit;
 
@@ -116,7 +117,7 @@ public sealed class CostExplorerTests : IDisposable
         using var client = Client();
         var query = new CostQuery { GroupBy = new[] { GroupDimension.Parse(dimension) } };
         var e = await Assert.ThrowsAsync<BedrockCostException>(() => new CostExplorerSource(client).QueryAsync(query, new Log(), CancellationToken.None));
-        Assert.Equal(CostExplorerErrorIds.CostExplorerCannotGroupBy, e.ErrorId);
+        Assert.Equal(ErrorIds.CostExplorerCannotGroupBy, e.ErrorId);
         Assert.Contains("iamPrincipal/", e.Message);
         Assert.Empty(_server.Requests);
     }
@@ -127,7 +128,7 @@ public sealed class CostExplorerTests : IDisposable
         using var client = Client(secret: "not-the-secret-key-000000000000000000000");
         var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
             new CostExplorerSource(client).QueryAsync(new CostQuery { GroupBy = new[] { GroupDimension.Parse("Model") } }, new Log(), CancellationToken.None));
-        Assert.Equal(AwsErrorIds.AwsAccessDenied, e.ErrorId);
+        Assert.Equal(ErrorIds.AwsAccessDenied, e.ErrorId);
         Assert.DoesNotContain("not-the-secret", e.Message);
         Assert.Contains("signature", _server.Requests.Single().Problem);
     }
@@ -145,7 +146,7 @@ public sealed class CostExplorerTests : IDisposable
         });
         var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
             new CostExplorerSource(client).QueryAsync(new CostQuery { BillingPeriods = new[] { "2026-06" }, GroupBy = new[] { GroupDimension.Parse("Model") } }, new Log(), CancellationToken.None));
-        Assert.Equal(AwsErrorIds.AwsThrottled, e.ErrorId);
+        Assert.Equal(ErrorIds.AwsThrottled, e.ErrorId);
         Assert.Equal(3, server.Requests.Count(r => r.Target.EndsWith("GetCostAndUsage")));
         // Full jitter: each wait is within [0, base * 2^(n-1)].
         Assert.Equal(2, delays.Count);

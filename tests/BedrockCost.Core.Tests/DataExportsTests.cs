@@ -5,6 +5,7 @@ using BedrockCost.Core.Cur;
 using BedrockCost.Core.DataExports;
 using BedrockCost.Core.Sources;
 using BedrockCost.Core.Sources.Athena;
+using BedrockCost.Core.Sources.S3;
 using BedrockCost.FakeAws;
 using Xunit;
 
@@ -87,7 +88,7 @@ public sealed class DataExportsTests : IDisposable
         using var client = Client();
         var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
             LeanExport.CreateAsync(client, "bedrock-cur", S3Location.Parse("s3://no-policy-bucket/cur"), "us-east-1", null, default));
-        Assert.Equal(AthenaErrorIds.DataExportsBucketNotWritable, e.ErrorId);
+        Assert.Equal(ErrorIds.DataExportsBucketNotWritable, e.ErrorId);
         Assert.Contains("Failed to write to the S3 bucket no-policy-bucket", e.Message); // the API's own words
         Assert.Contains("bcm-data-exports.amazonaws.com", e.Message);
         Assert.Contains("s3:PutObject", e.Message);
@@ -99,7 +100,7 @@ public sealed class DataExportsTests : IDisposable
         using var client = Client(secret: "not-the-secret");
         var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
             LeanExport.CreateAsync(client, "bedrock-cur", S3Location.Parse("s3://billing-bucket/cur"), "us-east-1", null, default));
-        Assert.Equal(AwsErrorIds.AwsAccessDenied, e.ErrorId);
+        Assert.Equal(ErrorIds.AwsAccessDenied, e.ErrorId);
         Assert.DoesNotContain("not-the-secret", e.Message);
     }
 
@@ -108,8 +109,8 @@ public sealed class DataExportsTests : IDisposable
     {
         using var client = Client();
         await LeanExport.CreateAsync(client, "bedrock-lean", S3Location.Parse("s3://billing-bucket/cur"), "us-east-1", null, default);
-        var full = Assert.Single(await ExportInspector.InspectAsync(new LocalCurSource(new[] { EngineTests.SamplePath }), NullOperationContext.Instance, default));
-        var lean = Assert.Single(await ExportInspector.InspectAsync(new LocalCurSource(new[] { Path.Combine(_delivered, "billing-bucket", "cur", "bedrock-lean") }),
+        var full = Assert.Single(await ExportInspector.InspectAsync(CurSource.Local(new[] { EngineTests.SamplePath }), NullOperationContext.Instance, default));
+        var lean = Assert.Single(await ExportInspector.InspectAsync(CurSource.Local(new[] { Path.Combine(_delivered, "billing-bucket", "cur", "bedrock-lean") }),
             NullOperationContext.Instance, default));
 
         Assert.True(full.Columns > 100, $"{full.Columns} columns");
@@ -134,8 +135,8 @@ public sealed class DataExportsTests : IDisposable
             GroupBy = groupBy.Split(',').Select(g => GroupDimension.Parse(g.Trim())).ToArray(),
             IncludeAgentCore = true,
         };
-        var full = await new LocalCurSource(new[] { EngineTests.SamplePath }).QueryAsync(query, NullOperationContext.Instance, default);
-        var fromLean = await new LocalCurSource(new[] { lean }).QueryAsync(query, NullOperationContext.Instance, default);
+        var full = await CurSource.Local(new[] { EngineTests.SamplePath }).QueryAsync(query, NullOperationContext.Instance, default);
+        var fromLean = await CurSource.Local(new[] { lean }).QueryAsync(query, NullOperationContext.Instance, default);
 
         Assert.Equal(full.BedrockTotals.Select(t => (t.Currency, t.UnblendedCost, t.NetUnblendedCost, t.LineItems)),
             fromLean.BedrockTotals.Select(t => (t.Currency, t.UnblendedCost, t.NetUnblendedCost, t.LineItems)));

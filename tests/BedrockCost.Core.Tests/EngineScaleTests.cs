@@ -57,7 +57,7 @@ public class EngineScaleTests : IDisposable
         var expected = ExpectedTotals.Compute(rows).Periods["2026-05"];
 
         var ctx = new Context();
-        var result = await new LocalCurSource(new[] { file }).QueryAsync(new CostQuery(), ctx, CancellationToken.None);
+        var result = await CurSource.Local(new[] { file }).QueryAsync(new CostQuery(), ctx, CancellationToken.None);
 
         Assert.Contains(ctx.Debugs, d => d.Contains("row groups (") && !d.Contains("(0 skipped"));
         Assert.Equal(expected.Bedrock.UnblendedCost, result.BedrockTotals.Single().UnblendedCost);
@@ -101,7 +101,7 @@ public class EngineScaleTests : IDisposable
                     }
                     return max;
                 });
-                var result = await new LocalCurSource(new[] { dir }).QueryAsync(
+                var result = await CurSource.Local(new[] { dir }).QueryAsync(
                     new CostQuery { GroupBy = new[] { new GroupDimension(Dimension.Principal), new GroupDimension(Dimension.Model) } },
                     NullOperationContext.Instance, CancellationToken.None);
                 done.Cancel();

@@ -35,7 +35,7 @@ public class EngineTests : IDisposable
     }
 
     private static Task<CostResult> Query(string path, CostQuery q, IOperationContext? ctx = null) =>
-        new LocalCurSource(new[] { path }).QueryAsync(q, ctx ?? new Collecting(), CancellationToken.None);
+        CurSource.Local(new[] { path }).QueryAsync(q, ctx ?? new Collecting(), CancellationToken.None);
 
     [Theory]
     [InlineData("2026-05")]

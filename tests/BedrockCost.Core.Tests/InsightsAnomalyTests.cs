@@ -142,7 +142,7 @@ public class InsightsAnomalyTests
     public void Invalid_sensitivity_is_an_argument_error(string text)
     {
         var e = Assert.Throws<BedrockCostException>(() => Sensitivity.Parse(text));
-        Assert.Equal(InsightErrorIds.InvalidSensitivity, e.ErrorId);
+        Assert.Equal(ErrorIds.InvalidSensitivity, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
     }
 }

@@ -49,10 +49,10 @@ public sealed class InsightsEndToEndTests : IClassFixture<InsightsEndToEndTests.
 
     async Task<DailyCostSet> ReadAsync(IReadOnlyList<GroupDimension> groupBy)
     {
-        var source = new LocalCurSource(new[] { _root });
+        using var source = CurSource.Local(new[] { _root });
         var start = await InsightRange.ReadStartAsync(source, null, 58, NullOperationContext.Instance, default);
         Assert.Equal(April.AddDays(-58), start);
-        var query = new CostQuery { StartDate = start, GroupBy = DailyCostSet.QueryDimensions(groupBy) };
+        var query = new CostQuery { StartDate = start, GroupBy = DailyCostSet.QueryDimensions(groupBy, source.Capabilities) };
         var result = await source.QueryAsync(query, NullOperationContext.Instance, default);
         return DailyCostSet.Build(result.Rows, groupBy);
     }

@@ -94,7 +94,7 @@ public class InsightsForecastTests
     public void Invalid_budgets_are_argument_errors(object value)
     {
         var e = Assert.Throws<BedrockCostException>(() => new BudgetBook().Add("team", BudgetBook.ParseAmount("team", value)));
-        Assert.Equal(InsightErrorIds.InvalidBudget, e.ErrorId);
+        Assert.Equal(ErrorIds.InvalidBudget, e.ErrorId);
     }
 
     [Fact]

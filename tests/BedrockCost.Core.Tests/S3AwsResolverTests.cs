@@ -76,7 +76,7 @@ public sealed class S3AwsResolverTests : IDisposable
     public void MissingProfileIsAClearError()
     {
         var e = Assert.Throws<BedrockCostException>(() => AwsCredentialResolver.Resolve(new AwsOptions(ProfileName: "nope", ProfilesLocation: _credentials)));
-        Assert.Equal(AwsErrorIds.AwsProfileNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.AwsProfileNotFound, e.ErrorId);
     }
 
     [Fact]
@@ -110,15 +110,15 @@ public sealed class S3AwsResolverTests : IDisposable
         File.WriteAllText(empty, "");
         Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", empty);
         var e = Assert.Throws<BedrockCostException>(() => AwsCredentialResolver.Resolve(new AwsOptions(ProfilesLocation: empty)));
-        Assert.Equal(AwsErrorIds.AwsCredentialsNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.AwsCredentialsNotFound, e.ErrorId);
     }
 
     [Fact]
     public void HalfAKeyPairAndBadRegionAreArgumentErrors()
     {
-        Assert.Equal(AwsErrorIds.AwsInvalidParameter,
+        Assert.Equal(ErrorIds.AwsInvalidParameter,
             Assert.Throws<BedrockCostException>(() => AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: "AKID"))).ErrorId);
-        Assert.Equal(AwsErrorIds.AwsInvalidParameter,
+        Assert.Equal(ErrorIds.AwsInvalidParameter,
             Assert.Throws<BedrockCostException>(() => AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: "A", SecretKey: "B", Region: "Moon Base"))).ErrorId);
     }
 }

@@ -4,6 +4,7 @@ using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Aws;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.S3;
 using Xunit;
 
 namespace BedrockCost.Core.Tests;
@@ -90,8 +91,8 @@ public sealed class S3CacheTests : IDisposable
     {
         Assert.Equal(new S3Location("b", "cur/export/"), S3Location.From("b", "/cur/", "export"));
         Assert.Equal(new S3Location("b", "export/"), S3Location.From("b", null, "export"));
-        Assert.Equal(AwsErrorIds.AwsInvalidParameter, Assert.Throws<BedrockCostException>(() => S3Location.Parse("https://b/x")).ErrorId);
-        Assert.Equal(AwsErrorIds.AwsInvalidParameter, Assert.Throws<BedrockCostException>(() => S3Location.From("a/b", null, null)).ErrorId);
+        Assert.Equal(ErrorIds.AwsInvalidParameter, Assert.Throws<BedrockCostException>(() => S3Location.Parse("https://b/x")).ErrorId);
+        Assert.Equal(ErrorIds.AwsInvalidParameter, Assert.Throws<BedrockCostException>(() => S3Location.From("a/b", null, null)).ErrorId);
     }
 
     /// <summary>
@@ -104,7 +105,7 @@ public sealed class S3CacheTests : IDisposable
         using var server = new SlowS3Server(objectSize: 4 << 20);
         var connection = AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: "AKID", SecretKey: "SECRET", EndpointUrl: server.Url));
         var cacheDir = Path.Combine(_dir, "cache");
-        using var source = new S3CurSource(S3Location.Parse("s3://b/cur/slow"), connection, new DownloadCache(cacheDir));
+        using var source = new CurSource(new S3CachedStore(S3Location.Parse("s3://b/cur/slow"), connection, new DownloadCache(cacheDir)));
         using var cts = new CancellationTokenSource();
         var ctx = new RecordingContext();
         server.FirstBytesSent += () => cts.CancelAfter(300);
@@ -120,9 +121,9 @@ public sealed class S3CacheTests : IDisposable
     {
         using var server = new SlowS3Server(objectSize: 0, throttle: true);
         var connection = AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: "AKID", SecretKey: "SECRET", EndpointUrl: server.Url));
-        using var source = new S3CurSource(S3Location.Parse("s3://b/cur/slow"), connection, DownloadCache.CreateTemporary());
+        using var source = new CurSource(new S3CachedStore(S3Location.Parse("s3://b/cur/slow"), connection, DownloadCache.CreateTemporary()));
         var e = await Assert.ThrowsAsync<BedrockCostException>(() => source.QueryAsync(new CostQuery(), NullOperationContext.Instance, default));
-        Assert.Equal(AwsErrorIds.AwsThrottled, e.ErrorId);
+        Assert.Equal(ErrorIds.AwsThrottled, e.ErrorId);
         Assert.Equal(1 + AwsCredentialResolver.MaxRetries, server.Requests);
     }
 
@@ -136,7 +137,7 @@ public sealed class S3CacheTests : IDisposable
         var objects = new[] { Obj("cur/e/data/BILLING_PERIOD=2026-05/e-00001.snappy.parquet", 10, "etag1") };
         var e = await Assert.ThrowsAsync<BedrockCostException>(() =>
             cache.FetchAsync("bucket", objects, Content(o => new byte[o.Size]), NullOperationContext.Instance, default));
-        Assert.Equal(CacheErrorIds.CacheWriteFailed, e.ErrorId);
+        Assert.Equal(ErrorIds.CacheWriteFailed, e.ErrorId);
         Assert.Equal(ErrorKind.WriteError, e.Kind);
         Assert.Contains("-CacheDirectory", e.Message);
     }
@@ -147,9 +148,9 @@ public sealed class S3CacheTests : IDisposable
         using var server = new SlowS3Server(objectSize: 0, fail: (403,
             "<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R1</RequestId></Error>", null));
         var connection = AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: "AKID", SecretKey: "SECRET-VALUE", EndpointUrl: server.Url));
-        using var source = new S3CurSource(S3Location.Parse("s3://b/cur/slow"), connection, DownloadCache.CreateTemporary());
+        using var source = new CurSource(new S3CachedStore(S3Location.Parse("s3://b/cur/slow"), connection, DownloadCache.CreateTemporary()));
         var e = await Assert.ThrowsAsync<BedrockCostException>(() => source.QueryAsync(new CostQuery(), NullOperationContext.Instance, default));
-        Assert.Equal(AwsErrorIds.AwsAccessDenied, e.ErrorId);
+        Assert.Equal(ErrorIds.AwsAccessDenied, e.ErrorId);
         Assert.Equal(ErrorKind.PermissionDenied, e.Kind);
         Assert.DoesNotContain("SECRET-VALUE", e.Message);
         Assert.Equal(1, server.Requests);
@@ -162,9 +163,9 @@ public sealed class S3CacheTests : IDisposable
             "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message><Endpoint>b.s3.eu-west-1.amazonaws.com</Endpoint><Bucket>b</Bucket></Error>",
             "eu-west-1"));
         var connection = AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: "AKID", SecretKey: "SECRET", EndpointUrl: server.Url));
-        using var source = new S3CurSource(S3Location.Parse("s3://b/cur/slow"), connection, DownloadCache.CreateTemporary());
+        using var source = new CurSource(new S3CachedStore(S3Location.Parse("s3://b/cur/slow"), connection, DownloadCache.CreateTemporary()));
         var e = await Assert.ThrowsAsync<BedrockCostException>(() => source.QueryAsync(new CostQuery(), NullOperationContext.Instance, default));
-        Assert.Equal(AwsErrorIds.AwsWrongRegion, e.ErrorId);
+        Assert.Equal(ErrorIds.AwsWrongRegion, e.ErrorId);
         Assert.Contains("eu-west-1", e.Message);
     }
 

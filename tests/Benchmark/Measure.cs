@@ -33,12 +33,12 @@ public static class Measure
         return p.PeakWorkingSet64;
     }
 
-    /// <summary>The module's engine in-process, as the cmdlet runs it (LocalCurSource + CostQuery).</summary>
+    /// <summary>The module's engine in-process, as the cmdlet runs it (CurSource.Local + CostQuery).</summary>
     public static async Task<RunResult> EngineAsync(string path, string grouping)
     {
         var query = new CostQuery { GroupBy = grouping.Split(',').Select(GroupDimension.Parse).ToArray() };
         var sw = Stopwatch.StartNew();
-        var result = await new LocalCurSource([path]).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
+        var result = await CurSource.Local([path]).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
         sw.Stop();
         if (Environment.GetEnvironmentVariable("BENCH_GCINFO") == "1")
         {
@@ -62,7 +62,7 @@ public static class Measure
             Models = model.Length > 0 ? [model] : [],
             Accounts = account.Length > 0 ? [account] : [],
         };
-        var result = await new LocalCurSource([path]).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
+        var result = await CurSource.Local([path]).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
         foreach (var r in result.Rows)
             Console.WriteLine(string.Join('\t', r.Group, r.Principal, r.PrincipalType, r.Person, r.Role, r.Account, r.Model, r.TokenType, r.Region,
                 r.UsageType, r.Day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Month, string.Join(';', r.Tags.Select(t => t.Key + "=" + t.Value)),

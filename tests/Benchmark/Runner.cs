@@ -224,7 +224,7 @@ internal static class Runner
         sb.AppendLine();
         sb.AppendLine("Each run is a fresh process, timed around the query only: **module** = `Get-BedrockCostByPrincipal -LiteralPath <dir> -GroupBy ...` " +
                       "in a new `pwsh` after `Import-Module` (its peak is the whole pwsh process); **engine** = the module's engine in-process " +
-                      "(`LocalCurSource` + `CostQuery`, no PowerShell); **DuckDB** = the equivalent SQL over `read_parquet('<dir>/**/*.parquet')` " +
+                      "(`CurSource.Local` + `CostQuery`, no PowerShell); **DuckDB** = the equivalent SQL over `read_parquet('<dir>/**/*.parquet')` " +
                       "in a new process. One warm-up run of each, then the medians of the measured runs. Every run's total Bedrock cost is checked " +
                       "against the generator's expected total, to the cent.");
         sb.AppendLine();

@@ -4,9 +4,11 @@ using BedrockCost.Core.Classification;
 namespace BedrockCost.Core.Aggregation;
 
 /// <summary>
-/// Sums line items into groups. One instance per worker; <see cref="Merge"/> combines them. Money is summed
-/// in decimal so that rows and totals reconcile exactly. Every Bedrock line item in the period lands in
-/// a group: cost without a principal becomes an "(unattributed)" group carrying its reason.
+/// The one result builder: sums line items into groups and builds the rows (sorted), the totals and the
+/// reconciliation, whatever the source (the CUR engine's rows, or the rows of a source that aggregates
+/// itself: Cost Explorer, Athena). One instance per worker; <see cref="Merge"/> combines them. Money is summed
+/// in decimal so that rows and totals reconcile exactly. Every Bedrock line item in the period lands in a
+/// group: cost without a principal becomes an "(unattributed)" group carrying its reason.
 /// </summary>
 public sealed class Aggregator
 {
@@ -15,6 +17,7 @@ public sealed class Aggregator
     public const string Untagged = "(untagged)";
 
     private readonly CostQuery _query;
+    private readonly bool _rowsFiltered;
     private readonly GroupDimension[] _dims;
     private readonly WildcardSet _principals, _models, _accounts;
     private readonly (int Index, WildcardSet Pattern)[] _tagFilters;
@@ -25,9 +28,15 @@ public sealed class Aggregator
     private readonly HashSet<string> _unrecognised = new(StringComparer.Ordinal);
     private readonly string?[] _scratch;
 
-    public Aggregator(CostQuery query)
+    /// <param name="rowsFiltered">
+    /// The source applied the query's principal, model, account and tag filters itself (Cost Explorer filters in
+    /// its requests, and its rows carry only the grouped dimensions): rows are not filtered again, and the
+    /// Bedrock total is the total of the rows selected.
+    /// </param>
+    public Aggregator(CostQuery query, bool rowsFiltered = false)
     {
         _query = query;
+        _rowsFiltered = rowsFiltered;
         _dims = query.GroupBy.ToArray();
         _principals = new WildcardSet(query.Principals);
         _models = new WildcardSet(query.Models);
@@ -48,22 +57,26 @@ public sealed class Aggregator
         var usage = UsageTypeParser.Parse(item.UsageType);
         var principal = string.IsNullOrEmpty(item.Principal) ? null : PrincipalParser.Parse(item.Principal);
         var currency = string.IsNullOrEmpty(item.Currency) ? "USD" : item.Currency;
-        var reason = principal is not null ? string.Empty
-            : item.NoPrincipalColumn && item.LineItemType is "Usage" ? "no principal data in export"
+        var reason = principal is not null || item.PrincipalData == PrincipalData.NotInSource ? string.Empty
+            : item.PrincipalData == PrincipalData.NoColumn && item.LineItemType is "Usage" ? "no principal data in export"
             : BedrockRows.UnattributedReason(item.LineItemType, usage.Kind);
+        var attributed = reason.Length == 0;
         var model = ModelOf(item, usage);
 
         LineItems += item.Count;
         _periods.Add(item.BillingPeriod);
         if (usage.Kind == UsageKind.Unrecognised && item.UsageType is not null) _unrecognised.Add(item.UsageType);
-        AddTotal(_bedrock, currency, item, principal is not null);
+        AddTotal(_bedrock, currency, item, attributed);
 
-        if (!_principals.IsEmpty && !_principals.IsMatch(principal?.Arn)) return;
-        if (!_models.IsEmpty && !_models.IsMatch(model)) return;
-        if (!_accounts.IsEmpty && !_accounts.IsMatch(item.Account)) return;
-        foreach (var (index, pattern) in _tagFilters)
-            if (!pattern.IsMatch(item.Tags?[index])) return;
-        AddTotal(_selected, currency, item, principal is not null);
+        if (!_rowsFiltered)
+        {
+            if (!_principals.IsEmpty && !_principals.IsMatch(principal?.Arn)) return;
+            if (!_models.IsEmpty && !_models.IsMatch(model)) return;
+            if (!_accounts.IsEmpty && !_accounts.IsMatch(item.Account)) return;
+            foreach (var (index, pattern) in _tagFilters)
+                if (!pattern.IsMatch(item.Tags?[index])) return;
+        }
+        AddTotal(_selected, currency, item, attributed);
 
         for (var d = 0; d < _dims.Length; d++)
             _scratch[d] = DimensionValue(_dims[d], item, usage, principal, model);
@@ -80,6 +93,7 @@ public sealed class Aggregator
 
     private static string? ModelOf(in LineItem item, UsageTypeInfo usage)
     {
+        if (item.Model is not null) return item.Model;
         if (usage.Model is not null) return usage.Model;
         if (!string.IsNullOrEmpty(item.ProductModel)) return ModelNames.Normalise(item.ProductModel);
         return null;
@@ -144,20 +158,33 @@ public sealed class Aggregator
     }
 
     public IReadOnlySet<string> Periods => _periods;
+
+    /// <summary>Billing periods the source answered for, with or without rows (Cost Explorer: the months asked).</summary>
+    public void CoverPeriods(IEnumerable<string> periods) => _periods.UnionWith(periods);
     public IReadOnlyCollection<string> UnrecognisedUsageTypes => _unrecognised;
 
-    /// <summary>The result rows, largest cost first (unattributed rows after attributed ones of equal cost).</summary>
-    public CostResult ToResult(string source, int filesRead, long rowsScanned, bool hasPrincipalData)
+    /// <summary>
+    /// The result: rows largest cost first (attributed before unattributed), totals per currency, and a warning
+    /// naming the usage types classification could not place. A group that stands for no line item, no cost and
+    /// no token (a zero row of a pre-aggregated source) is not a row.
+    /// </summary>
+    /// <param name="source">The rows' Source: CUR, CostExplorer, Athena.</param>
+    public CostResult ToResult(string source, IOperationContext ctx, int filesRead = 0, long rowsScanned = 0, bool hasPrincipalData = true)
     {
         var basis = _query.CostBasis;
         var groupBy = _dims.Select(d => d.ToString()).ToArray();
         var periods = _periods.Order(StringComparer.Ordinal).ToArray();
         var periodText = string.Join(",", periods);
-        var rows = _groups.Select(kv => ToRow(kv.Key, kv.Value, basis, groupBy, periodText, source))
+        var rows = _groups.Where(kv => !kv.Value.IsEmpty)
+            .Select(kv => ToRow(kv.Key, kv.Value, basis, groupBy, periodText, source))
             .OrderByDescending(r => r.IsAttributed).ThenByDescending(r => r.Cost)
             .ThenBy(r => r.Principal ?? r.Model ?? r.TagValue ?? string.Empty, StringComparer.Ordinal)
             .ThenBy(r => r.Day).ThenBy(r => r.UnattributedReason, StringComparer.Ordinal)
             .ToList();
+        var unrecognised = _unrecognised.Order(StringComparer.Ordinal).ToArray();
+        if (unrecognised.Length > 0)
+            ctx.Warning($"Unrecognised Bedrock usage type(s), counted with no model or token direction: {string.Join(", ", unrecognised.Take(10))}" +
+                        (unrecognised.Length > 10 ? $" and {unrecognised.Length - 10} more" : string.Empty) + ".");
         return new CostResult
         {
             Rows = rows,
@@ -170,7 +197,7 @@ public sealed class Aggregator
             RowsScanned = rowsScanned,
             BedrockLineItems = LineItems,
             HasPrincipalData = hasPrincipalData,
-            UnrecognisedUsageTypes = _unrecognised.Order(StringComparer.Ordinal).ToArray(),
+            UnrecognisedUsageTypes = unrecognised,
         };
     }
 
@@ -202,7 +229,7 @@ public sealed class Aggregator
             UsageType = usageType,
             Day = day is null ? null : DateTime.SpecifyKind(DateTime.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture), DateTimeKind.Utc),
             Month = Get(Dimension.Month),
-            Tags = tags.Count == 0 ? PrincipalCost.EmptyTags : tags,
+            Tags = tags,
             UnattributedReason = key[_dims.Length] ?? string.Empty,
             Currency = key[_dims.Length + 1] ?? "USD",
             UnblendedCost = g.Unblended,
@@ -223,6 +250,8 @@ public sealed class Aggregator
     {
         public decimal Unblended, Net, Input, Output, CacheRead, CacheWrite;
         public long Count;
+
+        public bool IsEmpty => Count == 0 && Unblended == 0m && Net == 0m && Input == 0m && Output == 0m && CacheRead == 0m && CacheWrite == 0m;
 
         public void Add(in LineItem item, UsageTypeInfo usage)
         {

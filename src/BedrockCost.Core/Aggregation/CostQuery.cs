@@ -64,8 +64,6 @@ public sealed class CostQuery
     /// <summary>Count AmazonBedrockAgentCore (agent infrastructure) as Bedrock spend.</summary>
     public bool IncludeAgentCore { get; init; }
 
-    public bool HasFilters => Principals.Count > 0 || Models.Count > 0 || Accounts.Count > 0 || Tags.Count > 0;
-
     /// <summary>Every tag key the query needs to read.</summary>
     public IReadOnlySet<string> TagKeysNeeded =>
         GroupBy.Where(g => g.Kind == Dimension.Tag).Select(g => g.TagKey!).Concat(Tags.Keys)

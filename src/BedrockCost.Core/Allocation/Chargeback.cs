@@ -29,19 +29,18 @@ public enum ChargebackLineType
 /// one cost centre's share of one unallocated line (Allocation lines, which name their source in
 /// <see cref="AllocatedFrom"/>). The lines of a statement add up exactly to the source's Bedrock total.
 /// </summary>
-public sealed class ChargebackLine
+public sealed class ChargebackLine : CostDimensions
 {
     public const string UnallocatedCostCenter = "(unallocated)";
+
+    public ChargebackLine() { }
+
+    /// <summary>A line of the principal and model of <paramref name="source"/>.</summary>
+    internal ChargebackLine(CostDimensions source) : base(source) { }
 
     public string CostCenter { get; init; } = UnallocatedCostCenter;
     public string? Owner { get; init; }
     public ChargebackLineType LineType { get; init; }
-    public string? Principal { get; init; }
-    public string? PrincipalType { get; init; }
-    public string? Person { get; init; }
-    public string? Role { get; init; }
-    public string? Account { get; init; }
-    public string? Model { get; init; }
     public string Currency { get; init; } = "USD";
 
     /// <summary>Cost per the statement's cost basis; for Allocation lines the share charged.</summary>
@@ -71,7 +70,7 @@ public sealed class ChargebackLine
     public decimal? Budget { get; init; }
 
     /// <summary>The principal shortened to its resource part and account, for tables.</summary>
-    public string? PrincipalName => Principal is { } p && p.Split(':', 6) is { Length: 6 } parts ? $"{parts[5]} ({parts[4]})" : Principal;
+    public string? PrincipalName => Classification.PrincipalParser.ShortName(Principal);
 
     public override string ToString() => $"{CostCenter} {LineType} {PrincipalName} {Model} {Cost} {Currency}";
 }

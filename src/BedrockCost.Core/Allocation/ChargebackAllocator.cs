@@ -67,7 +67,7 @@ public static class ChargebackAllocator
     {
         ctx ??= NullOperationContext.Instance;
         if (options.Policy == UnallocatedPolicy.Assign && string.IsNullOrWhiteSpace(options.UnallocatedOwner))
-            throw new BedrockCostException(ChargebackErrorIds.UnallocatedOwnerRequired, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.UnallocatedOwnerRequired, ErrorKind.InvalidArgument,
                 "The unallocated policy Assign needs the cost centre to assign to: give -UnallocatedOwner.", options.Policy);
 
         var periods = input.BillingPeriods;
@@ -109,13 +109,11 @@ public static class ChargebackAllocator
                 }
                 var from = Describe(k);
                 foreach (var (cc, amount, share) in Split(s.Cost, weights))
-                    lines.Add(new ChargebackLine
+                    lines.Add(new ChargebackLine(s.Dimensions!)
                     {
                         CostCenter = cc,
                         Owner = mapping.OwnerOf(cc),
                         LineType = ChargebackLineType.Allocation,
-                        Principal = k.Principal, PrincipalType = k.PrincipalType, Person = k.Person, Role = k.Role, Account = k.Account,
-                        Model = k.Model,
                         Currency = currency,
                         Cost = amount,
                         CostBasis = input.CostBasis,
@@ -230,18 +228,16 @@ public static class ChargebackAllocator
 
     private static string Describe(LineKey k)
     {
-        var who = k.Principal is { } p && p.Split(':', 6) is { Length: 6 } parts ? $"{parts[5]} ({parts[4]})" : k.Principal ?? k.Person ?? k.Role ?? Aggregator.None;
+        var who = Classification.PrincipalParser.ShortName(k.Principal) ?? k.Person ?? k.Role ?? Aggregator.None;
         return $"{ChargebackLine.UnallocatedCostCenter} {who} | {k.Model ?? Aggregator.None} | {k.Reason}";
     }
 
     private static ChargebackLine Line(LineKey k, Sum s, string costCenter, ChargebackLineType type, UnallocatedPolicy policy,
-        string periods, string basis, string? owner, decimal? budget) => new()
+        string periods, string basis, string? owner, decimal? budget) => new(s.Dimensions!)
     {
         CostCenter = costCenter,
         Owner = owner,
         LineType = type,
-        Principal = k.Principal, PrincipalType = k.PrincipalType, Person = k.Person, Role = k.Role, Account = k.Account,
-        Model = k.Model,
         Currency = k.Currency,
         Cost = s.Cost,
         UnblendedCost = s.Unblended,
@@ -301,14 +297,17 @@ public static class ChargebackAllocator
     private sealed record LineKey(string Currency, string? CostCenter, string AssignedBy, string? Principal, string? PrincipalType,
         string? Person, string? Role, string? Account, string? Model, string Reason);
 
+    /// <summary>The rows of one line key: their principal and model (the same for all), and their sums.</summary>
     private sealed class Sum
     {
+        public CostDimensions? Dimensions;
         public decimal Cost, Unblended, Net;
         public long Input, Output, CacheRead, CacheWrite;
         public long Tokens => Input + Output + CacheRead + CacheWrite;
 
         public void Add(PrincipalCost r)
         {
+            Dimensions ??= r;
             Cost += r.Cost; Unblended += r.UnblendedCost; Net += r.NetUnblendedCost;
             Input += r.InputTokens; Output += r.OutputTokens; CacheRead += r.CacheReadTokens; CacheWrite += r.CacheWriteTokens;
         }

@@ -6,18 +6,6 @@ using CsvHelper;
 
 namespace BedrockCost.Core.Allocation;
 
-/// <summary>Stable error ids of chargeback (mapping files, policies, report files).</summary>
-public static class ChargebackErrorIds
-{
-    public const string MappingFileNotFound = "MappingFileNotFound";
-    public const string MappingFileInvalid = "MappingFileInvalid";
-    public const string MappingRuleInvalid = "MappingRuleInvalid";
-    public const string UnallocatedOwnerRequired = "UnallocatedOwnerRequired";
-    public const string NoChargebackInput = "NoChargebackInput";
-    public const string OutputFileExists = "OutputFileExists";
-    public const string OutputWriteFailed = "OutputWriteFailed";
-    public const string DestinationNotFound = "DestinationNotFound";
-}
 
 /// <summary>What a mapping rule's pattern is matched against.</summary>
 public enum MappingMatch { Principal, Role, Person }
@@ -86,7 +74,6 @@ public sealed class CostCenterMapping
 
     /// <summary>The group name of cost centre rows (a tag-like dimension: <see cref="PrincipalCost.Tags"/>[CostCenter]).</summary>
     public const string CostCenterKey = "CostCenter";
-    public const string Unallocated = "(unallocated)";
 
     /// <summary>
     /// The same cost rows with the cost centre as their only group dimension (Day, Model and TokenType kept), so
@@ -102,7 +89,7 @@ public sealed class CostCenterMapping
             TokenType = r.TokenType,
             Day = r.Day,
             Month = r.Month,
-            Tags = new Dictionary<string, string>(StringComparer.Ordinal) { [CostCenterKey] = CostCenterOf(r, costCenterTag).CostCenter ?? Unallocated },
+            Tags = new Dictionary<string, string>(StringComparer.Ordinal) { [CostCenterKey] = CostCenterOf(r, costCenterTag).CostCenter ?? ChargebackLine.UnallocatedCostCenter },
             UnattributedReason = r.UnattributedReason,
             Cost = r.Cost,
             UnblendedCost = r.UnblendedCost,
@@ -131,13 +118,13 @@ public sealed class CostCenterMapping
     public static CostCenterMapping Load(string path)
     {
         if (!File.Exists(path))
-            throw new BedrockCostException(ChargebackErrorIds.MappingFileNotFound, ErrorKind.NotFound,
+            throw new BedrockCostException(ErrorIds.MappingFileNotFound, ErrorKind.NotFound,
                 $"Cannot find the cost-centre mapping file '{path}'.", path);
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new BedrockCostException(ChargebackErrorIds.MappingFileInvalid, ErrorKind.InvalidData,
+            throw new BedrockCostException(ErrorIds.MappingFileInvalid, ErrorKind.InvalidData,
                 $"Cannot read the cost-centre mapping file '{path}': {e.Message}", path, e);
         }
         var text = System.Text.Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF');
@@ -237,8 +224,8 @@ public sealed class CostCenterMapping
     }
 
     private static BedrockCostException Invalid(string source, string why, Exception? inner = null) =>
-        new(ChargebackErrorIds.MappingFileInvalid, ErrorKind.InvalidData, $"The cost-centre mapping file '{source}' is not usable: {why}.", source, inner);
+        new(ErrorIds.MappingFileInvalid, ErrorKind.InvalidData, $"The cost-centre mapping file '{source}' is not usable: {why}.", source, inner);
 
     private static BedrockCostException RuleInvalid(string source, int position, string why) =>
-        new(ChargebackErrorIds.MappingRuleInvalid, ErrorKind.InvalidData, $"Rule {position} of the cost-centre mapping file '{source}' {why}.", source);
+        new(ErrorIds.MappingRuleInvalid, ErrorKind.InvalidData, $"Rule {position} of the cost-centre mapping file '{source}' {why}.", source);
 }

@@ -78,7 +78,7 @@ public static class AwsCredentialResolver
         if (!string.IsNullOrEmpty(o.AccessKey) || !string.IsNullOrEmpty(o.SecretKey))
         {
             if (string.IsNullOrEmpty(o.AccessKey) || string.IsNullOrEmpty(o.SecretKey))
-                throw new BedrockCostException(AwsErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
+                throw new BedrockCostException(ErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
                     "-AccessKey and -SecretKey must be given together.", "AccessKey");
             return string.IsNullOrEmpty(o.SessionToken)
                 ? (new BasicAWSCredentials(o.AccessKey, o.SecretKey), "the -AccessKey/-SecretKey parameters")
@@ -89,7 +89,7 @@ public static class AwsCredentialResolver
         if (!string.IsNullOrEmpty(o.ProfileName))
         {
             if (!chain.TryGetProfile(o.ProfileName, out profile))
-                throw new BedrockCostException(AwsErrorIds.AwsProfileNotFound, ErrorKind.NotFound,
+                throw new BedrockCostException(ErrorIds.AwsProfileNotFound, ErrorKind.NotFound,
                     $"The AWS profile '{o.ProfileName}' was not found in {where}. List profiles with 'aws configure list-profiles' or Get-AWSCredential -ListProfileDetail.",
                     o.ProfileName);
             return (FromProfile(profile, chain), $"profile '{o.ProfileName}' ({where})");
@@ -115,7 +115,7 @@ public static class AwsCredentialResolver
             if (creds is not null) return (creds, $"the SDK default chain ({creds.GetType().Name})");
         }
         catch (Exception e) when (e is AmazonClientException or InvalidOperationException or OperationCanceledException) { }
-        throw new BedrockCostException(AwsErrorIds.AwsCredentialsNotFound, ErrorKind.PermissionDenied,
+        throw new BedrockCostException(ErrorIds.AwsCredentialsNotFound, ErrorKind.PermissionDenied,
             "No AWS credentials found. Pass -ProfileName (or -AccessKey/-SecretKey), set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, " +
             "configure a default profile ('aws configure'), or run with an instance or container role.", null);
     }
@@ -128,7 +128,7 @@ public static class AwsCredentialResolver
         }
         catch (Exception e) when (e is InvalidOperationException or AmazonClientException or ArgumentException)
         {
-            throw new BedrockCostException(AwsErrorIds.AwsCredentialsNotFound, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.AwsCredentialsNotFound, ErrorKind.InvalidArgument,
                 $"The AWS profile '{profile.Name}' cannot provide credentials: {e.Message}", profile.Name, e);
         }
     }
@@ -154,7 +154,7 @@ public static class AwsCredentialResolver
     private static string Validate(string region)
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(region, @"^[a-z]{2}(-[a-z0-9]+){2,3}$"))
-            throw new BedrockCostException(AwsErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
                 $"'{region}' is not an AWS region name (for example us-east-1).", region);
         return region;
     }
@@ -163,7 +163,7 @@ public static class AwsCredentialResolver
     {
         if (string.IsNullOrWhiteSpace(url)) return null;
         if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            throw new BedrockCostException(AwsErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
                 $"-EndpointUrl '{url}' is not an http(s) URL.", url);
         return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
     }

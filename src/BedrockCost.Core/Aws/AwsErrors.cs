@@ -5,20 +5,6 @@ using Amazon.Runtime;
 
 namespace BedrockCost.Core.Aws;
 
-/// <summary>Stable error ids of the AWS layer.</summary>
-public static class AwsErrorIds
-{
-    public const string AwsProfileNotFound = "AwsProfileNotFound";
-    public const string AwsCredentialsNotFound = "AwsCredentialsNotFound";
-    public const string AwsInvalidParameter = "AwsInvalidParameter";
-    public const string AwsAccessDenied = "AwsAccessDenied";
-    public const string S3BucketNotFound = "S3BucketNotFound";
-    public const string S3ObjectNotFound = "S3ObjectNotFound";
-    public const string AwsWrongRegion = "AwsWrongRegion";
-    public const string AwsThrottled = "AwsThrottled";
-    public const string AwsNetworkError = "AwsNetworkError";
-    public const string AwsRequestFailed = "AwsRequestFailed";
-}
 
 /// <summary>
 /// Turns SDK and network exceptions into BedrockCostExceptions with stable ids and a message that says
@@ -56,35 +42,35 @@ public static class AwsErrors
             var code = s.ErrorCode ?? string.Empty;
             var status = (int)s.StatusCode;
             if (code.Equals("NoSuchBucket", StringComparison.OrdinalIgnoreCase))
-                return new(AwsErrorIds.S3BucketNotFound, ErrorKind.NotFound,
+                return new(ErrorIds.S3BucketNotFound, ErrorKind.NotFound,
                     $"The bucket does not exist ({what}). Check the bucket name in -S3Uri/-Bucket and the account it belongs to.", target, e);
             if (code.Equals("NoSuchKey", StringComparison.OrdinalIgnoreCase))
-                return new(AwsErrorIds.S3ObjectNotFound, ErrorKind.NotFound,
+                return new(ErrorIds.S3ObjectNotFound, ErrorKind.NotFound,
                     $"The object no longer exists ({what}); the export was probably refreshed during the run. Run the command again.", target, e);
             if (status == 301 || code is "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" or "IncorrectEndpoint")
             {
                 var hint = RegionHint(s);
-                return new(AwsErrorIds.AwsWrongRegion, ErrorKind.InvalidArgument,
+                return new(ErrorIds.AwsWrongRegion, ErrorKind.InvalidArgument,
                     $"The bucket is in another region than {region ?? "the one used"} ({what}). " +
                     (hint is null ? "Pass the bucket's region with -Region." : $"Pass -Region {hint}."), target, e);
             }
             if (status == 403 || DeniedCodes.Contains(code))
-                return new(AwsErrorIds.AwsAccessDenied, ErrorKind.PermissionDenied,
+                return new(ErrorIds.AwsAccessDenied, ErrorKind.PermissionDenied,
                     $"Access denied ({what}): {Code(s)}. The credentials in use need s3:ListBucket on the bucket and s3:GetObject on the export " +
                     "(for cross-account billing buckets, a bucket policy or a role in the billing account). Run with -Debug to see which credentials were used.",
                     target, e);
             if (status == 429 || ThrottleCodes.Contains(code) || (status == 503 && code.Length == 0))
-                return new(AwsErrorIds.AwsThrottled, ErrorKind.LimitsExceeded,
+                return new(ErrorIds.AwsThrottled, ErrorKind.LimitsExceeded,
                     $"AWS kept throttling the requests ({what}) after {AwsCredentialResolver.MaxRetries} retries with backoff: {Code(s)}. Try again later or with fewer parallel jobs.",
                     target, e);
-            return new(AwsErrorIds.AwsRequestFailed, ErrorKind.InvalidOperation, $"AWS request failed ({what}): {Code(s)}.", target, e);
+            return new(ErrorIds.AwsRequestFailed, ErrorKind.InvalidOperation, $"AWS request failed ({what}): {Code(s)}.", target, e);
         }
         if (Network(e) is { } net)
-            return new(AwsErrorIds.AwsNetworkError, ErrorKind.ConnectionError,
+            return new(ErrorIds.AwsNetworkError, ErrorKind.ConnectionError,
                 $"Network failure ({what}): {net.Message} Check the network, proxy and -EndpointUrl/-Region.", target, e);
         if (e is AmazonClientException c)
-            return new(AwsErrorIds.AwsRequestFailed, ErrorKind.InvalidOperation, $"AWS request failed ({what}): {c.Message}", target, e);
-        return new(AwsErrorIds.AwsRequestFailed, ErrorKind.InvalidOperation, $"AWS request failed ({what}): {e.Message}", target, e);
+            return new(ErrorIds.AwsRequestFailed, ErrorKind.InvalidOperation, $"AWS request failed ({what}): {c.Message}", target, e);
+        return new(ErrorIds.AwsRequestFailed, ErrorKind.InvalidOperation, $"AWS request failed ({what}): {e.Message}", target, e);
     }
 
     private static string Code(AmazonServiceException s) =>

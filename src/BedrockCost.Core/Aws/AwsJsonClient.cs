@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
@@ -9,15 +8,6 @@ using Amazon.Runtime;
 
 namespace BedrockCost.Core.Aws;
 
-/// <summary>Error ids of the JSON-protocol client and Cost Explorer.</summary>
-public static class CostExplorerErrorIds
-{
-    public const string CostExplorerDataUnavailable = "CostExplorerDataUnavailable";
-    public const string CostExplorerCannotGroupBy = "CostExplorerCannotGroupBy";
-    public const string CostExplorerCannotFilterBy = "CostExplorerCannotFilterBy";
-    public const string CostExplorerInvalidRequest = "CostExplorerInvalidRequest";
-    public const string CostExplorerBadResponse = "CostExplorerBadResponse";
-}
 
 /// <summary>An error answer of a JSON-protocol service, after retries: for a service's own error mapping.</summary>
 public sealed record AwsServiceError(string Operation, int Status, string Code, string Message, int Attempts);
@@ -119,7 +109,7 @@ public sealed class AwsJsonClient : IDisposable
                     try { return JsonDocument.Parse(text.Length == 0 ? "{}" : text).RootElement.Clone(); }
                     catch (JsonException e)
                     {
-                        throw new BedrockCostException(CostExplorerErrorIds.CostExplorerBadResponse, ErrorKind.InvalidData,
+                        throw new BedrockCostException(ErrorIds.CostExplorerBadResponse, ErrorKind.InvalidData,
                             $"{operation} returned a body that is not JSON: {e.Message}", operation, e);
                     }
                 }
@@ -164,18 +154,18 @@ public sealed class AwsJsonClient : IDisposable
         if (_mapError?.Invoke(new AwsServiceError(operation, status, code, message, attempts)) is { } own) return own;
         var what = $"{code}{(message.Length > 0 ? ": " + message : string.Empty)} (HTTP {status})";
         if (status == 403 || DeniedCodes.Contains(code))
-            return new(AwsErrorIds.AwsAccessDenied, ErrorKind.PermissionDenied,
+            return new(ErrorIds.AwsAccessDenied, ErrorKind.PermissionDenied,
                 $"Access denied calling {TargetPrefix}.{operation}: {what}. The credentials need the {Service}:{operation} permission " +
                 "(Cost Explorer: in the management account or an account with Cost Explorer enabled). Run with -Debug to see which credentials were used.", operation);
         if (status == 429 || RetryCodes.Contains(code) && code.Contains("Throttl", StringComparison.OrdinalIgnoreCase) || code.Contains("TooManyRequests", StringComparison.OrdinalIgnoreCase))
-            return new(AwsErrorIds.AwsThrottled, ErrorKind.LimitsExceeded,
+            return new(ErrorIds.AwsThrottled, ErrorKind.LimitsExceeded,
                 $"AWS kept throttling {operation} after {attempts} attempt(s) with backoff: {what}. Try again later.", operation);
         if (code == "DataUnavailableException")
-            return new(CostExplorerErrorIds.CostExplorerDataUnavailable, ErrorKind.ResourceUnavailable,
+            return new(ErrorIds.CostExplorerDataUnavailable, ErrorKind.ResourceUnavailable,
                 $"Cost Explorer has no data for the request: {what}. Cost Explorer must be enabled (it takes up to 24 hours to prepare data) and the period must be within its 13 months (or 38 with extended history).", operation);
         if (code is "ValidationException" or "InvalidNextTokenException" or "BillExpirationException" or "RequestChangedException")
-            return new(CostExplorerErrorIds.CostExplorerInvalidRequest, ErrorKind.InvalidOperation, $"{operation} rejected the request: {what}.", operation);
-        return new(AwsErrorIds.AwsRequestFailed, ErrorKind.InvalidOperation, $"AWS request failed ({operation}): {what}.", operation);
+            return new(ErrorIds.CostExplorerInvalidRequest, ErrorKind.InvalidOperation, $"{operation} rejected the request: {what}.", operation);
+        return new(ErrorIds.AwsRequestFailed, ErrorKind.InvalidOperation, $"AWS request failed ({operation}): {what}.", operation);
     }
 
     /// <summary>Builds the POST with SigV4 headers (Authorization, X-Amz-Date, X-Amz-Security-Token).</summary>

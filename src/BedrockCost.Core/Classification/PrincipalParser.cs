@@ -31,6 +31,10 @@ public static class PrincipalParser
 
     public static PrincipalInfo Parse(string arn) => Cache.GetOrAdd(arn, static a => ParseCore(a));
 
+    /// <summary>An ARN shortened for tables and reports: its resource part and account, "user/alice (111122223333)"; other text as it is.</summary>
+    public static string? ShortName(string? arn) =>
+        arn is not null && arn.Split(':', 6) is { Length: 6 } parts ? $"{parts[5]} ({parts[4]})" : arn;
+
     private static PrincipalInfo ParseCore(string arn)
     {
         // arn:PARTITION:SERVICE::ACCOUNT:RESOURCE

@@ -9,22 +9,16 @@ namespace BedrockCost.Core.Cur;
 /// <summary>Reads CUR 2.0 CSV (plain or gzip): header by name, maps as JSON objects.</summary>
 internal static class CsvCurReader
 {
-    public static async Task ReadAsync(string path, bool gzip, CurFileRead read, CancellationToken ct)
+    /// <param name="stream">The file's content (gzip-compressed when <paramref name="gzip"/>); the caller disposes it.</param>
+    public static async Task ReadAsync(Stream stream, bool gzip, CurFileRead read, CancellationToken ct)
     {
         try
         {
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-            Stream input = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
-            await using var csv = CsvReader.Create(input, new CsvReaderOptions { HasHeader = true, PoolStrings = true }, false);
-            try { await csv.ReadHeaderAsync(ct).ConfigureAwait(false); }
-            catch (Exception e) when (e is not OperationCanceledException) { throw CurErrors.Invalid(read.DisplayName, "it has no CSV header"); }
+            var (csv, index) = await OpenAsync(stream, gzip, read.DisplayName, ct).ConfigureAwait(false);
+            await using var _ = csv.ConfigureAwait(false);
             var header = csv.Headers;
-            if (header.Count == 0) throw CurErrors.Invalid(read.DisplayName, "the file is empty");
-            var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-            for (var i = 0; i < header.Count; i++) index.TryAdd(header[i].Trim(), i);
             CurErrors.CheckColumns(index.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase), read.DisplayName, csv: true);
             read.HasPrincipalColumn = index.ContainsKey(CurColumns.IamPrincipal);
-            read.HasTagsColumn = index.ContainsKey(CurColumns.Tags);
 
             int Col(string name) => index.TryGetValue(name, out var i) ? i : -1;
             int cCode = Col(CurColumns.ProductCode), cEntity = Col(CurColumns.BillingEntity), cFamily = Col(CurColumns.ProductFamily),
@@ -71,13 +65,66 @@ internal static class CsvCurReader
                 read.Offer(item);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or CsvFormatException or IOException and not FileNotFoundException)
+        catch (Exception e) when (IsCorrupt(e))
         {
             throw CurErrors.Corrupt(read.DisplayName, e);
         }
     }
 
-    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+    /// <summary>
+    /// What Get-BedrockCostExport reports of a file: its principal and tags columns, the rows with a principal and
+    /// the tag keys, read through the same header and map parsing as <see cref="ReadAsync"/>.
+    /// </summary>
+    public static async Task InspectAsync(Stream stream, bool gzip, string displayName, CurFileFacts facts, CancellationToken ct)
+    {
+        try
+        {
+            var (csv, index) = await OpenAsync(stream, gzip, displayName, ct).ConfigureAwait(false);
+            await using var _ = csv.ConfigureAwait(false);
+            var cPrincipal = index.TryGetValue(CurColumns.IamPrincipal, out var p) ? p : -1;
+            var cTags = index.TryGetValue(CurColumns.Tags, out var t) ? t : -1;
+            facts.HasPrincipalColumn &= cPrincipal >= 0;
+            facts.HasTagsColumn &= cTags >= 0;
+            facts.Columns = Math.Max(facts.Columns, csv.Headers.Count);
+            long line = 1;
+            while (await csv.ReadAsync(ct).ConfigureAwait(false))
+            {
+                line++;
+                if (cPrincipal >= 0 && cPrincipal < csv.FieldCount && !csv.IsEmpty(cPrincipal)) facts.PrincipalRows++;
+                if (cTags >= 0 && cTags < csv.FieldCount && !csv.IsEmpty(cTags)) AddMapKeys(csv.GetString(cTags), facts.TagKeys, displayName, line);
+            }
+        }
+        catch (Exception e) when (IsCorrupt(e))
+        {
+            throw CurErrors.Corrupt(displayName, e);
+        }
+    }
+
+    private static bool IsCorrupt(Exception e) =>
+        e is InvalidDataException or EndOfStreamException or CsvFormatException or IOException and not FileNotFoundException;
+
+    /// <summary>A CSV reader past the header, and the column index by name (case-insensitive, first wins).</summary>
+    private static async Task<(CsvReader Csv, Dictionary<string, int> Index)> OpenAsync(Stream stream, bool gzip, string file, CancellationToken ct)
+    {
+        // The caller owns the stream; the reader owns (and disposes) only the decompressor.
+        Stream input = gzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : stream;
+        var csv = CsvReader.Create(input, new CsvReaderOptions { HasHeader = true, PoolStrings = true }, leaveOpen: !gzip);
+        try
+        {
+            try { await csv.ReadHeaderAsync(ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException) { throw CurErrors.Invalid(file, "it has no CSV header"); }
+            var header = csv.Headers;
+            if (header.Count == 0) throw CurErrors.Invalid(file, "the file is empty");
+            var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < header.Count; i++) index.TryAdd(header[i].Trim(), i);
+            return (csv, index);
+        }
+        catch
+        {
+            await csv.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
     private static string? Intern(StringPool pool, string? s) => s is null ? null : pool.Get(s);
 
     private static decimal Number(string? text, string file, long line, string column)
@@ -95,20 +142,32 @@ internal static class CsvCurReader
     /// <summary>A CUR CSV map cell is a JSON object; returns the values of <paramref name="keys"/>.</summary>
     private static string?[]? ParseMap(string? json, IReadOnlyList<string> keys, string file, long line)
     {
+        using var doc = ParseMapCell(json, file, line);
+        if (doc is null) return null;
+        string?[]? values = null;
+        for (var i = 0; i < keys.Count; i++)
+            if (doc.RootElement.TryGetProperty(keys[i], out var v) && v.ValueKind != JsonValueKind.Null)
+                (values ??= new string?[keys.Count])[i] = v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText();
+        return values;
+    }
+
+    /// <summary>Adds the keys of a map cell to <paramref name="keys"/>.</summary>
+    private static void AddMapKeys(string? json, ISet<string> keys, string file, long line)
+    {
+        using var doc = ParseMapCell(json, file, line);
+        if (doc is null) return;
+        foreach (var p in doc.RootElement.EnumerateObject()) keys.Add(p.Name);
+    }
+
+    /// <summary>The JSON object of a map cell; null when the cell is empty or not an object.</summary>
+    private static JsonDocument? ParseMapCell(string? json, string file, long line)
+    {
         if (json is null || json == "{}") return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) return null;
-            string?[]? values = null;
-            for (var i = 0; i < keys.Count; i++)
-                if (doc.RootElement.TryGetProperty(keys[i], out var v) && v.ValueKind != JsonValueKind.Null)
-                    (values ??= new string?[keys.Count])[i] = v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText();
-            return values;
-        }
-        catch (JsonException)
-        {
-            throw CurErrors.Invalid(file, $"line {line}: a map column is not a JSON object");
-        }
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json); }
+        catch (JsonException) { throw CurErrors.Invalid(file, $"line {line}: a map column is not a JSON object"); }
+        if (doc.RootElement.ValueKind == JsonValueKind.Object) return doc;
+        doc.Dispose();
+        return null;
     }
 }

@@ -20,14 +20,13 @@ internal static class CurColumns
     public const string ProductRegion = "product_region_code";
     public const string Product = "product";
     public const string Tags = "tags";
-
     /// <summary>Without these a file cannot be costed.</summary>
     public static readonly string[] Required =
     {
         BillingPeriodStart, LineItemType, UsageStart, ProductCode, UsageType, UsageAmount, UnblendedCost, Currency, UsageAccountId,
     };
 
-    /// <summary>Optional: absent when the export lacks the setting or the account has no discounts.</summary>
+    /// <summary>Optional: absent when the export lacks the setting or the account has no discounts (the lean export selects them too).</summary>
     public static readonly string[] Optional =
     {
         BillingEntity, NetUnblendedCost, IamPrincipal, PricingUnit, ProductFamily, ProductRegion, Product, Tags,

@@ -3,9 +3,6 @@ using BedrockCost.Core.Aggregation;
 
 namespace BedrockCost.Core.Cur;
 
-/// <summary>A data file on local disk, with its billing period when the export layout gives it.</summary>
-public sealed record CurDataFile(string LocalPath, string DisplayName, string? BillingPeriod);
-
 /// <summary>
 /// Runs a query over CUR data files: files in parallel (one aggregator per file, merged at the end),
 /// each streamed row group by row group, so memory depends on the row-group size, not on the data size.
@@ -37,65 +34,58 @@ public static class CurEngine
         if (!withoutPrincipal.IsEmpty)
             ctx.Warning($"{withoutPrincipal.Count} of {files.Count} file(s) have no line_item_iam_principal column, so their Bedrock cost is unattributed. " +
                         CurColumns.EnablePrincipalHelp);
-        var result = total.ToResult("CUR", files.Count, rowsScanned, withoutPrincipal.IsEmpty);
-        if (result.UnrecognisedUsageTypes.Count > 0)
-            ctx.Warning($"Unrecognised Bedrock usage type(s), counted with no model or token direction: {string.Join(", ", result.UnrecognisedUsageTypes.Take(10))}" +
-                        (result.UnrecognisedUsageTypes.Count > 10 ? $" and {result.UnrecognisedUsageTypes.Count - 10} more" : string.Empty) + ".");
-        return result;
+        return total.ToResult("CUR", ctx, files.Count, rowsScanned, withoutPrincipal.IsEmpty);
     }
 
     /// <summary>Reads one file into its own aggregator, then merges it; returns the read (null for an empty file).</summary>
     private static async Task<CurFileRead?> ReadOneAsync(CurDataFile file, CostQuery query, IReadOnlySet<string>? periods, Aggregator total,
         object gate, Action<long> addRows, CancellationToken ct)
     {
-        var format = await DetectFormatAsync(file, ct).ConfigureAwait(false);
-        var fileAggregator = new Aggregator(query);
-        var read = new CurFileRead(file.DisplayName, file.BillingPeriod, fileAggregator, query, periods);
-        switch (format)
+        var stream = await file.OpenAsync(ct).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
         {
-            case FileFormat.Parquet: await ParquetCurReader.ReadAsync(file.LocalPath, read, ct).ConfigureAwait(false); break;
-            case FileFormat.GzipCsv: await CsvCurReader.ReadAsync(file.LocalPath, true, read, ct).ConfigureAwait(false); break;
-            case FileFormat.Csv: await CsvCurReader.ReadAsync(file.LocalPath, false, read, ct).ConfigureAwait(false); break;
-            case FileFormat.Empty: return null;
+            var format = await DetectFormatAsync(stream, file.DisplayName, ct).ConfigureAwait(false);
+            if (format == FileFormat.Empty) return null;
+            var fileAggregator = new Aggregator(query);
+            var read = new CurFileRead(file.DisplayName, file.BillingPeriod, fileAggregator, query, periods);
+            if (format == FileFormat.Parquet) await ParquetCurReader.ReadAsync(stream, read, ct).ConfigureAwait(false);
+            else await CsvCurReader.ReadAsync(stream, format == FileFormat.GzipCsv, read, ct).ConfigureAwait(false);
+            addRows(read.RowsScanned);
+            lock (gate) total.Merge(fileAggregator);
+            return read;
         }
-        addRows(read.RowsScanned);
-        lock (gate) total.Merge(fileAggregator);
-        return read;
     }
 
     internal enum FileFormat { Parquet, GzipCsv, Csv, Empty }
 
-    internal static async Task<FileFormat> DetectFormatAsync(CurDataFile file, CancellationToken ct)
+    /// <summary>The format of a file from its first bytes (the extension can lie); the stream is left at its start.</summary>
+    internal static async Task<FileFormat> DetectFormatAsync(Stream stream, string displayName, CancellationToken ct)
     {
         var head = new byte[4];
-        int n;
-        try
-        {
-            await using var s = new FileStream(file.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true);
-            n = await s.ReadAtLeastAsync(head, 4, throwOnEndOfStream: false, ct).ConfigureAwait(false);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new BedrockCostException(ErrorIds.PathNotFound, ErrorKind.NotFound, $"'{file.DisplayName}' no longer exists.", file.DisplayName, e);
-        }
+        var n = await stream.ReadAtLeastAsync(head, 4, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+        stream.Position = 0;
         if (n == 0) return FileFormat.Empty;
         if (n == 4 && head[0] == 'P' && head[1] == 'A' && head[2] == 'R' && head[3] == '1') return FileFormat.Parquet;
         if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) return FileFormat.GzipCsv;
-        if (file.LocalPath.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
-            throw CurErrors.Corrupt(file.DisplayName, new InvalidDataException("no Parquet magic number"));
+        if (displayName.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
+            throw CurErrors.Corrupt(displayName, new InvalidDataException("no Parquet magic number"));
         return FileFormat.Csv;
     }
 
-    /// <summary>Billing periods present in files whose layout does not say (loose files).</summary>
+    /// <summary>Billing periods present in a file whose layout does not say (a loose file).</summary>
     public static async Task<IReadOnlySet<string>> ScanPeriodsAsync(CurDataFile file, CostQuery query, CancellationToken ct)
     {
-        var format = await DetectFormatAsync(file, ct).ConfigureAwait(false);
-        if (format == FileFormat.Parquet) return await ParquetCurReader.ScanPeriodsAsync(file.LocalPath, file.DisplayName, ct).ConfigureAwait(false);
-        if (format == FileFormat.Empty) return new HashSet<string>();
-        // CSV has no statistics: read it once with every period accepted.
-        var agg = new Aggregator(new CostQuery { GroupBy = Array.Empty<GroupDimension>(), IncludeAgentCore = query.IncludeAgentCore });
-        var read = new CurFileRead(file.DisplayName, null, agg, new CostQuery { IncludeAgentCore = query.IncludeAgentCore }, null);
-        await CsvCurReader.ReadAsync(file.LocalPath, format == FileFormat.GzipCsv, read, ct).ConfigureAwait(false);
-        return agg.Periods;
+        var stream = await file.OpenAsync(ct).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var format = await DetectFormatAsync(stream, file.DisplayName, ct).ConfigureAwait(false);
+            if (format == FileFormat.Parquet) return await ParquetCurReader.ScanPeriodsAsync(stream, file.DisplayName, ct).ConfigureAwait(false);
+            if (format == FileFormat.Empty) return new HashSet<string>();
+            // CSV has no statistics: read it once with every period accepted.
+            var agg = new Aggregator(new CostQuery { GroupBy = Array.Empty<GroupDimension>(), IncludeAgentCore = query.IncludeAgentCore });
+            var read = new CurFileRead(file.DisplayName, null, agg, new CostQuery { IncludeAgentCore = query.IncludeAgentCore }, null);
+            await CsvCurReader.ReadAsync(stream, format == FileFormat.GzipCsv, read, ct).ConfigureAwait(false);
+            return agg.Periods;
+        }
     }
 }

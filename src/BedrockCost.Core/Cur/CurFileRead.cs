@@ -47,8 +47,6 @@ internal sealed class CurFileRead
     /// <summary>Row groups whose statistics proved they hold no Bedrock row, so they were not decoded.</summary>
     public int RowGroupsSkipped { get; set; }
     public bool HasPrincipalColumn { get; set; } = true;
-    public bool HasTagsColumn { get; set; } = true;
-    public HashSet<string> Currencies { get; } = new(StringComparer.Ordinal);
 
     public string PeriodText(DateTime periodStart)
     {
@@ -59,11 +57,23 @@ internal sealed class CurFileRead
     /// <summary>A Bedrock row: counted when it is in the queried period and date range.</summary>
     public void Offer(LineItem item)
     {
-        item.NoPrincipalColumn = !HasPrincipalColumn;
+        item.PrincipalData = HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn;
         if (_periods is not null && !_periods.Contains(item.BillingPeriod)) return;
         if (!_query.InDateRange(item.UsageStart)) return;
         _aggregator.Add(item);
     }
+}
+
+/// <summary>What Get-BedrockCostExport reports of an export's files (a column is present only when every file has it).</summary>
+internal sealed class CurFileFacts
+{
+    public bool HasPrincipalColumn { get; set; } = true;
+    public bool HasTagsColumn { get; set; } = true;
+    /// <summary>Top-level columns of the widest file.</summary>
+    public int Columns { get; set; }
+    /// <summary>Rows with a principal.</summary>
+    public long PrincipalRows { get; set; }
+    public HashSet<string> TagKeys { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>Errors of reading CUR files, one place.</summary>

@@ -5,6 +5,56 @@ using Parquet.Schema;
 namespace BedrockCost.Core.Cur;
 
 /// <summary>
+/// The CUR columns of a Parquet file's schema, by name (case-insensitive): flat columns, and the key and value
+/// fields of the product and tags maps.
+/// </summary>
+internal sealed class ParquetFields
+{
+    private readonly Dictionary<string, DataField> _flat;
+
+    private ParquetFields(Dictionary<string, DataField> flat, (DataField, DataField)? product, (DataField, DataField)? tags)
+    {
+        _flat = flat;
+        Product = product;
+        Tags = tags;
+    }
+
+    public (DataField Key, DataField Value)? Product { get; }
+    public (DataField Key, DataField Value)? Tags { get; }
+    /// <summary>The schema has a tags column, of any shape.</summary>
+    public bool HasTags { get; private init; }
+    public DataField? this[string name] => _flat.GetValueOrDefault(name);
+
+    /// <param name="requireCur">Fail unless the schema is a CUR 2.0 table with the required columns (what the engine needs).</param>
+    public static ParquetFields Resolve(ParquetSchema schema, string file, bool requireCur = true)
+    {
+        var flat = new Dictionary<string, DataField>(StringComparer.OrdinalIgnoreCase);
+        var maps = new Dictionary<string, (DataField? Key, DataField? Value)>(StringComparer.OrdinalIgnoreCase);
+        var hasTags = false;
+        foreach (var f in schema.GetDataFields())
+        {
+            var parts = f.Path.ToString()!.Split('/', '.');
+            hasTags |= parts[0].Equals(CurColumns.Tags, StringComparison.OrdinalIgnoreCase);
+            if (parts.Length == 1) flat[parts[0]] = f;
+            else if (parts.Length >= 2 && f.MaxRepetitionLevel > 0)
+            {
+                maps.TryGetValue(parts[0], out var m);
+                if (parts[^1].Equals("key", StringComparison.OrdinalIgnoreCase)) m.Key = f;
+                else if (parts[^1].Equals("value", StringComparison.OrdinalIgnoreCase)) m.Value = f;
+                maps[parts[0]] = m;
+            }
+        }
+        if (requireCur) CurErrors.CheckColumns(flat.Keys.Concat(maps.Keys).ToHashSet(StringComparer.OrdinalIgnoreCase), file, csv: false);
+        (DataField, DataField)? Map(string name) =>
+            maps.TryGetValue(name, out var m) && m.Key is not null && m.Value is not null ? (m.Key, m.Value) : null;
+        return new ParquetFields(flat, Map(CurColumns.Product), Map(CurColumns.Tags))
+        {
+            HasTags = hasTags,
+        };
+    }
+}
+
+/// <summary>
 /// One row group's worth of a flat string column: values are kept as slices of the decoded data and only
 /// turned into strings for the rows that matter.
 /// </summary>
@@ -39,7 +89,6 @@ internal sealed class StringColumn : IDisposable
     }
 
     public ReadOnlySpan<char> Span(int row) => _index[row] < 0 ? ReadOnlySpan<char>.Empty : _values[_index[row]].Span;
-    public ReadOnlyMemory<char> Raw(int row) => _index[row] < 0 ? ReadOnlyMemory<char>.Empty : _values[_index[row]];
     public bool IsNullOrEmpty(int row) => _index[row] < 0 || _values[_index[row]].Length == 0;
     public string? Get(int row, StringPool pool) => _index[row] < 0 ? null : pool.Get(_values[_index[row]]);
 
@@ -160,6 +209,29 @@ internal static class MapColumn
             CurArrays<int>.Pool.Return(vDef); CurArrays<int>.Pool.Return(vRep);
         }
         return result;
+    }
+
+    /// <summary>Adds every key present in the row group's map column to <paramref name="keys"/>.</summary>
+    public static async Task AddKeysAsync(ParquetRowGroupReader g, DataField keyField, ISet<string> keys, CancellationToken ct)
+    {
+        var slots = (int)(g.GetMetadata(keyField).MetaData?.NumValues ?? g.RowCount);
+        var values = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(slots);
+        var def = CurArrays<int>.Pool.Rent(slots);
+        var rep = CurArrays<int>.Pool.Rent(slots);
+        try
+        {
+            await g.ReadRawAsync<ReadOnlyMemory<char>>(keyField, values.AsMemory(0, slots), def.AsMemory(0, slots), rep.AsMemory(0, slots), ct);
+            // Values are dense: one per slot whose definition level is the maximum.
+            var present = 0;
+            for (var s = 0; s < slots; s++) if (def[s] == keyField.MaxDefinitionLevel) present++;
+            for (var k = 0; k < present; k++) if (values[k].Length > 0) keys.Add(values[k].ToString());
+        }
+        finally
+        {
+            CurArrays<ReadOnlyMemory<char>>.Pool.Return(values, true);
+            CurArrays<int>.Pool.Return(def);
+            CurArrays<int>.Pool.Return(rep);
+        }
     }
 }
 

@@ -1,9 +1,6 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using BedrockCost.Core.Aggregation;
-using BedrockCost.Core.Classification;
 using Parquet;
-using Parquet.Schema;
 
 namespace BedrockCost.Core.Cur;
 
@@ -13,13 +10,6 @@ namespace BedrockCost.Core.Cur;
 /// </summary>
 internal static class ParquetCurReader
 {
-    private sealed class Fields
-    {
-        public required Dictionary<string, DataField> Flat;
-        public (DataField Key, DataField Value)? Product, Tags;
-        public DataField? this[string name] => Flat.GetValueOrDefault(name);
-    }
-
     /// <summary>
     /// Parquet.Net keeps freed page buffers in a process-wide pool (by default up to 16 + 64 MiB), so a long read
     /// would end with a bigger footprint than a short one; a small pool keeps memory flat for any number of rows.
@@ -31,23 +21,14 @@ internal static class ParquetCurReader
 
     private const int PoolFreeBytes = 4 << 20;
 
-    public static async Task ReadAsync(string path, CurFileRead read, CancellationToken ct)
+    /// <param name="stream">The file's content, seekable; the caller disposes it.</param>
+    public static async Task ReadAsync(Stream stream, CurFileRead read, CancellationToken ct)
     {
-        ParquetReader reader;
-        try
-        {
-            reader = await ParquetReader.CreateAsync(path, ReaderOptions, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw CurErrors.Corrupt(read.DisplayName, e);
-        }
-
+        var reader = await OpenAsync(stream, read.DisplayName, ct).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
-            var fields = Resolve(reader.Schema, read.DisplayName);
+            var fields = ParquetFields.Resolve(reader.Schema, read.DisplayName);
             read.HasPrincipalColumn = fields[CurColumns.IamPrincipal] is not null;
-            read.HasTagsColumn = fields.Tags is not null;
             using var buffers = new Buffers();
             for (var i = 0; i < reader.RowGroupCount; i++)
             {
@@ -64,26 +45,52 @@ internal static class ParquetCurReader
         }
     }
 
-    private static Fields Resolve(ParquetSchema schema, string file)
+    private static async Task<ParquetReader> OpenAsync(Stream stream, string displayName, CancellationToken ct)
     {
-        var flat = new Dictionary<string, DataField>(StringComparer.OrdinalIgnoreCase);
-        var maps = new Dictionary<string, (DataField? Key, DataField? Value)>(StringComparer.OrdinalIgnoreCase);
-        foreach (var f in schema.GetDataFields())
+        try
         {
-            var parts = f.Path.ToString()!.Split('/', '.');
-            if (parts.Length == 1) flat[parts[0]] = f;
-            else if (parts.Length >= 2 && f.MaxRepetitionLevel > 0)
+            return await ParquetReader.CreateAsync(stream, ReaderOptions, leaveStreamOpen: true, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw CurErrors.Corrupt(displayName, e);
+        }
+    }
+
+    /// <summary>
+    /// What Get-BedrockCostExport reports of a file: its principal and tags columns, the rows with a principal and
+    /// the tag keys, read through the same schema resolution and map reading as <see cref="ReadAsync"/>.
+    /// </summary>
+    public static async Task InspectAsync(Stream stream, string displayName, CurFileFacts facts, CancellationToken ct)
+    {
+        var reader = await OpenAsync(stream, displayName, ct).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            var fields = ParquetFields.Resolve(reader.Schema, displayName, requireCur: false);
+            var principal = fields[CurColumns.IamPrincipal];
+            facts.HasPrincipalColumn &= principal is not null;
+            facts.HasTagsColumn &= fields.HasTags;
+            facts.Columns = Math.Max(facts.Columns, reader.Schema.Fields.Count);
+            for (var i = 0; i < reader.RowGroupCount; i++)
             {
-                maps.TryGetValue(parts[0], out var m);
-                if (parts[^1].Equals("key", StringComparison.OrdinalIgnoreCase)) m.Key = f;
-                else if (parts[^1].Equals("value", StringComparison.OrdinalIgnoreCase)) m.Value = f;
-                maps[parts[0]] = m;
+                ct.ThrowIfCancellationRequested();
+                try
+                {
+                    using var g = reader.OpenRowGroupReader(i);
+                    var rows = checked((int)g.RowCount);
+                    if (principal is not null)
+                    {
+                        using var values = await StringColumn.ReadAsync(g, principal, rows, ct).ConfigureAwait(false);
+                        for (var r = 0; r < rows; r++) if (!values!.IsNullOrEmpty(r)) facts.PrincipalRows++;
+                    }
+                    if (fields.Tags is { } tags) await MapColumn.AddKeysAsync(g, tags.Key, facts.TagKeys, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException and not BedrockCostException)
+                {
+                    throw CurErrors.Corrupt(displayName, e);
+                }
             }
         }
-        CurErrors.CheckColumns(flat.Keys.Concat(maps.Keys).ToHashSet(StringComparer.OrdinalIgnoreCase), file, csv: false);
-        (DataField, DataField)? Map(string name) =>
-            maps.TryGetValue(name, out var m) && m.Key is not null && m.Value is not null ? (m.Key, m.Value) : null;
-        return new Fields { Flat = flat, Product = Map(CurColumns.Product), Tags = Map(CurColumns.Tags) };
     }
 
     /// <summary>Per-file buffers, rented once and reused for every row group (row groups are read one at a time).</summary>
@@ -129,13 +136,13 @@ internal static class ParquetCurReader
     /// One row group: the four columns that decide whether a row is Bedrock first (compared as decoded
     /// slices, no strings made); the rest only when some row is, and only the columns the query uses.
     /// </summary>
-    private static async Task ReadRowGroupAsync(ParquetRowGroupReader g, Fields f, CurFileRead read, Buffers b, CancellationToken ct)
+    private static async Task ReadRowGroupAsync(ParquetRowGroupReader g, ParquetFields f, CurFileRead read, Buffers b, CancellationToken ct)
     {
         var rows = checked((int)g.RowCount);
         if (rows == 0) return;
         read.RowsScanned += rows;
         read.RowGroups++;
-        if (CannotHoldBedrock(g, f, rows, read.IncludeAgentCore)) { read.RowGroupsSkipped++; return; }
+        if (RowGroupPruning.CannotHoldBedrock(g, f, rows, read.IncludeAgentCore)) { read.RowGroupsSkipped++; return; }
         var pool = read.Pool;
         b.Ensure(rows);
 
@@ -179,55 +186,6 @@ internal static class ParquetCurReader
             Emit(rows, read, b.Verdicts, c, product, tags, periodStart, usageStart, amount, unblended, net);
         }
         finally { c.Dispose(); }
-    }
-
-    private static readonly string[] BedrockCodes = { "AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels" };
-
-    /// <summary>
-    /// Row-group statistics prove there is no Bedrock row: no principal (all null, or all empty), and the min/max of
-    /// the product code, product family and billing entity exclude every value that would make a row Bedrock (or a
-    /// Marketplace candidate). Without statistics nothing is skipped.
-    /// </summary>
-    private static bool CannotHoldBedrock(ParquetRowGroupReader g, Fields f, int rows, bool includeAgentCore)
-    {
-        try
-        {
-            if (f[CurColumns.IamPrincipal] is { } p && !Excludes(g, p, rows, "", emptyIsValue: false)) return false;
-            foreach (var code in BedrockCodes)
-                if (!Excludes(g, f[CurColumns.ProductCode]!, rows, code)) return false;
-            if (includeAgentCore && !Excludes(g, f[CurColumns.ProductCode]!, rows, BedrockRows.AgentCoreProductCode)) return false;
-            if (f[CurColumns.ProductFamily] is { } fam && !Excludes(g, fam, rows, "Amazon Bedrock")) return false;
-            if (f[CurColumns.BillingEntity] is { } e && !Excludes(g, e, rows, "AWS Marketplace")) return false;
-            return true;
-        }
-        catch (Exception x) when (x is not OperationCanceledException)
-        {
-            return false; // statistics unreadable: read the data
-        }
-    }
-
-    /// <summary>
-    /// The column's statistics prove no row holds <paramref name="value"/> (ignoring case). For the principal
-    /// (<paramref name="emptyIsValue"/> false) the question is whether any row holds a non-empty string.
-    /// </summary>
-    private static bool Excludes(ParquetRowGroupReader g, DataField field, int rows, string value, bool emptyIsValue = true)
-    {
-        var stats = g.GetStatistics(field);
-        if (stats is null) return false;
-        if (stats.NullCount is { } n && n >= rows) return true;
-        var min = Text(stats.MinValue);
-        var max = Text(stats.MaxValue);
-        if (min is null || max is null) return false;
-        if (!emptyIsValue) return min.Length == 0 && max.Length == 0;
-        return !StatsRange.MayContain(min, max, value);
-
-        static string? Text(object? v) => v switch
-        {
-            string s => s,
-            ReadOnlyMemory<char> m => m.ToString(),
-            byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
-            _ => null,
-        };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -296,13 +254,13 @@ internal static class ParquetCurReader
     }
 
     /// <summary>The billing periods a file holds, from row-group statistics where present.</summary>
-    public static async Task<IReadOnlySet<string>> ScanPeriodsAsync(string path, string displayName, CancellationToken ct)
+    public static async Task<IReadOnlySet<string>> ScanPeriodsAsync(Stream stream, string displayName, CancellationToken ct)
     {
         var periods = new SortedSet<string>(StringComparer.Ordinal);
         try
         {
-            await using var reader = await ParquetReader.CreateAsync(path, ReaderOptions, ct).ConfigureAwait(false);
-            var field = reader.Schema.GetDataFields().FirstOrDefault(d => d.Name.Equals(CurColumns.BillingPeriodStart, StringComparison.OrdinalIgnoreCase))
+            await using var reader = await ParquetReader.CreateAsync(stream, ReaderOptions, leaveStreamOpen: true, ct).ConfigureAwait(false);
+            var field = ParquetFields.Resolve(reader.Schema, displayName, requireCur: false)[CurColumns.BillingPeriodStart]
                 ?? throw CurErrors.Missing(displayName, new[] { CurColumns.BillingPeriodStart }, csv: false);
             for (var i = 0; i < reader.RowGroupCount; i++)
             {
@@ -322,49 +280,5 @@ internal static class ParquetCurReader
             throw CurErrors.Corrupt(displayName, e);
         }
         return periods;
-    }
-}
-
-/// <summary>Whether a string column whose statistics are [min, max] (ordinal) may hold a value, ignoring case.</summary>
-internal static class StatsRange
-{
-    /// <summary>
-    /// Whether some case variant of <paramref name="value"/> lies in [min, max] under ordinal order, exactly. Only
-    /// ASCII statistics are reasoned about (UTF-8 byte order and UTF-16 order agree there, and case is simple);
-    /// anything else may contain the value.
-    /// </summary>
-    public static bool MayContain(string min, string max, string value) =>
-        !IsAscii(min) || !IsAscii(max) || !IsAscii(value) || string.CompareOrdinal(min, max) > 0 || Exists(min, max, value, 0, true, true);
-
-    // A variant v is built left to right; tightLo/tightHi: v so far equals min/max so far.
-    private static bool Exists(string min, string max, string value, int i, bool tightLo, bool tightHi)
-    {
-        if (!tightLo && !tightHi) return true;
-        if (i == value.Length) return !tightLo || min.Length == i; // a proper prefix of min sorts before it
-        var upper = char.ToUpperInvariant(value[i]);
-        var lower = char.ToLowerInvariant(value[i]);
-        return Try(upper) || (lower != upper && Try(lower));
-
-        bool Try(char ch)
-        {
-            bool lo = tightLo, hi = tightHi;
-            if (tightLo)
-            {
-                if (i < min.Length) { if (ch < min[i]) return false; lo = ch == min[i]; }
-                else lo = false; // longer than min with min as prefix: above it
-            }
-            if (tightHi)
-            {
-                if (i >= max.Length || ch > max[i]) return false; // longer than max with max as prefix: above it
-                hi = ch == max[i];
-            }
-            return Exists(min, max, value, i + 1, lo, hi);
-        }
-    }
-
-    private static bool IsAscii(string s)
-    {
-        foreach (var ch in s) if (ch > 0x7F) return false;
-        return true;
     }
 }

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using BedrockCost.Core.Aws;
 using BedrockCost.Core.Classification;
 using BedrockCost.Core.Cur;
-using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.S3;
 using BedrockCost.Core.Sources.Athena;
 
 namespace BedrockCost.Core.DataExports;
@@ -103,7 +103,7 @@ public static class LeanExport
     public static string ValidateName(string name)
     {
         if (name.Length is 0 or > 128 || !name.All(c => char.IsAsciiLetterOrDigit(c) || "!-_.*'()".Contains(c)))
-            throw new BedrockCostException(AwsErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
                 $"'{name}' is not a valid export name: use 1 to 128 letters, digits and the characters ! - _ . * ' ( ).", name);
         return name;
     }
@@ -119,7 +119,7 @@ public static class LeanExport
         var res = await client.InvokeAsync("CreateExport", CreateRequest(name, destination, s3Region, description), ct).ConfigureAwait(false);
         var arn = res.TryGetProperty("ExportArn", out var a) ? a.GetString() : null;
         if (string.IsNullOrEmpty(arn))
-            throw new BedrockCostException(AthenaErrorIds.DataExportsInvalidRequest, ErrorKind.InvalidData, "CreateExport answered without an ExportArn.", name);
+            throw new BedrockCostException(ErrorIds.DataExportsInvalidRequest, ErrorKind.InvalidData, "CreateExport answered without an ExportArn.", name);
         return Describe(name, destination, s3Region, arn);
     }
 
@@ -146,16 +146,16 @@ public static class LeanExport
     {
         var what = $"{e.Code}{(e.Message.Length > 0 ? ": " + e.Message : string.Empty)}";
         if (e.Code == "ValidationException" && e.Message.Contains("bucket", StringComparison.OrdinalIgnoreCase))
-            return new(AthenaErrorIds.DataExportsBucketNotWritable, ErrorKind.PermissionDenied,
+            return new(ErrorIds.DataExportsBucketNotWritable, ErrorKind.PermissionDenied,
                 $"Data Exports cannot deliver to the bucket ({what}). Its bucket policy must allow the service principals bcm-data-exports.amazonaws.com " +
                 "and billingreports.amazonaws.com s3:PutObject on arn:aws:s3:::BUCKET/* and s3:GetBucketPolicy on arn:aws:s3:::BUCKET, " +
                 "with aws:SourceAccount your account and aws:SourceArn arn:aws:bcm-data-exports:us-east-1:ACCOUNT:export/* " +
                 "(AWS Data Exports user guide, 'Setting up an Amazon S3 bucket for data exports').", e.Operation);
         if (e.Code is "ValidationException" or "ServiceQuotaExceededException")
-            return new(AthenaErrorIds.DataExportsInvalidRequest, e.Code == "ValidationException" ? ErrorKind.InvalidArgument : ErrorKind.LimitsExceeded,
+            return new(ErrorIds.DataExportsInvalidRequest, e.Code == "ValidationException" ? ErrorKind.InvalidArgument : ErrorKind.LimitsExceeded,
                 $"Data Exports rejected {e.Operation}: {what}.", e.Operation);
         if (e.Status == 403 || e.Code is "AccessDeniedException" or "UnrecognizedClientException")
-            return new(AwsErrorIds.AwsAccessDenied, ErrorKind.PermissionDenied,
+            return new(ErrorIds.AwsAccessDenied, ErrorKind.PermissionDenied,
                 $"Access denied calling Data Exports {e.Operation}: {what} (HTTP {e.Status}). The credentials need bcm-data-exports:CreateExport " +
                 "in the management or a standalone account. Run with -Debug to see which credentials were used.", e.Operation);
         return null;

@@ -39,7 +39,7 @@ public static class Sensitivity
         if (t.Equals(nameof(Medium), StringComparison.OrdinalIgnoreCase)) return Medium;
         if (t.Equals(nameof(High), StringComparison.OrdinalIgnoreCase)) return High;
         if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v)) return v;
-        throw new BedrockCostException(InsightErrorIds.InvalidSensitivity, ErrorKind.InvalidArgument,
+        throw new BedrockCostException(ErrorIds.InvalidSensitivity, ErrorKind.InvalidArgument,
             $"-Sensitivity '{text}' is not valid: use Low ({Low}), Medium ({Medium}), High ({High}) or a positive score threshold such as 4.", text);
     }
 }
@@ -95,9 +95,9 @@ public static class AnomalyDetector
 
     /// <summary>
     /// Expected cost = median of <paramref name="baseDays"/>. Every window day is predicted by the median of its
-    /// peers without itself; the spread is the larger of the scale of the absolute errors and the same in
-    /// proportion to the prediction times the expected cost (cost noise grows with the level, so a weekend that is
-    /// three times a weekday also varies three times as much).
+    /// peers without itself; the spread is the scale of those errors relative to the prediction, times the
+    /// expected cost (cost noise grows with the level, so a weekend that is three times a weekday also varies
+    /// three times as much); with nothing expected, the scale of the absolute errors.
     /// </summary>
     private static BaselineFit FitOn(string kind, decimal[] series, int[] baseDays, int[] window, Func<int, int[]> peersOf)
     {
@@ -111,8 +111,6 @@ public static class AnomalyDetector
             errors.Add(error);
             if (predicted > 0m) relative.Add(error / predicted);
         }
-        // Cost noise grows with the level (a weekend three times a weekday also varies three times as much), so
-        // the spread is relative to the expected cost; with nothing expected, absolute.
         var spread = expected > 0m ? Scale(relative) * expected : Scale(errors);
         return new BaselineFit(kind, baseDays, expected, spread, errors.Average());
     }
@@ -183,11 +181,3 @@ public static class AnomalyDetector
     }
 }
 
-/// <summary>Error ids of insights (anomalies and forecasts).</summary>
-public static class InsightErrorIds
-{
-    public const string InvalidSensitivity = "InvalidSensitivity";
-    public const string InvalidBudget = "InvalidBudget";
-    public const string InvalidInsightDates = "InvalidInsightDates";
-    public const string NoDailyData = "NoDailyData";
-}

@@ -33,9 +33,9 @@ public sealed class BudgetBook
     public BudgetBook Add(string key, decimal amount, BudgetTarget target = BudgetTarget.Group)
     {
         if (string.IsNullOrWhiteSpace(key))
-            throw new BedrockCostException(InsightErrorIds.InvalidBudget, ErrorKind.InvalidArgument, "A budget key is empty.", key);
+            throw new BedrockCostException(ErrorIds.InvalidBudget, ErrorKind.InvalidArgument, "A budget key is empty.", key);
         if (amount < 0m)
-            throw new BedrockCostException(InsightErrorIds.InvalidBudget, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.InvalidBudget, ErrorKind.InvalidArgument,
                 $"The budget of '{key}' is negative ({amount.ToString(CultureInfo.InvariantCulture)}).", key);
         _entries.Add((key, target, amount, WildcardSet.ToRegex(key), key.IndexOfAny(new[] { '*', '?', '[' }) < 0));
         return this;
@@ -56,7 +56,7 @@ public sealed class BudgetBook
         }
         catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException)
         {
-            throw new BedrockCostException(InsightErrorIds.InvalidBudget, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.InvalidBudget, ErrorKind.InvalidArgument,
                 $"The budget of '{key}' is not an amount: '{value}'. Use a number, for example @{{ '{key}' = 500 }}.", key, e);
         }
     }
@@ -78,25 +78,6 @@ public sealed class BudgetBook
         return new BudgetMatch(best.Key, best.Amount);
     }
 
-    private static IEnumerable<string?> GroupValues(PrincipalCost identity)
-    {
-        foreach (var name in identity.GroupBy)
-        {
-            yield return name switch
-            {
-                nameof(Dimension.Principal) => identity.Principal,
-                nameof(Dimension.PrincipalType) => identity.PrincipalType,
-                nameof(Dimension.Person) => identity.Person,
-                nameof(Dimension.Role) => identity.Role,
-                nameof(Dimension.Account) => identity.Account,
-                nameof(Dimension.Model) => identity.Model,
-                nameof(Dimension.TokenType) => identity.TokenType,
-                nameof(Dimension.Region) => identity.Region,
-                nameof(Dimension.UsageType) => identity.UsageType,
-                nameof(Dimension.Month) => identity.Month,
-                _ => identity.Tags.TryGetValue(name, out var v) ? v : null,
-            };
-        }
-        yield return identity.Group;
-    }
+    private static IEnumerable<string?> GroupValues(PrincipalCost identity) =>
+        identity.GroupBy.Select(identity.DimensionValue).Append(identity.Group);
 }

@@ -6,49 +6,12 @@ namespace BedrockCost.Core.Insights;
 /// The group an insight is about: the grouped dimensions with the same property names as
 /// <see cref="PrincipalCost"/>, so insights bind by property name like cost rows do.
 /// </summary>
-public abstract class CostGroup
+public abstract class CostGroup : GroupDimensions
 {
-    public string? Principal { get; init; }
-    public string? PrincipalType { get; init; }
-    public string? Person { get; init; }
-    public string? Role { get; init; }
-    public string? Account { get; init; }
-    public string? Model { get; init; }
-    public string? TokenType { get; init; }
-    public string? Region { get; init; }
-    public string? UsageType { get; init; }
-    public IReadOnlyDictionary<string, string> Tags { get; init; } = PrincipalCost.EmptyTags;
-    public string? TagValue => Tags.Count == 0 ? null : Tags.First().Value;
-    /// <summary>Why the group's cost has no principal; empty when attributed.</summary>
-    public string UnattributedReason { get; init; } = string.Empty;
-    public string Currency { get; init; } = "USD";
-    public string CostBasis { get; init; } = "Unblended";
-    /// <summary>The dimensions of the group (never Day).</summary>
-    public IReadOnlyList<string> GroupBy { get; init; } = Array.Empty<string>();
-    /// <summary>Display text of the group, as in <see cref="PrincipalCost.Group"/>.</summary>
-    public string Group { get; init; } = string.Empty;
-
     protected CostGroup() { }
 
     /// <summary>Takes the group's dimensions from <paramref name="identity"/> (see <see cref="GroupSeries.IdentityRow"/>).</summary>
-    protected CostGroup(PrincipalCost identity)
-    {
-        Principal = identity.Principal;
-        PrincipalType = identity.PrincipalType;
-        Person = identity.Person;
-        Role = identity.Role;
-        Account = identity.Account;
-        Model = identity.Model;
-        TokenType = identity.TokenType;
-        Region = identity.Region;
-        UsageType = identity.UsageType;
-        Tags = identity.Tags;
-        UnattributedReason = identity.UnattributedReason;
-        Currency = identity.Currency;
-        CostBasis = identity.CostBasis;
-        GroupBy = identity.GroupBy;
-        Group = identity.Group;
-    }
+    protected CostGroup(PrincipalCost identity) : base(identity) { }
 }
 
 /// <summary>One group's daily cost (index 0 = <see cref="DailyCostSet.FirstDay"/>) and its model/token-type mix.</summary>
@@ -95,12 +58,15 @@ public sealed class DailyCostSet
     public DateTime DayOf(int index) => FirstDay.AddDays(index);
     public int IndexOf(DateTime day) => (int)(day.Date - FirstDay).TotalDays;
 
-    /// <summary>The dimensions to query: the group dimensions plus Model, TokenType and Day.</summary>
-    public static IReadOnlyList<GroupDimension> QueryDimensions(IEnumerable<GroupDimension> groupBy)
+    /// <summary>
+    /// The dimensions to query: the group dimensions plus Day, and the Model and TokenType of the mix where the
+    /// source has them (Cost Explorer has no token types).
+    /// </summary>
+    public static IReadOnlyList<GroupDimension> QueryDimensions(IEnumerable<GroupDimension> groupBy, Sources.SourceCapabilities capabilities)
     {
         var dims = groupBy.Where(d => d.Kind != Dimension.Day).Distinct().ToList();
         foreach (var extra in new[] { Dimension.Model, Dimension.TokenType, Dimension.Day })
-            if (!dims.Any(d => d.Kind == extra)) dims.Add(new GroupDimension(extra));
+            if (!dims.Any(d => d.Kind == extra) && capabilities.CanGroupBy(extra)) dims.Add(new GroupDimension(extra));
         return dims;
     }
 
@@ -136,7 +102,7 @@ public sealed class DailyCostSet
         var groups = new Dictionary<string, GroupSeries>(StringComparer.Ordinal);
         foreach (var r in kept)
         {
-            var key = string.Join('\u001f', dims.Select(d => Value(r, d) ?? string.Empty).Append(r.UnattributedReason).Append(r.Currency));
+            var key = string.Join('\u001f', dims.Select(d => r.DimensionValue(d.ToString()) ?? string.Empty).Append(r.UnattributedReason).Append(r.Currency));
             if (!groups.TryGetValue(key, out var g))
                 groups[key] = g = new GroupSeries(key, IdentityOf(r, dims, names), days);
             int i = (int)(r.Day!.Value - first).TotalDays;
@@ -154,46 +120,18 @@ public sealed class DailyCostSet
         };
     }
 
-    /// <summary>The value of one dimension in a cost row.</summary>
-    public static string? Value(PrincipalCost r, GroupDimension d) => d.Kind switch
-    {
-        Dimension.Principal => r.Principal,
-        Dimension.PrincipalType => r.PrincipalType,
-        Dimension.Person => r.Person,
-        Dimension.Role => r.Role,
-        Dimension.Account => r.Account,
-        Dimension.Model => r.Model,
-        Dimension.TokenType => r.TokenType,
-        Dimension.Region => r.Region,
-        Dimension.UsageType => r.UsageType,
-        Dimension.Month => r.Month,
-        Dimension.Day => r.Day?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-        Dimension.Tag => r.Tags.TryGetValue(d.TagKey!, out var v) ? v : null,
-        _ => null,
-    };
-
+    /// <summary>A row holding what identifies a group: its dimensions (the mix's model and token type only when grouped by them), no figures.</summary>
     private static PrincipalCost IdentityOf(PrincipalCost r, GroupDimension[] dims, string[] names)
     {
         bool Has(Dimension k) => dims.Any(d => d.Kind == k);
-        return new PrincipalCost
+        return new PrincipalCost(r)
         {
             BillingPeriod = r.BillingPeriod,
-            Principal = r.Principal,
-            PrincipalType = r.PrincipalType,
-            Person = r.Person,
-            Role = r.Role,
             Session = r.Session,
-            Account = r.Account,
             Model = Has(Dimension.Model) ? r.Model : null,
             TokenType = Has(Dimension.TokenType) || Has(Dimension.UsageType) ? r.TokenType : null,
             Tier = Has(Dimension.UsageType) ? r.Tier : null,
-            Region = r.Region,
-            UsageType = r.UsageType,
             Month = r.Month,
-            Tags = r.Tags,
-            UnattributedReason = r.UnattributedReason,
-            Currency = r.Currency,
-            CostBasis = r.CostBasis,
             Source = r.Source,
             GroupBy = names,
         };

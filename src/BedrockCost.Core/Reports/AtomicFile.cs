@@ -1,5 +1,3 @@
-using BedrockCost.Core.Allocation;
-
 namespace BedrockCost.Core.Reports;
 
 /// <summary>
@@ -14,7 +12,7 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder))
-            throw new BedrockCostException(ChargebackErrorIds.DestinationNotFound, ErrorKind.NotFound,
+            throw new BedrockCostException(ErrorIds.DestinationNotFound, ErrorKind.NotFound,
                 $"Cannot write '{full}': the folder '{folder}' does not exist.", full);
         if (!overwrite && File.Exists(full)) throw Exists(full);
 
@@ -35,13 +33,13 @@ public static class AtomicFile
             TryDelete(temp);
             if (e is OperationCanceledException or BedrockCostException) throw;
             if (!overwrite && File.Exists(full)) throw Exists(full);
-            throw new BedrockCostException(ChargebackErrorIds.OutputWriteFailed, ErrorKind.WriteError,
+            throw new BedrockCostException(ErrorIds.OutputWriteFailed, ErrorKind.WriteError,
                 $"Cannot write '{full}': {e.Message} Nothing was written.", full, e);
         }
     }
 
     private static BedrockCostException Exists(string full) =>
-        new(ChargebackErrorIds.OutputFileExists, ErrorKind.WriteError,
+        new(ErrorIds.OutputFileExists, ErrorKind.WriteError,
             $"The file '{full}' already exists. Use -Force to overwrite it.", full);
 
     private static void TryDelete(string path)

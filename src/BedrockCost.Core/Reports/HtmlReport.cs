@@ -1,5 +1,6 @@
 using System.Globalization;
 using BedrockCost.Core.Allocation;
+using BedrockCost.Core.Classification;
 
 namespace BedrockCost.Core.Reports;
 
@@ -232,7 +233,7 @@ public static class HtmlReport
         foreach (var p in all.Take(TopPrincipals))
         {
             h.Open("tr");
-            h.Open("td", ("class", "wrap"), ("title", p.Key)).Text(ShortPrincipal(p.Key)).Close("td");
+            h.Open("td", ("class", "wrap"), ("title", p.Key)).Text(PrincipalParser.ShortName(p.Key)!).Close("td");
             Td(h, p.Detail ?? string.Empty); Td(h, p.Tokens.ToString("N0", Inv), true); Td(h, Money(p.Cost), true);
             Td(h, total == 0 ? string.Empty : (p.Cost / total * 100m).ToString("0.0", Inv) + " %", true);
             h.Close("tr");
@@ -417,9 +418,6 @@ public static class HtmlReport
     private static string Px(double v) => v.ToString("0.##", Inv);
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "\u2026";
-
-    private static string ShortPrincipal(string principal) =>
-        principal.Split(':', 6) is { Length: 6 } parts ? $"{parts[5]} ({parts[4]})" : principal;
 
     private static int TokenOrder(string? type) { var i = Array.FindIndex(TokenColors, t => t.TokenType == type); return i < 0 ? 99 : i; }
     private static string TokenColor(string? type) => TokenColors.FirstOrDefault(t => t.TokenType == type).Color ?? OtherColor;

@@ -3,9 +3,6 @@ using System.Text.RegularExpressions;
 
 namespace BedrockCost.Core.Sources;
 
-/// <summary>An object of a listing: a local file or an S3 object. <see cref="Key"/> uses '/' separators.</summary>
-public sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified, string? ETag = null);
-
 public enum ExportMode { Overwrite, CreateNew, LooseFiles }
 
 /// <summary>The data files that are the truth for one billing period of one export.</summary>

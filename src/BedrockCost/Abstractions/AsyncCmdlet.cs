@@ -6,12 +6,15 @@ namespace BedrockCost.Abstractions;
 
 /// <summary>
 /// Runs a cmdlet's work off the pipeline thread, marshals every stream write back to it, and cancels the
-/// work through one token when the user presses Ctrl+C (StopProcessing). Cancellation ends quietly.
+/// work through one token when the user presses Ctrl+C (StopProcessing) or downstream stops reading
+/// (Select-Object -First). Cancellation ends quietly. This is the one place where an exception that is not
+/// the module's own becomes an ErrorRecord (UnexpectedError).
 /// </summary>
 public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cts = new();
     private BlockingCollection<Action>? _queue;
+    private volatile string? _activity;
 
     protected CancellationToken CancelToken => _cts.Token;
 
@@ -22,7 +25,14 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     protected sealed override void BeginProcessing() => Run(BeginProcessingAsync);
     protected sealed override void ProcessRecord() => Run(ProcessRecordAsync);
     protected sealed override void EndProcessing() => Run(EndProcessingAsync);
-    protected override void StopProcessing() => _cts.Cancel();
+    protected override void StopProcessing() => Cancel();
+
+    /// <summary>What the work is doing ("reading s3://bucket/cur"), for the message of an unexpected error.</summary>
+    protected string Activity
+    {
+        get => _activity ?? $"running {MyInvocation.MyCommand.Name}";
+        set => _activity = value;
+    }
 
     private void Run(Func<Task> work)
     {
@@ -33,61 +43,110 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
             try { await work().ConfigureAwait(false); }
             finally { queue.CompleteAdding(); }
         });
+        // A stream write that throws is PowerShell's own flow: downstream stopped (Select-Object -First),
+        // Ctrl+C, -ErrorAction Stop, or a terminating error. Stop the work and re-throw it unchanged.
         Exception? pipelineFailure = null;
         foreach (var action in queue.GetConsumingEnumerable())
         {
+            // Skipped actions never run; the replies the work awaits on them were cancelled with the token.
             if (pipelineFailure is not null) continue;
             try { action(); }
             catch (Exception e)
             {
-                // PipelineStoppedException (Select-Object -First, Ctrl+C) or a terminating error: stop the work.
                 pipelineFailure = e;
-                _cts.Cancel();
+                Cancel();
             }
         }
         _queue = null;
-        try
+        Exception? failure = null;
+        try { task.GetAwaiter().GetResult(); }
+        catch (Exception e) { failure = e; }
+
+        if (pipelineFailure is not null)
         {
-            task.GetAwaiter().GetResult();
+            if (pipelineFailure is PipelineStoppedException && Stopping) return;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(pipelineFailure).Throw();
         }
-        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        switch (failure)
         {
-            // Ctrl+C (Stopping): end quietly, the engine is already stopping the pipeline; a
-            // PipelineStoppedException thrown here would surface as an error record in hosted runspaces.
-            if (pipelineFailure is null && !Stopping) throw new PipelineStoppedException();
+            case null:
+                return;
+            case OperationCanceledException when _cts.IsCancellationRequested:
+                // Ctrl+C (Stopping): end quietly, the engine is already stopping the pipeline; a
+                // PipelineStoppedException thrown here would surface as an error record in hosted runspaces.
+                if (!Stopping) throw new PipelineStoppedException();
+                return;
+            case BedrockCostException e:
+                if (ErrorRecords.IsTerminating(e)) ThrowTerminatingError(ErrorRecords.From(e));
+                WriteError(ErrorRecords.From(e));
+                return;
+            case PipelineStoppedException or ActionPreferenceStopException:
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+                return;
+            default:
+                ThrowTerminatingError(ErrorRecords.Unexpected(failure, Activity));
+                return;
         }
-        catch (BedrockCostException e) when (pipelineFailure is null)
-        {
-            if (ErrorRecords.IsTerminating(e)) ThrowTerminatingError(ErrorRecords.From(e));
-            WriteError(ErrorRecords.From(e));
-        }
-        if (pipelineFailure is PipelineStoppedException && Stopping) return;
-        if (pipelineFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(pipelineFailure).Throw();
     }
 
-    /// <summary>Runs an action on the pipeline thread (queued when called from the work).</summary>
-    protected void OnPipeline(Action action)
+    private void Cancel()
+    {
+        try { _cts.Cancel(); }
+        catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Queues an action for the pipeline thread; false when the pipeline no longer takes any.</summary>
+    private bool Post(Action action)
     {
         var queue = _queue;
-        if (queue is null) action();
-        else queue.Add(action);
+        if (queue is null)
+        {
+            action();
+            return true;
+        }
+        try
+        {
+            queue.Add(action);
+            return true;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            return false; // the work has ended; nothing listens any more
+        }
     }
 
-    /// <summary>Runs a function on the pipeline thread (ShouldProcess, provider paths) and awaits its result.</summary>
+    /// <summary>Writes to the pipeline's streams from the work (queued, run on the pipeline thread).</summary>
+    protected void OnPipeline(Action write) => Post(write);
+
+    /// <summary>
+    /// Runs a function on the pipeline thread (ShouldProcess, provider paths) and awaits its result. Its
+    /// exceptions go to the caller; a reply the pipeline will never give (it stopped) is cancelled.
+    /// </summary>
     protected Task<T> InvokeOnPipelineAsync<T>(Func<T> function)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        OnPipeline(() =>
+        var registration = _cts.Token.Register(() => done.TrySetCanceled(_cts.Token));
+        var posted = Post(() =>
         {
-            try { done.SetResult(function()); }
-            catch (Exception e)
+            try { done.TrySetResult(function()); }
+            catch (Exception e) when (e is PipelineStoppedException or ActionPreferenceStopException)
             {
                 done.TrySetException(e);
-                throw; // the pipeline loop stops the work too (PipelineStoppedException, terminating errors)
+                throw; // the pipeline is stopping: the loop stops the work too
             }
+            catch (Exception e) { done.TrySetException(e); }
+            finally { registration.Dispose(); }
         });
+        if (!posted)
+        {
+            registration.Dispose();
+            done.TrySetCanceled();
+        }
         return done.Task;
     }
+
+    /// <summary>Runs an action on the pipeline thread and awaits it (see <see cref="InvokeOnPipelineAsync{T}"/>).</summary>
+    protected Task InvokeOnPipelineAsync(Action action) => InvokeOnPipelineAsync(() => { action(); return true; });
 
     protected void Emit(object value) => OnPipeline(() => WriteObject(value));
     protected void EmitWarning(string text) => OnPipeline(() => WriteWarning(text));

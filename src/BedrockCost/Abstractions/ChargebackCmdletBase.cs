@@ -2,6 +2,7 @@ using System.Management.Automation;
 using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Allocation;
+using BedrockCost.Completers;
 
 namespace BedrockCost.Abstractions;
 
@@ -45,7 +46,7 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
         else if (UnallocatedOwner is not null && policy != UnallocatedPolicy.Assign)
             EmitWarning($"-UnallocatedOwner is used only with -UnallocatedPolicy Assign; it is ignored with {policy}.");
         if (policy == UnallocatedPolicy.Assign && UnallocatedOwner is null)
-            throw new BedrockCostException(ChargebackErrorIds.UnallocatedOwnerRequired, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.UnallocatedOwnerRequired, ErrorKind.InvalidArgument,
                 "-UnallocatedPolicy Assign needs the cost centre to assign unallocated cost to: give -UnallocatedOwner.", policy);
 
         if (await LoadMappingAsync(MappingFile).ConfigureAwait(false) is not { } mapping) return;
@@ -74,7 +75,7 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
         {
             if (_rows.Count == 0)
             {
-                EmitError(ErrorRecords.Create(ChargebackErrorIds.NoChargebackInput, ErrorKind.InvalidData,
+                EmitError(ErrorRecords.Create(ErrorIds.NoChargebackInput, ErrorKind.InvalidData,
                     "No cost rows came through the pipeline: nothing to charge back.", null));
                 return null;
             }
@@ -85,28 +86,20 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
         }
         else
         {
-            var groupBy = new List<GroupDimension>
-            {
-                new(Dimension.Principal), new(Dimension.Model), new(Dimension.TokenType), new(Dimension.Day),
-            };
+            if (!HasSource) return null;
+            using var source = await CreateSourceAsync().ConfigureAwait(false);
+            // Principal x model x token type x day where the source has them (Cost Explorer: model and day), and the cost-centre tag.
+            var groupBy = new[] { Dimension.Principal, Dimension.Model, Dimension.TokenType, Dimension.Day }
+                .Where(source.Capabilities.CanGroupBy).Select(d => new GroupDimension(d)).ToList();
             if (_options.CostCenterTag is { } tag) groupBy.Add(new GroupDimension(Dimension.Tag, tag));
-            var result = await RunQueryAsync(BuildQuery(groupBy)).ConfigureAwait(false);
+            var result = await RunQueryAsync(BuildQuery(groupBy), source).ConfigureAwait(false);
             if (result is null) return null;
             input = ChargebackInput.FromResult(result, SourceDescription);
         }
+        Activity = "building the chargeback statement";
         var statement = ChargebackAllocator.Allocate(input, _options, Context);
         EmitVerbose(statement.ReconciliationText());
         if (!statement.Reconciles) EmitWarning($"The statement does not reconcile with its source. {statement.ReconciliationText()}");
         return statement;
     }
-}
-
-/// <summary>Completes -CostCenterTag with common principal tag keys.</summary>
-public sealed class CostCenterTagCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
-        new[] { "iamPrincipal/cost-center", "iamPrincipal/team", "iamPrincipal/project" }
-            .Where(n => n.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n));
 }

@@ -6,7 +6,7 @@ namespace BedrockCost.Abstractions;
 
 /// <summary>
 /// The Athena parameter set of the cost-reading cmdlets: -Athena and the table, workgroup and result location; the
-/// AWS.Tools-style connection parameters come from <see cref="AwsCmdlet"/>.
+/// AWS.Tools-style connection parameters come from <see cref="AwsCmdlet"/> (<see cref="AwsParameterSets"/> names this set).
 /// </summary>
 public abstract partial class CostQueryCmdlet
 {
@@ -34,9 +34,10 @@ public abstract partial class CostQueryCmdlet
     [ValidateNotNullOrEmpty]
     public string Catalog { get; set; } = AthenaTable.DefaultCatalog;
 
-    private ICostSource CreateAthenaSource()
+    private async Task<ICostSource> CreateAthenaSourceAsync()
     {
+        // Names are checked before any connection or request.
         var table = AthenaTable.Create(Catalog, Database, Table);
-        return AthenaSource.Create(ConnectAws(), new AthenaSettings(table, WorkGroup, OutputLocation));
+        return AthenaSource.Create(await ConnectAwsAsync().ConfigureAwait(false), new AthenaSettings(table, WorkGroup, OutputLocation));
     }
 }

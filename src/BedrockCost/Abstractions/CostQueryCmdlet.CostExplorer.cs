@@ -1,12 +1,12 @@
 using System.Management.Automation;
-using BedrockCost.Core.Aws;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.CostExplorer;
 
 namespace BedrockCost.Abstractions;
 
 /// <summary>
 /// The Cost Explorer parameter set of the cost-reading cmdlets: -CostExplorer; the AWS.Tools-style
-/// connection parameters come from <see cref="AwsCmdlet"/>.
+/// connection parameters come from <see cref="AwsCmdlet"/>, in this set too.
 /// </summary>
 public abstract partial class CostQueryCmdlet
 {
@@ -14,9 +14,9 @@ public abstract partial class CostQueryCmdlet
     [Parameter(ParameterSetName = CostExplorerSet, Mandatory = true)]
     public SwitchParameter CostExplorer { get; set; }
 
-    private ICostSource CreateCostExplorerSource()
+    private async Task<ICostSource> CreateCostExplorerSourceAsync()
     {
-        var connection = ConnectAws();
+        var connection = await ConnectAwsAsync().ConfigureAwait(false);
         return new CostExplorerSource(CostExplorerSource.CreateClient(connection));
     }
 }

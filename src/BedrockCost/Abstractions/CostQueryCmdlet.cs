@@ -9,7 +9,7 @@ namespace BedrockCost.Abstractions;
 
 /// <summary>
 /// The parameters every cost-reading cmdlet shares: the source (-Path / -LiteralPath / -S3Uri / -Bucket, from
-/// <see cref="CurSourceCmdlet"/>; -CostExplorer from CostQueryCmdlet.CostExplorer.cs),
+/// <see cref="CurSourceCmdlet"/>; -CostExplorer from CostQueryCmdlet.CostExplorer.cs; -Athena from CostQueryCmdlet.Athena.cs),
 /// the period, the filters and the cost basis.
 /// </summary>
 public abstract partial class CostQueryCmdlet : CurSourceCmdlet
@@ -46,24 +46,31 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
     public SwitchParameter IncludeAgentCore { get; set; }
 
     /// <summary>The source named by the parameters (CUR on disk or in S3, Cost Explorer, or Athena). Dispose it after use.</summary>
-    protected virtual ICostSource CreateSource() => ParameterSetName switch
+    protected async Task<ICostSource> CreateSourceAsync() => ParameterSetName switch
     {
-        CostExplorerSet => CreateCostExplorerSource(),
-        AthenaSet => CreateAthenaSource(),
-        _ => CreateCurSource(),
+        CostExplorerSet => await CreateCostExplorerSourceAsync().ConfigureAwait(false),
+        AthenaSet => await CreateAthenaSourceAsync().ConfigureAwait(false),
+        _ => await CreateCurSourceAsync().ConfigureAwait(false),
     };
+
+    protected override IReadOnlyList<string> AwsParameterSets { get; } = new[] { S3Set, S3BucketSet, CostExplorerSet, AthenaSet };
 
     protected override bool HasSource => ParameterSetName is CostExplorerSet or AthenaSet || base.HasSource;
 
-    /// <summary>The query of the parameters, with <paramref name="groupBy"/> as the grouping.</summary>
-    protected CostQuery BuildQuery(IEnumerable<GroupDimension> groupBy)
+    /// <summary>
+    /// The query of the parameters, with <paramref name="groupBy"/> as the grouping, and the dates given here
+    /// (as -StartDate and -EndDate take them) when the cmdlet chose the range itself.
+    /// </summary>
+    protected CostQuery BuildQuery(IEnumerable<GroupDimension> groupBy, DateTime? startDate = null, DateTime? endDate = null)
     {
-        var start = StartDate is { } s ? Utc(s) : (DateTime?)null;
+        startDate ??= StartDate;
+        endDate ??= EndDate;
+        var start = startDate is { } s ? Utc(s) : (DateTime?)null;
         // A date-only end is inclusive of that day.
-        var end = EndDate is { } e ? (Utc(e).TimeOfDay == TimeSpan.Zero ? Utc(e).AddDays(1) : Utc(e)) : (DateTime?)null;
+        var end = endDate is { } e ? (Utc(e).TimeOfDay == TimeSpan.Zero ? Utc(e).AddDays(1) : Utc(e)) : (DateTime?)null;
         if (start is not null && end is not null && start >= end)
             throw new BedrockCostException(ErrorIds.InvalidDateRange, ErrorKind.InvalidArgument,
-                $"-StartDate {start:yyyy-MM-dd} is not before -EndDate {EndDate:yyyy-MM-dd}.", EndDate);
+                $"-StartDate {start:yyyy-MM-dd} is not before -EndDate {endDate:yyyy-MM-dd}.", endDate);
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         if (Tag is not null)
             foreach (DictionaryEntry kv in Tag)
@@ -94,19 +101,20 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
     {
         if (!HasSource) return null;
         var owned = source is null;
-        source ??= CreateSource();
+        source ??= await CreateSourceAsync().ConfigureAwait(false);
         CostResult result;
         try
         {
             SourceDescription = source.Description;
+            Activity = $"reading {source.Description}";
             EmitDebug($"Source: {source.Description}");
             result = await source.QueryAsync(query, Context, CancelToken).ConfigureAwait(false);
         }
         finally
         {
-            if (owned) (source as IDisposable)?.Dispose();
+            if (owned) source.Dispose();
         }
-        if (result.Source == "CUR")
+        if (source.Capabilities.ReadsFiles)
             EmitVerbose($"Read {result.FilesRead} file(s), {result.RowsScanned:N0} rows, {result.BedrockLineItems:N0} Bedrock line items.");
         EmitVerbose(result.ReconciliationText());
         if (result.SelectedTotals.Count > 1)
@@ -121,7 +129,8 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
     protected async Task<CostCenterMapping?> LoadMappingAsync(string? mappingFile)
     {
         if (mappingFile is null) return CostCenterMapping.Empty;
-        var path = await InvokeOnPipelineAsync(() => GetUnresolvedProviderPathFromPSPath(mappingFile)).ConfigureAwait(false);
+        var path = await InvokeOnPipelineAsync(() => FileSystemPath.Unresolved(this, mappingFile)).ConfigureAwait(false);
+        Activity = $"loading the cost-centre mapping file '{path}'";
         try
         {
             var mapping = CostCenterMapping.Load(path);

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using BedrockCost.Core;
-using BedrockCost.Core.Aws;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.S3;
 
 namespace BedrockCost.Abstractions;
 
@@ -52,6 +52,8 @@ public abstract class CurSourceCmdlet : AwsCmdlet
     [Parameter(ParameterSetName = S3BucketSet)]
     public SwitchParameter NoCache { get; set; }
 
+    protected override IReadOnlyList<string> AwsParameterSets { get; } = new[] { S3Set, S3BucketSet };
+
     private readonly List<string> _paths = new();
     private readonly List<S3Location> _s3 = new();
 
@@ -60,13 +62,9 @@ public abstract class CurSourceCmdlet : AwsCmdlet
     private string? _cacheDirectory;
 
     /// <summary>Collects the location of each input; resolved on the pipeline thread (the provider is not thread safe).</summary>
-    protected override Task ProcessRecordAsync()
-    {
-        OnPipeline(ResolveInput);
-        return Task.CompletedTask;
-    }
+    protected override Task ProcessRecordAsync() => InvokeOnPipelineAsync(ResolveInput);
 
-    /// <summary>Resolved paths (a missing path is an error for that input), or the S3 location and its local paths.</summary>
+    /// <summary>Resolved paths (a path that is missing or not on the file system is an error for that input), or the S3 location.</summary>
     private void ResolveInput()
     {
         switch (ParameterSetName)
@@ -74,43 +72,26 @@ public abstract class CurSourceCmdlet : AwsCmdlet
             case PathSet:
                 foreach (var p in Path)
                 {
-                    try
-                    {
-                        var resolved = GetResolvedProviderPathFromPSPath(p, out var provider);
-                        if (provider.Name != "FileSystem") throw new PSArgumentException($"'{p}' is not a file-system path.");
-                        if (resolved.Count == 0) throw new ItemNotFoundException();
-                        _paths.AddRange(resolved);
-                    }
-                    catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)
-                    {
-                        WriteError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
-                    }
+                    try { _paths.AddRange(FileSystemPath.Resolved(this, p)); }
+                    catch (BedrockCostException e) { WriteError(ErrorRecords.From(e)); }
                 }
                 break;
             case LiteralPathSet:
                 foreach (var p in LiteralPath)
                 {
-                    var resolved = GetUnresolvedProviderPathFromPSPath(p);
-                    if (File.Exists(resolved) || Directory.Exists(resolved)) _paths.Add(resolved);
-                    else WriteError(ErrorRecords.Create(ErrorIds.PathNotFound, ErrorKind.NotFound, $"Cannot find path '{p}' because it does not exist.", p));
+                    try
+                    {
+                        var resolved = FileSystemPath.Unresolved(this, p);
+                        if (File.Exists(resolved) || Directory.Exists(resolved)) _paths.Add(resolved);
+                        else throw FileSystemPath.NotFound(p, null);
+                    }
+                    catch (BedrockCostException e) { WriteError(ErrorRecords.From(e)); }
                 }
-                break;
-            case CostExplorerSet:
-            case AthenaSet:
-                CaptureAwsOptions();
                 break;
             case S3Set:
             case S3BucketSet:
-                try
-                {
-                    _s3.Add(ParameterSetName == S3Set ? S3Location.Parse(S3Uri) : S3Location.From(Bucket, Prefix, ExportName));
-                }
-                catch (BedrockCostException e)
-                {
-                    ThrowTerminatingError(ErrorRecords.From(e));
-                }
-                CaptureAwsOptions();
-                _cacheDirectory ??= CacheDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(CacheDirectory);
+                _s3.Add(ParameterSetName == S3Set ? S3Location.Parse(S3Uri) : S3Location.From(Bucket, Prefix, ExportName));
+                _cacheDirectory ??= CacheDirectory is null ? null : FileSystemPath.Unresolved(this, CacheDirectory);
                 break;
         }
     }
@@ -119,14 +100,14 @@ public abstract class CurSourceCmdlet : AwsCmdlet
     protected virtual bool HasSource => _paths.Count > 0 || _s3.Count > 0;
 
     /// <summary>The CUR source of the parameters. Dispose it after use (S3: client, temporary download folder).</summary>
-    protected CurSource CreateCurSource()
+    protected async Task<CurSource> CreateCurSourceAsync()
     {
-        if (!IsS3) return new LocalCurSource(_paths.Distinct(StringComparer.Ordinal).ToList());
+        if (!IsS3) return CurSource.Local(_paths.Distinct(StringComparer.Ordinal).ToList());
         var locations = _s3.Distinct().ToList();
         if (locations.Count != 1)
-            throw new BedrockCostException(AwsErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
                 $"One S3 location per command; got {string.Join(", ", locations)}. Run the command once per export.", locations[0].ToString());
-        var connection = ConnectAws();
+        var connection = await ConnectAwsAsync().ConfigureAwait(false);
         DownloadCache? cache = null;
         if (!NoCache)
         {
@@ -135,6 +116,6 @@ public abstract class CurSourceCmdlet : AwsCmdlet
             EmitDebug($"Download cache: {cache.Directory}");
         }
         else EmitDebug("Download cache disabled (-NoCache): files go to a temporary folder deleted after the command.");
-        return new S3CurSource(locations[0], connection, cache);
+        return new CurSource(new S3CachedStore(locations[0], connection, cache));
     }
 }

@@ -1,9 +1,9 @@
 using System.Management.Automation;
-using BedrockCost.Commands;
 using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Insights;
 using BedrockCost.Core.Sources;
+using BedrockCost.Completers;
 
 namespace BedrockCost.Abstractions;
 
@@ -28,29 +28,31 @@ public abstract class InsightCmdlet : CostQueryCmdlet
     /// Reads daily cost per group. With no dates given, reading starts <paramref name="daysBefore"/> days before
     /// <paramref name="anchor"/> (or before the latest billing period) and ends with -AsOf.
     /// </summary>
-    /// <param name="regroup">Turns the rows read (grouped by -GroupBy) into rows of other groups, with their dimensions.</param>
-    protected async Task<DailyCostSet?> ReadDailyAsync(DateTime? anchor, int daysBefore,
+    /// <param name="groupBy">The grouping to read, when not -GroupBy.</param>
+    /// <param name="regroup">Turns the rows read (grouped by <paramref name="groupBy"/>) into rows of other groups, with their dimensions.</param>
+    protected async Task<DailyCostSet?> ReadDailyAsync(DateTime? anchor, int daysBefore, IReadOnlyList<string>? groupBy = null,
         Func<IReadOnlyList<PrincipalCost>, (IReadOnlyList<PrincipalCost> Rows, IReadOnlyList<GroupDimension> GroupBy)>? regroup = null)
     {
         if (!HasSource) return null;
-        var groupBy = GroupBy.Select(GroupDimension.Parse).Distinct().ToArray();
-        if (groupBy.Any(d => d.Kind is Dimension.Day or Dimension.Month))
+        var words = groupBy ?? GroupBy;
+        var dims = words.Select(GroupDimension.Parse).Distinct().ToArray();
+        if (dims.Any(d => d.Kind is Dimension.Day or Dimension.Month))
             throw new BedrockCostException(ErrorIds.InvalidGroupBy, ErrorKind.InvalidArgument,
                 "Insights are computed per day: group by principal, person, role, account, model, token type, region, usage type or a tag, not by Day or Month.",
-                string.Join(",", GroupBy));
+                string.Join(",", words));
         // One source for the range and the query: an S3 export is connected to and listed once.
-        var source = CreateSource();
+        var source = await CreateSourceAsync().ConfigureAwait(false);
         CostResult? result;
         try
         {
-            result = await ReadRangeAsync(source, anchor, daysBefore, groupBy).ConfigureAwait(false);
+            result = await ReadRangeAsync(source, anchor, daysBefore, dims).ConfigureAwait(false);
         }
         finally
         {
-            (source as IDisposable)?.Dispose();
+            source.Dispose();
         }
         if (result is null) return null;
-        var (rows, seriesGroupBy) = regroup is null ? (result.Rows, groupBy) : regroup(result.Rows);
+        var (rows, seriesGroupBy) = regroup is null ? (result.Rows, dims) : regroup(result.Rows);
         var set = DailyCostSet.Build(rows, seriesGroupBy, to: AsOfDay);
         foreach (var (currency, amount) in set.ExcludedAdjustments)
             EmitVerbose($"Left out {amount:0.########} {currency} of billing adjustments (credits, refunds, tax, fees, discounts, savings plans): they are not daily workload.");
@@ -64,14 +66,13 @@ public abstract class InsightCmdlet : CostQueryCmdlet
     /// <summary>Chooses the read range when no dates were given, then runs the daily query on <paramref name="source"/>.</summary>
     private async Task<CostResult?> ReadRangeAsync(ICostSource source, DateTime? anchor, int daysBefore, IReadOnlyList<GroupDimension> groupBy)
     {
-        if (BillingPeriod.Length == 0 && StartDate is null && EndDate is null)
-        {
-            var start = await InsightRange.ReadStartAsync(source, anchor, daysBefore, Context, CancelToken).ConfigureAwait(false);
-            // Loose files cannot tell their periods without reading: read them all.
-            StartDate = start ?? new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-            EndDate = AsOfDay;
-            EmitVerbose($"Reading usage from {StartDate:yyyy-MM-dd}{(EndDate is { } e ? $" to {e:yyyy-MM-dd}" : string.Empty)}.");
-        }
-        return await RunQueryAsync(BuildQuery(DailyCostSet.QueryDimensions(groupBy)), source).ConfigureAwait(false);
+        var dims = DailyCostSet.QueryDimensions(groupBy, source.Capabilities);
+        if (BillingPeriod.Length > 0 || StartDate is not null || EndDate is not null)
+            return await RunQueryAsync(BuildQuery(dims), source).ConfigureAwait(false);
+        // Loose files cannot tell their periods without reading: read them all.
+        var start = await InsightRange.ReadStartAsync(source, anchor, daysBefore, Context, CancelToken).ConfigureAwait(false)
+            ?? new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        EmitVerbose($"Reading usage from {start:yyyy-MM-dd}{(AsOfDay is { } e ? $" to {e:yyyy-MM-dd}" : string.Empty)}.");
+        return await RunQueryAsync(BuildQuery(dims, start, AsOfDay), source).ConfigureAwait(false);
     }
 }

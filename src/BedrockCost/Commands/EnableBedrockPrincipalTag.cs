@@ -3,6 +3,7 @@ using BedrockCost.Abstractions;
 using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.CostExplorer;
 
 namespace BedrockCost.Commands;
 
@@ -38,10 +39,13 @@ public sealed class EnableBedrockPrincipalTag : CostExplorerCmdlet
         {
             var errors = await CostAllocationTags.ActivateAsync(client, _approved, CancelToken).ConfigureAwait(false);
             foreach (var e in errors)
-                EmitError(ErrorRecords.Create(e.Code == "TagKeysNotFoundException" ? CostExplorerTagErrorIds.TagKeyNotFound : CostExplorerTagErrorIds.TagActivationFailed,
-                    e.Code == "TagKeysNotFoundException" ? ErrorKind.NotFound : ErrorKind.InvalidOperation,
+            {
+                var unknown = e.Code == "TagKeysNotFoundException";
+                EmitError(ErrorRecords.Create(unknown ? ErrorIds.CostAllocationTagNotFound : ErrorIds.CostAllocationTagActivationFailed,
+                    unknown ? ErrorKind.NotFound : ErrorKind.InvalidOperation,
                     $"Cost Explorer did not activate '{e.TagKey}': {e.Code}{(e.Message.Length > 0 ? ": " + e.Message : "")}. " +
                     "A key appears only after a principal or session with that tag has made a billed call; activation needs the management account.", e.TagKey));
+            }
             var failed = errors.Select(e => e.TagKey).ToHashSet(StringComparer.Ordinal);
             var done = _approved.Where(k => !failed.Contains(k)).ToList();
             EmitVerbose($"Activated {done.Count} cost allocation tag(s): {string.Join(", ", done)}. Cost Explorer shows them within about 24 hours.");
@@ -52,9 +56,3 @@ public sealed class EnableBedrockPrincipalTag : CostExplorerCmdlet
     }
 }
 
-/// <summary>Error ids of the tag cmdlets.</summary>
-public static class CostExplorerTagErrorIds
-{
-    public const string TagKeyNotFound = "CostAllocationTagNotFound";
-    public const string TagActivationFailed = "CostAllocationTagActivationFailed";
-}

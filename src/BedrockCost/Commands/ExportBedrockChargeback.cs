@@ -38,6 +38,7 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
         {
             if (!await InvokeOnPipelineAsync(() => ShouldProcess(path, $"Write the {format} chargeback statement")).ConfigureAwait(false))
                 continue;
+            Activity = $"writing '{path}'";
             try
             {
                 if (folder is not null && !Directory.Exists(folder)) Directory.CreateDirectory(folder);
@@ -51,7 +52,7 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                EmitError(ErrorRecords.Create(ChargebackErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Cannot write '{path}': {e.Message}", path));
+                EmitError(ErrorRecords.Create(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Cannot write '{path}': {e.Message}", path));
             }
         }
     }
@@ -63,7 +64,7 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
     /// </summary>
     private (string? Folder, List<(ChargebackFormat Format, string Path)> Targets) Targets(ChargebackStatement statement)
     {
-        var full = GetUnresolvedProviderPathFromPSPath(Destination);
+        var full = FileSystemPath.Unresolved(this, Destination);
         var isFolder = Directory.Exists(full) || Destination.EndsWith('/') || Destination.EndsWith('\\') || System.IO.Path.GetExtension(full).Length == 0;
         var formatGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Format));
         var formats = Format.Distinct().ToList();

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using BedrockCost.Abstractions;
 using BedrockCost.Core.Insights;
+using BedrockCost.Completers;
 
 namespace BedrockCost.Commands;
 
@@ -51,14 +52,4 @@ public sealed class GetBedrockCostAnomaly : InsightCmdlet
         EmitVerbose($"Scoring {options.Since:yyyy-MM-dd} to {asOf:yyyy-MM-dd} for {data.Groups.Count} group(s), threshold {threshold}, minimum cost {MinimumCost}.");
         foreach (var anomaly in AnomalyDetector.Detect(data, options)) Emit(anomaly);
     }
-}
-
-/// <summary>Completes -Sensitivity.</summary>
-public sealed class SensitivityCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
-        new[] { "Low", "Medium", "High" }
-            .Where(n => n.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n));
 }

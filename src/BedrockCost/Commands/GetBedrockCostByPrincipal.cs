@@ -2,6 +2,7 @@ using System.Management.Automation;
 using BedrockCost.Abstractions;
 using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
+using BedrockCost.Completers;
 
 namespace BedrockCost.Commands;
 
@@ -22,15 +23,4 @@ public sealed class GetBedrockCostByPrincipal : CostQueryCmdlet
         if (result is null) return;
         foreach (var row in result.Rows) Emit(row);
     }
-}
-
-/// <summary>Completes -GroupBy with the dimension names and common principal tag keys.</summary>
-public sealed class GroupByCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
-        Enum.GetNames(typeof(Dimension)).Where(n => n != nameof(Dimension.Tag))
-            .Concat(new[] { "iamPrincipal/team", "iamPrincipal/cost-center" })
-            .Where(n => n.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n));
 }

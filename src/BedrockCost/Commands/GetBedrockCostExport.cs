@@ -13,16 +13,10 @@ public sealed class GetBedrockCostExport : CurSourceCmdlet
     protected override async Task EndProcessingAsync()
     {
         if (!HasSource) return;
-        var source = CreateCurSource();
-        try
-        {
-            EmitDebug($"Source: {source.Description}");
-            foreach (var export in await ExportInspector.InspectAsync(source, Context, CancelToken).ConfigureAwait(false))
-                Emit(export);
-        }
-        finally
-        {
-            (source as IDisposable)?.Dispose();
-        }
+        using var source = await CreateCurSourceAsync().ConfigureAwait(false);
+        EmitDebug($"Source: {source.Description}");
+        Activity = $"inspecting the exports under {source.Description}";
+        foreach (var export in await ExportInspector.InspectAsync(source, Context, CancelToken).ConfigureAwait(false))
+            Emit(export);
     }
 }

@@ -5,6 +5,7 @@ using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Allocation;
 using BedrockCost.Core.Insights;
+using BedrockCost.Completers;
 
 namespace BedrockCost.Commands;
 
@@ -40,12 +41,14 @@ public sealed class GetBedrockCostForecast : InsightCmdlet
         var mapping = await LoadMappingAsync(MappingFile).ConfigureAwait(false);
         if (mapping is null) return;
         var tag = CostCenterTag is null ? null : TagKeys.Qualify(CostCenterTag.Trim());
-        if (tag is not null) GroupBy = new[] { nameof(Dimension.Principal), tag };
         var budgets = BuildBudgets(mapping);
         var monthStart = AsOfDay is { } a ? new DateTime(a.Year, a.Month, 1, 0, 0, 0, DateTimeKind.Utc) : (DateTime?)null;
-        var data = await ReadDailyAsync(monthStart, HistoryDays, byCostCenter
-            ? rows => (mapping.ByCostCenter(rows, tag), new[] { new GroupDimension(Dimension.Tag, CostCenterMapping.CostCenterKey) })
-            : null).ConfigureAwait(false);
+        // Per cost centre: read per principal (and the cost-centre tag), then regroup by the cost centre of each row.
+        var data = await ReadDailyAsync(monthStart, HistoryDays,
+            groupBy: tag is null ? null : new[] { nameof(Dimension.Principal), tag },
+            regroup: byCostCenter
+                ? rows => (mapping.ByCostCenter(rows, tag), new[] { new GroupDimension(Dimension.Tag, CostCenterMapping.CostCenterKey) })
+                : null).ConfigureAwait(false);
         if (data is null || data.Groups.Count == 0) return;
         var forecasts = ForecastModel.Project(data, new ForecastOptions { AsOf = AsOfDay, HistoryDays = HistoryDays, Budgets = budgets })
             .OrderByDescending(f => f.ProjectedCost).ToList();

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using BedrockCost.Abstractions;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.CostExplorer;
 
 namespace BedrockCost.Commands;
 

@@ -3,15 +3,17 @@ using System.Text.Json;
 using BedrockCost.Abstractions;
 using BedrockCost.Core;
 using BedrockCost.Core.DataExports;
-using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.S3;
 
 namespace BedrockCost.Commands;
 
 /// <summary>Creates the Bedrock-only CUR 2.0 export (Data Exports CreateExport), with ShouldProcess showing the exact request.</summary>
 [Cmdlet(VerbsCommon.New, "BedrockCostExport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CostExportDefinition))]
-public sealed class NewBedrockCostExport : CostExplorerCmdlet
+public sealed class NewBedrockCostExport : AwsCmdlet
 {
+    protected override IReadOnlyList<string> AwsParameterSets => Array.Empty<string>();
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string S3Uri { get; set; } = string.Empty;
@@ -31,10 +33,8 @@ public sealed class NewBedrockCostExport : CostExplorerCmdlet
     {
         var destination = S3Location.Parse(S3Uri);
         var name = LeanExport.ValidateName(ExportName);
-        var options = await InvokeOnPipelineAsync(() => AwsParameters.Options(this, ProfileName, ProfilesLocation, Region, AccessKey, SecretKey, SessionToken, EndpointUrl))
-            .ConfigureAwait(false);
         // Data Exports is called in us-east-1 whatever the region; the region resolved here is the bucket's unless -S3Region says otherwise.
-        var connection = AwsParameters.Connect(options, EmitDebug);
+        var connection = await ConnectAwsAsync().ConfigureAwait(false);
         var s3Region = S3Region ?? connection.Region;
         var request = LeanExport.CreateRequest(name, destination, s3Region, Description);
         var export = request["Export"]!.AsObject();
@@ -51,6 +51,7 @@ public sealed class NewBedrockCostExport : CostExplorerCmdlet
         if (!await InvokeOnPipelineAsync(() => ShouldProcess(description, $"Create the CUR 2.0 data export '{name}' in {destination}?", "New-BedrockCostExport"))
                 .ConfigureAwait(false))
             return;
+        Activity = $"creating the data export '{name}'";
         using var client = LeanExport.CreateClient(connection);
         var created = await LeanExport.CreateAsync(client, name, destination, s3Region, Description, CancelToken).ConfigureAwait(false);
         EmitVerbose($"Created {created.ExportArn}. AWS delivers the first files within 24 hours, then refreshes them up to three times a day.");

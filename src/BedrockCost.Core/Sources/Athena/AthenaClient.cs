@@ -204,7 +204,7 @@ public sealed class AthenaClient : IDisposable
         var type = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("ErrorType", out var t) && t.TryGetInt32(out var n) ? n : (int?)null;
         var message = reason ?? (error.ValueKind == JsonValueKind.Object ? Text(error, "ErrorMessage") : null) ?? "no reason given";
         if (state == "CANCELLED")
-            return new(AthenaErrorIds.AthenaQueryCancelled, ErrorKind.OperationTimeout,
+            return new(ErrorIds.AthenaQueryCancelled, ErrorKind.OperationTimeout,
                 $"Athena query {id} was cancelled before it finished ({message}); someone stopped it or the workgroup's data limit was reached. Run the command again.", id);
         var hint = message switch
         {
@@ -216,7 +216,7 @@ public sealed class AthenaClient : IDisposable
                 " The workgroup's per-query data limit stopped it: narrow the period or raise the limit.",
             _ => string.Empty,
         };
-        return new(AthenaErrorIds.AthenaQueryFailed, ErrorKind.InvalidOperation,
+        return new(ErrorIds.AthenaQueryFailed, ErrorKind.InvalidOperation,
             $"Athena query {id} failed{(type is { } et ? $" (error type {et})" : string.Empty)}: {message}.{hint}", id);
     }
 
@@ -225,24 +225,24 @@ public sealed class AthenaClient : IDisposable
     {
         var what = $"{e.Code}{(e.Message.Length > 0 ? ": " + e.Message : string.Empty)}";
         if (e.Operation == "GetTableMetadata" && (e.Code == "MetadataException" || e.Message.Contains("not found", StringComparison.OrdinalIgnoreCase)))
-            return new(AthenaErrorIds.AthenaTableNotFound, ErrorKind.NotFound,
+            return new(ErrorIds.AthenaTableNotFound, ErrorKind.NotFound,
                 $"Athena cannot find the table ({what}). Check -Catalog, -Database and -Table (defaults: the Cloud Intelligence Dashboards' " +
                 $"{AthenaTable.DefaultCatalog}, {AthenaTable.DefaultDatabase}, {AthenaTable.DefaultTable}) and -Region.", e.Operation);
         if (e.Code == "InvalidRequestException" && e.Message.Contains("output location", StringComparison.OrdinalIgnoreCase))
-            return new(AthenaErrorIds.AthenaOutputLocationRequired, ErrorKind.InvalidArgument,
+            return new(ErrorIds.AthenaOutputLocationRequired, ErrorKind.InvalidArgument,
                 $"Athena needs a place for query results ({what}). Pass -OutputLocation s3://bucket/prefix/ or use a workgroup that sets one.", e.Operation);
         if (e.Status == 403 || e.Code is "AccessDeniedException" or "UnrecognizedClientException")
-            return new(AwsErrorIds.AwsAccessDenied, ErrorKind.PermissionDenied,
+            return new(ErrorIds.AwsAccessDenied, ErrorKind.PermissionDenied,
                 $"Access denied calling Athena {e.Operation}: {what} (HTTP {e.Status}). The credentials need athena:StartQueryExecution, athena:GetQueryExecution, " +
                 "athena:GetQueryResults, athena:StopQueryExecution and athena:GetTableMetadata on the workgroup, glue:GetTable and glue:GetPartitions on the table, " +
                 "and S3 read on the CUR data and write on the result location. Run with -Debug to see which credentials were used.", e.Operation);
         if (e.Code == "InvalidRequestException")
-            return new(AthenaErrorIds.AthenaQueryFailed, ErrorKind.InvalidOperation, $"Athena rejected {e.Operation}: {what}.", e.Operation);
+            return new(ErrorIds.AthenaQueryFailed, ErrorKind.InvalidOperation, $"Athena rejected {e.Operation}: {what}.", e.Operation);
         return null;
     }
 
     private static BedrockCostException BadResponse(string operation, string what) =>
-        new(AthenaErrorIds.AthenaBadResponse, ErrorKind.InvalidData, $"Athena's {operation} answer is not as documented: {what}.", operation);
+        new(ErrorIds.AthenaBadResponse, ErrorKind.InvalidData, $"Athena's {operation} answer is not as documented: {what}.", operation);
 
     private static string? Text(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

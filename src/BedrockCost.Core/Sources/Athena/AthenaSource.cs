@@ -11,9 +11,20 @@ namespace BedrockCost.Core.Sources.Athena;
 /// <see cref="LineItem"/> standing for its COUNT(*) CUR line items, fed to the same <see cref="Aggregator"/> as a
 /// local read: classification, filters, rows, totals and the reconciliation are the engine's own.
 /// </summary>
-public sealed class AthenaSource : ICostSource, IDisposable
+public sealed class AthenaSource : ICostSource
 {
     public const string SourceName = "Athena";
+
+    /// <summary>
+    /// Every dimension and tokens (the query groups by the raw columns the engine classifies); no files of its own
+    /// to count or inspect, and the table ends where its data ends.
+    /// </summary>
+    public static readonly SourceCapabilities AthenaCapabilities = new()
+    {
+        GroupBy = Enum.GetValues<Dimension>().ToHashSet(),
+        HasTokens = true,
+    };
+
     private readonly AthenaClient _client;
     private readonly AthenaSettings _settings;
     private AthenaTableSchema? _schema;
@@ -28,6 +39,8 @@ public sealed class AthenaSource : ICostSource, IDisposable
         new(new AthenaClient(AthenaClient.CreateJsonClient(connection)), settings);
 
     public string Description => $"Athena table {_settings.Table} (workgroup {_settings.WorkGroup}, {_client.Endpoint.Host})";
+
+    public SourceCapabilities Capabilities => AthenaCapabilities;
 
     /// <summary>The latest billing period of the table, from its partitions (Glue metadata, no data scanned).</summary>
     public async Task<string?> LatestBillingPeriodAsync(IOperationContext ctx, CancellationToken ct)
@@ -58,10 +71,7 @@ public sealed class AthenaSource : ICostSource, IDisposable
 
         if (!statement.HasPrincipalColumn)
             ctx.Warning($"The Athena table {_settings.Table} has no line_item_iam_principal column, so its Bedrock cost is unattributed. {CurColumns.EnablePrincipalHelp}");
-        var result = aggregator.ToResult(SourceName, 0, 0, statement.HasPrincipalColumn);
-        if (result.UnrecognisedUsageTypes.Count > 0)
-            ctx.Warning($"Unrecognised Bedrock usage type(s), counted with no model or token direction: {string.Join(", ", result.UnrecognisedUsageTypes.Take(10))}" +
-                        (result.UnrecognisedUsageTypes.Count > 10 ? $" and {result.UnrecognisedUsageTypes.Count - 10} more" : string.Empty) + ".");
+        var result = aggregator.ToResult(SourceName, ctx, hasPrincipalData: statement.HasPrincipalColumn);
         ctx.Verbose($"Athena returned {check.Rows:N0} grouped row(s) standing for {check.LineItems:N0} Bedrock line items.");
         return result;
     }
@@ -72,7 +82,7 @@ public sealed class AthenaSource : ICostSource, IDisposable
         if (_schema is not null) return _schema;
         var schema = await _client.GetTableSchemaAsync(_settings, ct).ConfigureAwait(false);
         if (schema.MissingRequired.Count > 0)
-            throw new BedrockCostException(AthenaErrorIds.AthenaTableNotCur, ErrorKind.InvalidData,
+            throw new BedrockCostException(ErrorIds.AthenaTableNotCur, ErrorKind.InvalidData,
                 $"The Athena table {_settings.Table} is not a CUR 2.0 table: it lacks the column(s) {string.Join(", ", schema.MissingRequired)}. " +
                 "Point -Database and -Table at the table of a CUR 2.0 export (COST_AND_USAGE_REPORT).", _settings.Table.ToString());
         if (!schema.HasPeriodPartition)
@@ -126,7 +136,7 @@ public sealed class AthenaSource : ICostSource, IDisposable
             ProductRegion = Text(AthenaSql.Region),
             ProductModel = Text(AthenaSql.Model),
             Marketplace = Text(AthenaSql.Marketplace) == "true",
-            NoPrincipalColumn = !statement.HasPrincipalColumn,
+            PrincipalData = statement.HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn,
             UsageAmount = Decimal(Text(AthenaSql.Usage), AthenaSql.Usage),
             UnblendedCost = Decimal(Text(AthenaSql.Unblended), AthenaSql.Unblended),
             NetUnblendedCost = Decimal(Text(AthenaSql.Net), AthenaSql.Net),
@@ -156,7 +166,7 @@ public sealed class AthenaSource : ICostSource, IDisposable
         long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw Bad($"{column} '{text}' is not a positive count");
 
     private static BedrockCostException Bad(string what) =>
-        new(AthenaErrorIds.AthenaBadResponse, ErrorKind.InvalidData, $"Athena's result is not what the query asks for: {what}.", null);
+        new(ErrorIds.AthenaBadResponse, ErrorKind.InvalidData, $"Athena's result is not what the query asks for: {what}.", null);
 
     /// <summary>
     /// Every row carries the result's size and totals as Athena computed them: the rows read must add up to them,
@@ -182,7 +192,7 @@ public sealed class AthenaSource : ICostSource, IDisposable
         public void Verify(string queryId)
         {
             if (_reported is not { } r || (r.Rows == Rows && r.LineItems == LineItems && r.Unblended == _unblended)) return;
-            throw new BedrockCostException(AthenaErrorIds.AthenaResultIncomplete, ErrorKind.InvalidData,
+            throw new BedrockCostException(ErrorIds.AthenaResultIncomplete, ErrorKind.InvalidData,
                 $"The result of Athena query {queryId} was not read whole: Athena counted {r.Rows} row(s), {r.LineItems} line item(s) and a cost of {r.Unblended}, " +
                 $"the pages read held {Rows}, {LineItems} and {_unblended}. Nothing was reported; run the command again.", queryId);
         }

@@ -18,7 +18,7 @@ public static class SqlText
     {
         ArgumentNullException.ThrowIfNull(value);
         if (value.Contains('\0'))
-            throw new BedrockCostException(AthenaErrorIds.AthenaInvalidParameter, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.AthenaInvalidParameter, ErrorKind.InvalidArgument,
                 "A value for the Athena query holds a NUL character, which SQL text cannot carry.", value.Replace("\0", "\\0"));
         return "'" + value.Replace("'", "''") + "'";
     }
@@ -41,7 +41,7 @@ public static class SqlText
     public static string ValidateName(string? name, string what)
     {
         if (string.IsNullOrEmpty(name) || name.Length > 255 || !name.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-'))
-            throw new BedrockCostException(AthenaErrorIds.AthenaInvalidParameter, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.AthenaInvalidParameter, ErrorKind.InvalidArgument,
                 $"'{name}' is not a valid Athena {what} name: use 1 to 255 letters, digits, underscores or hyphens.", name);
         return name;
     }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace BedrockCost.Core.Sources;
+namespace BedrockCost.Core.Sources.S3;
 
 /// <summary>
 /// A folder of downloaded objects keyed by location, key, ETag and size: an unchanged object is never
@@ -148,7 +148,7 @@ public sealed class DownloadCache : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new BedrockCostException(CacheErrorIds.CacheWriteFailed, ErrorKind.WriteError,
+            throw new BedrockCostException(ErrorIds.CacheWriteFailed, ErrorKind.WriteError,
                 $"Cannot write the download cache: {e.Message} Free disk space, choose another -CacheDirectory, or use -NoCache.", null, e);
         }
     }
@@ -203,10 +203,4 @@ public sealed class DownloadCache : IDisposable
 
         private static string Mb(long b) => $"{b / 1048576.0:N1} MB";
     }
-}
-
-/// <summary>Error ids of the download cache.</summary>
-public static class CacheErrorIds
-{
-    public const string CacheWriteFailed = "CacheWriteFailed";
 }

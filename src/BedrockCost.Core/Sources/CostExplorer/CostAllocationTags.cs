@@ -4,20 +4,7 @@ using System.Text.Json.Nodes;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Aws;
 
-namespace BedrockCost.Core.Sources;
-
-/// <summary>A cost allocation tag key and whether it is activated (Cost Explorer ListCostAllocationTags).</summary>
-public sealed class PrincipalTag
-{
-    public string TagKey { get; init; } = string.Empty;
-    /// <summary>Active or Inactive.</summary>
-    public string Status { get; init; } = string.Empty;
-    /// <summary>AWSGenerated or UserDefined.</summary>
-    public string Type { get; init; } = string.Empty;
-    public DateTime? LastUpdatedDate { get; init; }
-    public DateTime? LastUsedDate { get; init; }
-    public override string ToString() => $"{TagKey} ({Status})";
-}
+namespace BedrockCost.Core.Sources.CostExplorer;
 
 /// <summary>A tag key Cost Explorer refused to update, with its reason.</summary>
 public sealed record TagUpdateError(string TagKey, string Code, string Message);

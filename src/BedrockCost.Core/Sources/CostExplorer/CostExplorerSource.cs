@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Aws;
 
-namespace BedrockCost.Core.Sources;
+namespace BedrockCost.Core.Sources.CostExplorer;
 
 /// <summary>
 /// Bedrock cost from the Cost Explorer API (no CUR export needed). Cost Explorer cannot group by principal
@@ -13,8 +13,10 @@ namespace BedrockCost.Core.Sources;
 /// Period: -BillingPeriod months; else -StartDate/-EndDate; else the current UTC month to date.
 /// More than two non-time dimensions are answered exactly by splitting: the extra dimensions are read
 /// first, then one request per combination of their values, filtered on it, groups by the first two.
+/// Each returned group becomes a <see cref="LineItem"/> (no principal dimension, no line item count) that the
+/// shared <see cref="Aggregator"/> turns into rows, totals and the reconciliation.
 /// </summary>
-public sealed class CostExplorerSource : ICostSource, IDisposable
+public sealed class CostExplorerSource : ICostSource
 {
     public const string BedrockService = "Amazon Bedrock";
     public const string BedrockEditionSuffix = " (Amazon Bedrock Edition)";
@@ -34,25 +36,35 @@ public sealed class CostExplorerSource : ICostSource, IDisposable
 
     public string Description => $"Cost Explorer ({_client.Endpoint.GetLeftPart(UriPartial.Authority)})";
 
+    /// <summary>Cost Explorer groups by activated tags, service (the model), linked account and time; it has no tokens.</summary>
+    public SourceCapabilities Capabilities { get; } = new()
+    {
+        GroupBy = new HashSet<Dimension> { Dimension.Tag, Dimension.Model, Dimension.Account, Dimension.Day, Dimension.Month },
+        UpToToday = true,
+    };
+
+    /// <summary>Cost Explorer has no billing periods of its own: it answers for any dates.</summary>
+    public Task<string?> LatestBillingPeriodAsync(IOperationContext ctx, CancellationToken ct) => Task.FromResult<string?>(null);
+
     public static AwsJsonClient CreateClient(AwsConnection connection, AwsJsonClientOptions? options = null) =>
         new(connection.Credentials, "ce", "us-east-1", "AWSInsightsIndexService",
             new Uri(connection.EndpointUrl ?? "https://ce.us-east-1.amazonaws.com"), options);
 
     /// <summary>Dimensions Cost Explorer cannot group by, with the reason.</summary>
-    public static void Validate(CostQuery query)
+    public void Validate(CostQuery query)
     {
         foreach (var g in query.GroupBy)
-            if (g.Kind is not (Dimension.Tag or Dimension.Model or Dimension.Account or Dimension.Day or Dimension.Month))
-                throw new BedrockCostException(CostExplorerErrorIds.CostExplorerCannotGroupBy, ErrorKind.InvalidArgument,
+            if (!Capabilities.CanGroupBy(g.Kind))
+                throw new BedrockCostException(ErrorIds.CostExplorerCannotGroupBy, ErrorKind.InvalidArgument,
                     $"Cost Explorer cannot group by {g}: it has no IAM principal ARN, person, role, token type, usage type or Bedrock region breakdown. " +
                     "Group by an activated principal tag (-GroupBy iamPrincipal/team; see Get-BedrockPrincipalTag), Model, Account, Day or Month, " +
                     "or read a CUR 2.0 export (-Path or -S3Uri) for principal-level cost.", g.ToString());
         if (query.Principals.Count > 0)
-            throw new BedrockCostException(CostExplorerErrorIds.CostExplorerCannotFilterBy, ErrorKind.InvalidArgument,
+            throw new BedrockCostException(ErrorIds.CostExplorerCannotFilterBy, ErrorKind.InvalidArgument,
                 "Cost Explorer cannot filter by principal ARN. Filter by a principal tag (-Tag @{team='x'}) or read a CUR 2.0 export.", "Principal");
         foreach (var v in query.Accounts.Concat(query.Tags.Values))
             if (v.IndexOfAny(new[] { '*', '?', '[' }) >= 0)
-                throw new BedrockCostException(CostExplorerErrorIds.CostExplorerCannotFilterBy, ErrorKind.InvalidArgument,
+                throw new BedrockCostException(ErrorIds.CostExplorerCannotFilterBy, ErrorKind.InvalidArgument,
                     $"Cost Explorer filters accounts and tags by exact value; '{v}' has wildcards.", v);
     }
 
@@ -60,14 +72,14 @@ public sealed class CostExplorerSource : ICostSource, IDisposable
     {
         Validate(query);
         var start = _client.RequestCount;
-        var periods = TimePeriods(query);
         var daily = query.GroupBy.Any(g => g.Kind == Dimension.Day);
         var dims = query.GroupBy.Where(g => g.Kind is not (Dimension.Day or Dimension.Month)).ToList();
         var models = new WildcardSet(query.Models);
-
-        var rows = new Dictionary<string, Acc>(StringComparer.Ordinal);
-        foreach (var (from, to) in periods)
+        // The requests filter by model, account and tag already, and the groups carry only the grouped dimensions.
+        var aggregator = new Aggregator(query, rowsFiltered: true);
+        foreach (var (from, to) in TimePeriods(query))
         {
+            aggregator.CoverPeriods(Months(from, to));
             var services = (await BedrockServicesAsync(from, to, query.IncludeAgentCore, ct).ConfigureAwait(false))
                 .Where(s => models.IsMatch(ModelName(s))).ToList();
             ctx.Debug($"Cost Explorer: {services.Count} Bedrock service(s) for {from:yyyy-MM-dd}..{to:yyyy-MM-dd}: {string.Join(", ", services)}");
@@ -76,63 +88,33 @@ public sealed class CostExplorerSource : ICostSource, IDisposable
             if (query.Accounts.Count > 0) filter.Add(Dim("LINKED_ACCOUNT", query.Accounts));
             foreach (var (k, v) in query.Tags) filter.Add(TagFilter(k, v));
             foreach (var g in await GroupsAsync(from, to, daily, dims, filter, ct).ConfigureAwait(false))
-            {
-                var month = g.Start.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-                var key = string.Join('\u001f', dims.Select((_, i) => g.Keys[i]).Append(g.Currency)
-                    .Append(daily ? g.Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : string.Empty)
-                    .Append(query.GroupBy.Any(d => d.Kind == Dimension.Month) ? month : string.Empty));
-                if (!rows.TryGetValue(key, out var acc)) rows[key] = acc = new Acc(g.Keys, g.Currency, g.Start);
-                acc.Unblended += g.Unblended;
-                acc.Net += g.Net;
-                acc.Months.Add(month);
-            }
+                aggregator.Add(ToLineItem(g, dims, aggregator.TagKeys));
         }
-
-        var groupNames = query.GroupBy.Select(g => g.ToString()).ToArray();
-        var result = rows.Values.Select(a => ToRow(a, dims, query, groupNames)).Where(r => r.UnblendedCost != 0 || r.NetUnblendedCost != 0)
-            .OrderBy(r => r.Currency, StringComparer.Ordinal).ThenByDescending(r => r.Cost).ThenBy(r => r.Group, StringComparer.Ordinal).ToList();
-        var totals = result.GroupBy(r => r.Currency).Select(c => new CurrencyTotal
-        {
-            Currency = c.Key,
-            UnblendedCost = c.Sum(r => r.UnblendedCost),
-            NetUnblendedCost = c.Sum(r => r.NetUnblendedCost),
-            AttributedUnblendedCost = c.Sum(r => r.UnblendedCost),
-            AttributedNetUnblendedCost = c.Sum(r => r.NetUnblendedCost),
-        }).ToList();
         var billed = _client.RequestCount - start;
         ctx.Verbose($"Cost Explorer: {billed} billed request(s) at ${PricePerRequest} each (${billed * PricePerRequest:0.00}).");
-        return new CostResult
-        {
-            Rows = result,
-            BedrockTotals = totals,
-            SelectedTotals = totals,
-            BillingPeriods = periods.SelectMany(p => Months(p.From, p.To)).Distinct().ToList(),
-            CostBasis = query.CostBasis,
-            Source = "CostExplorer",
-            HasPrincipalData = false,
-        };
+        return aggregator.ToResult(Source, ctx, hasPrincipalData: false);
     }
 
-    private static PrincipalCost ToRow(Acc a, IReadOnlyList<GroupDimension> dims, CostQuery q, string[] groupNames)
+    /// <summary>The rows' Source.</summary>
+    public const string Source = "CostExplorer";
+
+    /// <summary>One Cost Explorer group as a line item of the shared result builder.</summary>
+    private static LineItem ToLineItem(Group g, IReadOnlyList<GroupDimension> dims, string[] tagKeys)
     {
-        string? Value(Dimension d) => dims.Select((g, i) => (g, i)).Where(x => x.g.Kind == d).Select(x => a.Keys[x.i]).FirstOrDefault();
-        var tags = dims.Select((g, i) => (g, i)).Where(x => x.g.Kind == Dimension.Tag).ToDictionary(x => x.g.TagKey!, x => a.Keys[x.i], StringComparer.Ordinal);
-        var model = Value(Dimension.Model);
-        return new PrincipalCost
+        string? Key(Func<GroupDimension, bool> which) => dims.Select((d, i) => (d, i)).Where(x => which(x.d)).Select(x => g.Keys[x.i]).FirstOrDefault();
+        var service = Key(d => d.Kind == Dimension.Model);
+        return new LineItem
         {
-            BillingPeriod = string.Join(",", a.Months.Order(StringComparer.Ordinal)),
-            Account = Value(Dimension.Account),
-            Model = model is null ? null : ModelName(model),
-            Day = q.GroupBy.Any(g => g.Kind == Dimension.Day) ? a.Start : null,
-            Month = q.GroupBy.Any(g => g.Kind == Dimension.Month) ? a.Start.ToString("yyyy-MM", CultureInfo.InvariantCulture) : null,
-            Tags = tags,
-            UnblendedCost = a.Unblended,
-            NetUnblendedCost = a.Net,
-            Cost = q.CostBasis == CostBasis.NetUnblended ? a.Net : a.Unblended,
-            CostBasis = q.CostBasis.ToString(),
-            Currency = a.Currency,
-            Source = "CostExplorer",
-            GroupBy = groupNames,
+            BillingPeriod = g.Start.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+            UsageStart = g.Start,
+            Account = Key(d => d.Kind == Dimension.Account),
+            Model = service is null ? null : ModelName(service),
+            Currency = g.Currency,
+            UnblendedCost = g.Unblended,
+            NetUnblendedCost = g.Net,
+            Tags = tagKeys.Length == 0 ? null : tagKeys.Select(k => Key(d => d.Kind == Dimension.Tag && d.TagKey == k)).ToArray(),
+            PrincipalData = PrincipalData.NotInSource,
+            Count = 0,
         };
     }
 
@@ -213,7 +195,7 @@ public sealed class CostExplorerSource : ICostSource, IDisposable
                     {
                         var keys = g.GetProperty("Keys").EnumerateArray().Select(k => k.GetString() ?? string.Empty).ToList();
                         if (keys.Count != dims.Count)
-                            throw new BedrockCostException(CostExplorerErrorIds.CostExplorerBadResponse, ErrorKind.InvalidData,
+                            throw new BedrockCostException(ErrorIds.CostExplorerBadResponse, ErrorKind.InvalidData,
                                 $"GetCostAndUsage returned {keys.Count} group key(s) for {dims.Count} GroupBy entries.", "GetCostAndUsage");
                         if (Metrics(g.GetProperty("Metrics")) is { } m)
                             groups.Add(new Group(start, keys.Select((k, i) => KeyValue(dims[i], k)).ToList(), m.Currency, m.Unblended, m.Net));
@@ -234,7 +216,7 @@ public sealed class CostExplorerSource : ICostSource, IDisposable
 
     private static decimal Amount(JsonElement metric) =>
         metric.TryGetProperty("Amount", out var a) && decimal.TryParse(a.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
-        : throw new BedrockCostException(CostExplorerErrorIds.CostExplorerBadResponse, ErrorKind.InvalidData, $"Cost Explorer returned an amount that is not a number: {metric}.", "GetCostAndUsage");
+        : throw new BedrockCostException(ErrorIds.CostExplorerBadResponse, ErrorKind.InvalidData, $"Cost Explorer returned an amount that is not a number: {metric}.", "GetCostAndUsage");
 
     /// <summary>Tag group keys come back as "key$value"; an empty value is untagged cost.</summary>
     private static string KeyValue(GroupDimension dim, string key)
@@ -295,16 +277,6 @@ public sealed class CostExplorerSource : ICostSource, IDisposable
     private static IEnumerable<string> Months(DateTime from, DateTime to)
     {
         for (var m = new DateTime(from.Year, from.Month, 1); m < to; m = m.AddMonths(1)) yield return m.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-    }
-
-    private sealed class Acc(IReadOnlyList<string> keys, string currency, DateTime start)
-    {
-        public IReadOnlyList<string> Keys { get; } = keys;
-        public string Currency { get; } = currency;
-        public DateTime Start { get; } = start;
-        public decimal Unblended { get; set; }
-        public decimal Net { get; set; }
-        public SortedSet<string> Months { get; } = new(StringComparer.Ordinal);
     }
 
     public void Dispose() => _client.Dispose();

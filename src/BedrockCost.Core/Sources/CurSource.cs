@@ -1,0 +1,94 @@
+using BedrockCost.Core.Aggregation;
+using BedrockCost.Core.Cur;
+
+namespace BedrockCost.Core.Sources;
+
+/// <summary>
+/// CUR 2.0 exports (or loose files) in an object store: lists the store once, resolves the export layout,
+/// picks the billing periods and the files that count, lets the store prepare them, then runs the engine.
+/// The same for every store: where the bytes come from is the store's business.
+/// </summary>
+public sealed class CurSource : ICostSource
+{
+    private IReadOnlyList<ExportPeriod>? _resolved;
+
+    public CurSource(IObjectStore store) => Store = store;
+
+    /// <summary>CUR files on local disk (resolved paths: export folders, folders holding exports, or files).</summary>
+    public static CurSource Local(IReadOnlyList<string> paths) => new(new Files.LocalFileStore(paths));
+
+    public IObjectStore Store { get; }
+    public string Description => Store.Description;
+    public SourceCapabilities Capabilities => SourceCapabilities.CurFiles;
+
+    /// <summary>The export layout of the location: listed and resolved once per source (one command).</summary>
+    public async Task<IReadOnlyList<ExportPeriod>> ResolveAsync(IOperationContext ctx, CancellationToken ct)
+    {
+        if (_resolved is not null) return _resolved;
+        var listing = await Store.ListAsync(ctx, ct).ConfigureAwait(false);
+        return _resolved = await ExportLayout.ResolveAsync(listing, Store.OpenReadAsync, ctx, ct).ConfigureAwait(false);
+    }
+
+    public async Task<string?> LatestBillingPeriodAsync(IOperationContext ctx, CancellationToken ct)
+    {
+        var exports = await ResolveAsync(ctx, ct).ConfigureAwait(false);
+        // Loose files cannot tell their periods without being read.
+        if (exports.Any(e => e.BillingPeriod is null && e.Files.Count > 0)) return null;
+        return exports.Where(e => e.BillingPeriod is not null && e.Files.Count > 0).Select(e => e.BillingPeriod!).Max(StringComparer.Ordinal);
+    }
+
+    public async Task<CostResult> QueryAsync(CostQuery query, IOperationContext ctx, CancellationToken ct)
+    {
+        var exports = await ResolveAsync(ctx, ct).ConfigureAwait(false);
+        if (exports.Count == 0 || exports.All(e => e.Files.Count == 0))
+            throw new BedrockCostException(ErrorIds.NoCurFiles, ErrorKind.NotFound,
+                $"No CUR 2.0 data files (.parquet, .csv.gz, .csv) under {Description}.", Description);
+        var roots = exports.Where(e => e.Mode != ExportMode.LooseFiles).Select(e => e.ExportRoot).Distinct().ToList();
+        if (roots.Count > 1)
+            ctx.Warning($"{roots.Count} exports found under {Description} ({string.Join(", ", roots.Select(r => r[(r.LastIndexOf('/') + 1)..]))}); " +
+                        "their costs are added together. If they cover the same accounts, point at one export to avoid double counting.");
+
+        var loose = await PrepareAsync(exports.Where(e => e.BillingPeriod is null).SelectMany(e => e.Files.Select(f => (f, (string?)null))), ctx, ct)
+            .ConfigureAwait(false);
+        var periods = await ChoosePeriodsAsync(query, exports, loose, ct).ConfigureAwait(false);
+        var chosen = exports.Where(e => e.BillingPeriod is not null && (periods is null ? query.PeriodOverlapsDates(e.BillingPeriod) : periods.Contains(e.BillingPeriod)))
+            .SelectMany(e => e.Files.Select(f => (f, e.BillingPeriod))).ToList();
+        ctx.Verbose($"Reading {chosen.Count + loose.Count} file(s) for billing period(s) {(periods is null ? "overlapping the dates" : string.Join(", ", periods))} from {Description}.");
+        var files = await PrepareAsync(chosen, ctx, ct).ConfigureAwait(false);
+        return await CurEngine.QueryAsync(files.Concat(loose).ToList(), query, periods, ctx, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The data files to read, each identified once (<see cref="CurDataFile.Identity"/>), after the store has
+    /// prepared them. Every file a query reads passes here: a check that each is read once belongs here.
+    /// </summary>
+    internal async Task<IReadOnlyList<CurDataFile>> PrepareAsync(IEnumerable<(StoredObject Object, string? BillingPeriod)> objects,
+        IOperationContext ctx, CancellationToken ct)
+    {
+        var files = objects.Select(o => new CurDataFile(Store, o.Object, o.BillingPeriod)).ToList();
+        if (files.Count > 0) await Store.PrepareAsync(files.Select(f => f.Object).ToList(), ctx, ct).ConfigureAwait(false);
+        return files;
+    }
+
+    /// <summary>The billing periods to read; null means "every period overlapping the date range".</summary>
+    private static async Task<IReadOnlySet<string>?> ChoosePeriodsAsync(CostQuery query, IReadOnlyList<ExportPeriod> exports,
+        IReadOnlyList<CurDataFile> looseFiles, CancellationToken ct)
+    {
+        var known = new SortedSet<string>(exports.Where(e => e.BillingPeriod is not null && e.Files.Count > 0).Select(e => e.BillingPeriod!), StringComparer.Ordinal);
+        if (query.BillingPeriods.Count > 0)
+        {
+            var wanted = query.BillingPeriods.ToHashSet(StringComparer.Ordinal);
+            if (looseFiles.Count == 0 && !wanted.Overlaps(known))
+                throw new BedrockCostException(ErrorIds.BillingPeriodNotFound, ErrorKind.NotFound,
+                    $"No data for billing period {string.Join(", ", wanted)}. Periods present: {(known.Count == 0 ? "none" : string.Join(", ", known))}.",
+                    string.Join(",", wanted));
+            return wanted;
+        }
+        if (query.StartDate is not null || query.EndDate is not null) return null;
+        foreach (var f in looseFiles) known.UnionWith(await CurEngine.ScanPeriodsAsync(f, query, ct).ConfigureAwait(false));
+        if (known.Count == 0) throw new BedrockCostException(ErrorIds.NoCurFiles, ErrorKind.NotFound, "The data holds no billing period.", null);
+        return new HashSet<string>(StringComparer.Ordinal) { known.Max! };
+    }
+
+    public void Dispose() => Store.Dispose();
+}
