@@ -35,29 +35,16 @@ function Invoke-ChildPwsh {
 }
 
 function Start-FakeAws {
-    # Starts tests/tools/BedrockCost.FakeAws (built once per session into output/fake-aws) for a service (athena or dataexports)
-    # with its arguments, and returns the process and the URL it listens on. Stop it with Stop-FakeAws.
+    # Starts tests/tools/BedrockCost.FakeAws (built once per session into output/fake-aws) for a service (athena or
+    # dataexports) with its arguments; returns Url, the key pair it accepts, Process and Stop(). Stop it with Stop-FakeAws.
     param([string]$Service, [string[]]$ArgumentList = @())
     $out = Join-Path $RepoRoot 'output/fake-aws'
-    if (-not $script:FakeAwsBuilt) {
-        $null = & dotnet build (Join-Path $RepoRoot 'tests/tools/BedrockCost.FakeAws') -c Release -o $out --nologo -v q 2>&1
-        if ($LASTEXITCODE -ne 0) { throw 'Building the fake AWS endpoints failed.' }
-        $script:FakeAwsBuilt = $true
-    }
-    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @((Join-Path $out 'BedrockCost.FakeAws.dll'), $Service) + $ArgumentList) { $psi.ArgumentList.Add($a) }
-    $psi.RedirectStandardInput = $true
-    $psi.RedirectStandardOutput = $true
-    $psi.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($psi)
-    $line = $process.StandardOutput.ReadLine()
-    if ($line -notmatch '^listening (\S+)$') { $process.Kill(); throw "The fake $Service did not start: $line" }
-    [pscustomobject]@{ Process = $process; Url = $Matches[1].TrimEnd('/'); AccessKey = 'AKIAFAKEAWS000000001'; SecretKey = 'fake/aws/secret+key00000000000000000000' }
+    if (-not $script:FakeAwsBuilt) { Remove-Item -LiteralPath $out -Recurse -Force -ErrorAction Ignore; $script:FakeAwsBuilt = $true }
+    & (Join-Path $RepoRoot 'tests/tools/Start-FakeAws.ps1') -Project BedrockCost.FakeAws -BuildPath $out -ArgumentList (@($Service) + $ArgumentList) |
+        Add-Member -NotePropertyMembers @{ AccessKey = 'AKIAFAKEAWS000000001'; SecretKey = 'fake/aws/secret+key00000000000000000000' } -PassThru
 }
 
-function Stop-FakeAws($Fake) {
-    if ($Fake -and -not $Fake.Process.HasExited) { $Fake.Process.StandardInput.Close(); if (-not $Fake.Process.WaitForExit(10000)) { $Fake.Process.Kill() } }
-}
+function Stop-FakeAws($Fake) { if ($Fake) { $Fake.Stop() } }
 
 # Invoke-RestMethod writes a JSON array as one object: unroll it.
 function Get-FakeLog($Fake, [string]$What = 'requests') { @(Invoke-RestMethod "$($Fake.Url)/__$What" | ForEach-Object { $_ }) }
