@@ -56,6 +56,8 @@ public static class ErrorIds
     public const string ManifestFileMissing = "ManifestFileMissing";
     public const string BillingPeriodNotFound = "BillingPeriodNotFound";
     public const string MixedCurrencies = "MixedCurrencies";
+    /// <summary>Line items left out of every row and total: a value is not a number that can be counted (<see cref="LeftOutLineItems"/>).</summary>
+    public const string UnreadableValue = "UnreadableValue";
 
     // Query parameters
     public const string InvalidBillingPeriod = "InvalidBillingPeriod";

@@ -61,6 +61,20 @@ public sealed class CurrencyTotal
     public decimal Cost(Aggregation.CostBasis basis) => basis == Aggregation.CostBasis.NetUnblended ? NetUnblendedCost : UnblendedCost;
 }
 
+/// <summary>
+/// Line items a source could not count because a value of theirs is not a number it can add (NaN, ±Infinity, beyond
+/// the range it sums): left out of every row and total, never added as 0, and reported as <see cref="ErrorIds.UnreadableValue"/>.
+/// </summary>
+/// <param name="Where">The data: a table, a file, with a row or file where known.</param>
+/// <param name="Column">The CUR column holding the value.</param>
+/// <param name="Why">What is wrong with the values ("is not a finite number or is beyond ±1E10").</param>
+public sealed record LeftOutLineItems(string Where, string Column, long LineItems, string Why)
+{
+    public string Message =>
+        $"{LineItems} Bedrock line item(s) of {Where} have a {Column} that {Why}: they were left out of every row and total " +
+        "(never counted as 0), so the totals are incomplete. Check the data named; a damaged file can be copied or delivered again.";
+}
+
 /// <summary>The answer to a query: rows, totals to reconcile against, and what was read.</summary>
 public sealed class CostResult
 {
@@ -77,6 +91,9 @@ public sealed class CostResult
     public long BedrockLineItems { get; init; }
     public bool HasPrincipalData { get; init; } = true;
     public IReadOnlyList<string> UnrecognisedUsageTypes { get; init; } = Array.Empty<string>();
+    /// <summary>Line items left out because a value could not be counted; the totals are incomplete by these.</summary>
+    public IReadOnlyList<LeftOutLineItems> LeftOut { get; init; } = Array.Empty<LeftOutLineItems>();
+    public long LineItemsLeftOut => LeftOut.Sum(l => l.LineItems);
 
     /// <summary>One sentence a report prints: rows sum to the total, per currency.</summary>
     public string ReconciliationText()
@@ -89,7 +106,10 @@ public sealed class CostResult
             var filtered = total != bedrock ? $" (filters selected {total:0.########} of the Bedrock total {bedrock:0.########})" : string.Empty;
             return $"{t.Currency}: rows sum to {rowsSum:0.########}, Bedrock total of the data read {total:0.########}, difference {rowsSum - total:0.########}{filtered}";
         });
-        return $"Reconciliation ({CostBasis} cost, {string.Join(", ", BillingPeriods)}): {string.Join("; ", parts)}.";
+        var leftOut = LineItemsLeftOut > 0
+            ? $" {LineItemsLeftOut} line item(s) whose values could not be counted were left out: the totals are incomplete."
+            : string.Empty;
+        return $"Reconciliation ({CostBasis} cost, {string.Join(", ", BillingPeriods)}): {string.Join("; ", parts)}.{leftOut}";
     }
 }
 

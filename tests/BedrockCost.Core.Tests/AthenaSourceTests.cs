@@ -1,8 +1,10 @@
 using System.Globalization;
 using BedrockCost.Core.Aggregation;
+using BedrockCost.Core.Cur;
 using BedrockCost.Core.Sources;
 using BedrockCost.Core.Sources.Athena;
 using BedrockCost.FakeAws;
+using DuckDB.NET.Data;
 using Xunit;
 
 namespace BedrockCost.Core.Tests;
@@ -169,6 +171,87 @@ public sealed class AthenaSourceTests : IDisposable
             Assert.Equal(local.BedrockLineItems, remote.BedrockLineItems);
         }
         finally { Directory.Delete(root, recursive: true); }
+    }
+
+    /// <summary>
+    /// June of the sample rewritten by DuckDB into two exports: "dirty", where some Bedrock line items have a cost of NaN,
+    /// Infinity or -1e30 or a net cost of NaN, and others no usage start; and "clean", the same without the broken line
+    /// items. Athena sums none of the broken ones (a cast of NaN would fail the query) and none is counted as 0: they are
+    /// left out of every row and total and reported by column and count, and what remains equals the local engine's rows
+    /// over the clean month. A line item without a usage start counts on the first day of its billing period, in both
+    /// engines, as DuckDB's own sums per day over the clean month say.
+    /// </summary>
+    [Theory]
+    [InlineData("Principal")]
+    [InlineData("Model, Day")]
+    public async Task Values_Athena_cannot_sum_are_left_out_and_reported_never_counted_as_0(string groupBy)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"bedrockcost-unreadable-{Guid.NewGuid():N}");
+        try
+        {
+            var (dirty, clean) = (Path.Combine(root, "dirty"), Path.Combine(root, "clean"));
+            using var db = new DuckDBConnection("DataSource=:memory:");
+            db.Open();
+            object? Sql(string sql) { using var c = db.CreateCommand(); c.CommandText = sql; return c.ExecuteScalar(); }
+            var june = Path.Combine(EngineTests.SamplePath, "data", "BILLING_PERIOD=2026-06");
+            var files = Directory.GetFiles(june, "*.parquet").Where(f => new FileInfo(f).Length > 0).Select(f => $"'{f}'");
+            Sql("SET TimeZone = 'UTC'");
+            Sql($"CREATE TABLE june AS SELECT *, row_number() OVER () AS n FROM read_parquet([{string.Join(", ", files)}], union_by_name = true)");
+            const string bedrock = "line_item_product_code = 'AmazonBedrock' AND coalesce(line_item_iam_principal, '') <> ''";
+            Sql($"ALTER TABLE june ADD COLUMN broken VARCHAR");
+            Sql($"UPDATE june SET broken = CASE (n // 10) % 4 WHEN 0 THEN 'nan' WHEN 1 THEN 'inf' WHEN 2 THEN 'huge' ELSE 'net' END WHERE {bedrock} AND n % 10 = 0");
+            Sql("UPDATE june SET line_item_unblended_cost = CASE broken WHEN 'nan' THEN 'NaN'::DOUBLE WHEN 'inf' THEN 'Infinity'::DOUBLE ELSE -1e30 END WHERE broken IN ('nan', 'inf', 'huge')");
+            Sql("UPDATE june SET line_item_net_unblended_cost = 'NaN'::DOUBLE WHERE broken = 'net'");
+            Sql($"UPDATE june SET line_item_usage_start_date = NULL WHERE {bedrock} AND n % 10 = 7");
+            foreach (var (folder, where) in new[] { (dirty, "TRUE"), (clean, "broken IS NULL") })
+            {
+                var target = Path.Combine(folder, "data", "BILLING_PERIOD=2026-06");
+                Directory.CreateDirectory(target);
+                Sql($"COPY (SELECT * EXCLUDE (n, broken) FROM june WHERE {where}) TO '{Path.Combine(target, "june-00001.snappy.parquet")}' (FORMAT parquet, COMPRESSION snappy)");
+            }
+            var brokenCosts = Convert.ToInt64(Sql("SELECT count(*) FROM june WHERE broken IN ('nan', 'inf', 'huge')"));
+            var brokenNet = Convert.ToInt64(Sql("SELECT count(*) FROM june WHERE broken = 'net'"));
+            var withoutStart = Convert.ToInt64(Sql("SELECT count(*) FROM june WHERE line_item_usage_start_date IS NULL AND broken IS NULL"));
+            Assert.True(brokenCosts >= 3 && brokenNet >= 1 && withoutStart >= 3, $"{brokenCosts} {brokenNet} {withoutStart}");
+
+            _fake.AddExport(AthenaClientTests.Database, "dirty", dirty);
+            var query = new CostQuery { GroupBy = groupBy.Split(',').Select(g => GroupDimension.Parse(g.Trim())).ToArray(), BillingPeriods = new[] { "2026-06" } };
+            using var athena = new AthenaSource(AthenaClientTests.Client(_fake), AthenaClientTests.Settings("dirty"));
+            var remote = await athena.QueryAsync(query, NullOperationContext.Instance, default);
+            using var local = CurSource.Local(new[] { clean });
+            var expected = await local.QueryAsync(query, NullOperationContext.Instance, default);
+
+            Assert.Equal("SUCCEEDED", _fake.Queries.Last().State);
+            var (want, got) = (expected.Rows.Select(Describe).ToList(), remote.Rows.Select(Describe).ToList());
+            var first = want.Zip(got).Select((p, i) => (p, i)).FirstOrDefault(x => x.p.First != x.p.Second);
+            Assert.True(first.p.First is null, $"row {first.i}:\nlocal:  {first.p.First}\nathena: {first.p.Second}");
+            Assert.Equal(want.Count, got.Count);
+            Assert.Equal(expected.BedrockTotals.Select(t => (t.UnblendedCost, t.NetUnblendedCost, t.LineItems)),
+                remote.BedrockTotals.Select(t => (t.UnblendedCost, t.NetUnblendedCost, t.LineItems)));
+            Assert.Equal(new[] { (CurColumns.NetUnblendedCost, brokenNet), (CurColumns.UnblendedCost, brokenCosts) },
+                remote.LeftOut.Select(l => (l.Column, l.LineItems)).Order());
+            Assert.All(remote.LeftOut, l => Assert.Contains("dirty", l.Where));
+            Assert.All(remote.LeftOut, l => Assert.Contains("june-00001.snappy.parquet", l.Where));
+            Assert.Contains("not a finite number", remote.LeftOut[0].Message);
+            Assert.Contains($"{brokenCosts + brokenNet} line item(s) whose values could not be counted were left out: the totals are incomplete", remote.ReconciliationText());
+
+            if (groupBy.Contains("Day"))
+            {
+                // DuckDB's sums per day of the cost that has a principal (Bedrock by the rules, AgentCore apart), without a usage start on the 1st.
+                using var cmd = db.CreateCommand();
+                cmd.CommandText = $"SELECT CAST(CAST(coalesce(line_item_usage_start_date, bill_billing_period_start_date) AS DATE) AS VARCHAR), " +
+                                  "CAST(SUM(CAST(CAST(line_item_unblended_cost AS VARCHAR) AS DECIMAL(38, 28))) AS VARCHAR) FROM june WHERE broken IS NULL " +
+                                  "AND coalesce(line_item_iam_principal, '') <> '' AND lower(line_item_product_code) <> 'amazonbedrockagentcore' GROUP BY 1";
+                using var r = cmd.ExecuteReader();
+                var truth = new Dictionary<string, decimal>();
+                while (r.Read()) truth[r.GetString(0)] = decimal.Parse(r.GetString(1), CultureInfo.InvariantCulture);
+                var byDay = new CostQuery { GroupBy = new[] { new GroupDimension(Dimension.Day) }, BillingPeriods = new[] { "2026-06" }, Principals = new[] { "*" } };
+                foreach (var result in new[] { await local.QueryAsync(byDay, NullOperationContext.Instance, default), await athena.QueryAsync(byDay, NullOperationContext.Instance, default) })
+                    Assert.Equal(truth.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)),
+                        result.Rows.OrderBy(x => x.Day).Select(x => (x.Day!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), x.UnblendedCost)));
+            }
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
     }
 
     [Fact]

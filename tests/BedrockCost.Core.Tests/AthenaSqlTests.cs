@@ -153,10 +153,12 @@ public sealed class AthenaSqlTests
     }
 
     [Fact]
-    public void The_fake_translates_only_element_at_and_decimal_casts_and_never_inside_literals()
+    public void The_fake_translates_only_element_at_is_finite_path_and_decimal_casts_and_never_inside_literals()
     {
-        var sql = "SELECT element_at(tags, 'element_at(x) CAST(y AS DECIMAL(3, 1))'), SUM(CAST(COALESCE(a, 0) AS DECIMAL(38, 28))), BROADCAST(b), CAST(c AS VARCHAR) FROM \"element_at(\"";
-        Assert.Equal("SELECT map_extract_value(tags, 'element_at(x) CAST(y AS DECIMAL(3, 1))'), SUM(CAST(CAST(COALESCE(a, 0) AS VARCHAR) AS DECIMAL(38, 28))), BROADCAST(b), CAST(c AS VARCHAR) FROM \"element_at(\"",
+        var sql = "SELECT element_at(tags, 'element_at(x) CAST(y AS DECIMAL(3, 1)) \"$path\" is_finite('), SUM(CAST(COALESCE(a, 0) AS DECIMAL(38, 28))), BROADCAST(b), CAST(c AS VARCHAR), " +
+                  "is_finite(d), \"$path\" AS f, \"x$path\" FROM \"element_at(\"";
+        Assert.Equal("SELECT map_extract_value(tags, 'element_at(x) CAST(y AS DECIMAL(3, 1)) \"$path\" is_finite('), SUM(CAST(CAST(COALESCE(a, 0) AS VARCHAR) AS DECIMAL(38, 28))), BROADCAST(b), CAST(c AS VARCHAR), " +
+                     "isfinite(d), filename AS f, \"x$path\" FROM \"element_at(\"",
             FakeAthena.TranslateForDuckDb(sql));
     }
 

@@ -45,7 +45,7 @@ internal static class CsvCurReader
 
                 var item = new LineItem
                 {
-                    UsageStart = Timestamp(Get(cStart), read.DisplayName, line, CurColumns.UsageStart),
+                    UsageStart = Get(cStart) is { } start ? Timestamp(start, read.DisplayName, line, CurColumns.UsageStart) : default,
                     Account = Intern(pool, Get(cAccount)),
                     LineItemType = Intern(pool, Get(cType)),
                     ProductCode = Intern(pool, Get(cCode)),

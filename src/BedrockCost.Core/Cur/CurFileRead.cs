@@ -1,3 +1,4 @@
+using System.Globalization;
 using BedrockCost.Core.Aggregation;
 
 namespace BedrockCost.Core.Cur;
@@ -54,11 +55,18 @@ internal sealed class CurFileRead
         return text;
     }
 
-    /// <summary>A Bedrock row: counted when it is in the queried period and date range.</summary>
+    private static DateTime PeriodStart(string period) =>
+        DateTime.ParseExact(period, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+
+    /// <summary>
+    /// A Bedrock row: counted when it is in the queried period and date range. A row without a usage start (readers
+    /// leave it default) counts from the first day of its billing period, as the Athena query does.
+    /// </summary>
     public void Offer(LineItem item)
     {
         item.PrincipalData = HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn;
         if (_periods is not null && !_periods.Contains(item.BillingPeriod)) return;
+        if (item.UsageStart == default && NeedsUsageStart) item.UsageStart = PeriodStart(item.BillingPeriod);
         if (!_query.InDateRange(item.UsageStart)) return;
         _aggregator.Add(item);
     }

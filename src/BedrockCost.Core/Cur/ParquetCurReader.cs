@@ -229,7 +229,7 @@ internal static class ParquetCurReader
 
             var item = new LineItem
             {
-                UsageStart = usageStart?[r] ?? periodStart?[r] ?? default,
+                UsageStart = usageStart?[r] ?? default,
                 Account = c.Account?.Get(r, pool),
                 LineItemType = c.ItemType!.Get(r, pool),
                 ProductCode = c.ProductCode!.Get(r, pool),

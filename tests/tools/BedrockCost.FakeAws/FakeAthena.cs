@@ -22,8 +22,9 @@ public sealed record AthenaQueryLog(string Id, string Sql, string? DuckDbSql, st
 /// <para>
 /// Where Trino and DuckDB differ, the SQL is translated, narrowly and visibly (<see cref="TranslateForDuckDb"/>;
 /// the log keeps both texts): element_at(map, key) is map_extract_value in DuckDB (whose element_at returns a
-/// list), and CAST(double AS DECIMAL) goes through the shortest decimal digits of the double as Trino's does
-/// (DuckDB scales the binary value). Nothing else is rewritten.
+/// list), is_finite is isfinite, the hidden column "$path" is read_parquet's filename, and CAST(double AS DECIMAL)
+/// goes through the shortest decimal digits of the double as Trino's does (DuckDB scales the binary value).
+/// Nothing else is rewritten.
 /// </para>
 /// </summary>
 public sealed class FakeAthena : JsonProtocolServer
@@ -76,7 +77,7 @@ public sealed class FakeAthena : JsonProtocolServer
         {
             Execute($"CREATE SCHEMA IF NOT EXISTS {Id(database)}");
             Execute($"CREATE OR REPLACE VIEW {Id(database)}.{Id(table)} AS SELECT * EXCLUDE (\"BILLING_PERIOD\"), \"BILLING_PERIOD\" AS billing_period " +
-                    $"FROM read_parquet([{list}], hive_partitioning = true, hive_types = {{'BILLING_PERIOD': VARCHAR}}, union_by_name = true)");
+                    $"FROM read_parquet([{list}], hive_partitioning = true, hive_types = {{'BILLING_PERIOD': VARCHAR}}, union_by_name = true, filename = true)");
             Execute($"CREATE OR REPLACE VIEW {Id(database)}.{Id(table + "$partitions")} AS SELECT DISTINCT billing_period FROM {Id(database)}.{Id(table)}");
             _tables[$"{database}.{table}"] = (database, table, files);
         }
@@ -115,7 +116,7 @@ public sealed class FakeAthena : JsonProtocolServer
             cmd.CommandText = $"DESCRIBE {Id(t.Database)}.{Id(t.Table)}";
             using var r = cmd.ExecuteReader();
             while (r.Read())
-                if (r.GetString(0) != "billing_period")
+                if (r.GetString(0) is not ("billing_period" or "filename"))
                     columns.Add(new JsonObject { ["Name"] = r.GetString(0), ["Type"] = GlueType(r.GetString(1)) });
         }
         return new JsonObject
@@ -311,12 +312,12 @@ public sealed class FakeAthena : JsonProtocolServer
 
     /// <summary>
     /// The Trino statement as DuckDB must read it (see the class remarks): element_at( becomes map_extract_value(,
-    /// and CAST(x AS DECIMAL(p, s)) becomes CAST(CAST(x AS VARCHAR) AS DECIMAL(p, s)). String literals and quoted
-    /// identifiers are never touched.
+    /// is_finite( isfinite(, the identifier "$path" filename, and CAST(x AS DECIMAL(p, s)) becomes
+    /// CAST(CAST(x AS VARCHAR) AS DECIMAL(p, s)). String literals and other quoted identifiers are never touched.
     /// </summary>
     public static string TranslateForDuckDb(string sql)
     {
-        var text = Replace(sql, "element_at(", "map_extract_value(");
+        var text = Replace(Replace(Replace(sql, "element_at(", "map_extract_value("), "is_finite(", "isfinite("), "\"$path\"", "filename");
         // Innermost casts first (scanning from the end), so the positions of the casts before them stay valid.
         var code = CodeMask(text);
         var casts = Enumerable.Range(0, text.Length).Where(i => code[i] && string.Compare(text, i, "CAST(", 0, 5, StringComparison.OrdinalIgnoreCase) == 0 &&
@@ -332,13 +333,15 @@ public sealed class FakeAthena : JsonProtocolServer
         return text;
     }
 
+    /// <summary>Replaces <paramref name="from"/> where it starts in code: a word, or a whole quoted identifier.</summary>
     private static string Replace(string sql, string from, string to)
     {
         var code = CodeMask(sql);
         var sb = new StringBuilder();
         for (var i = 0; i < sql.Length;)
         {
-            if (code[i] && string.Compare(sql, i, from, 0, from.Length, StringComparison.OrdinalIgnoreCase) == 0) { sb.Append(to); i += from.Length; }
+            var starts = from[0] == '"' ? i == 0 || code[i - 1] : code[i];
+            if (starts && string.Compare(sql, i, from, 0, from.Length, StringComparison.OrdinalIgnoreCase) == 0) { sb.Append(to); i += from.Length; }
             else sb.Append(sql[i++]);
         }
         return sb.ToString();

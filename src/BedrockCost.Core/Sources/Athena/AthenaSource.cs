@@ -61,13 +61,28 @@ public sealed class AthenaSource : ICostSource
 
         var check = new ResultCheck();
         var index = statement.Columns.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        var unreadable = new SortedDictionary<string, (long LineItems, SortedSet<string> Files)>(StringComparer.Ordinal);
         await foreach (var row in _client.ReadRowsAsync(execution.QueryId, statement.Columns, ct).ConfigureAwait(false))
         {
             var item = ToLineItem(row, index, statement);
             check.Add(row, index, item);
+            if (row[index[AthenaSql.UnreadableColumn]] is { Length: > 0 } column)
+            {
+                // Not summed by the query (their sums are empty): counted and reported, never added as 0.
+                var (lineItems, files) = unreadable.TryGetValue(column, out var u) ? u : (0, new SortedSet<string>(StringComparer.Ordinal));
+                if (row[index[AthenaSql.UnreadableFile]] is { Length: > 0 } file) files.Add(file);
+                unreadable[column] = (lineItems + item.Count, files);
+                continue;
+            }
             aggregator.Add(item);
         }
         check.Verify(execution.QueryId);
+        foreach (var (column, (lineItems, files)) in unreadable)
+            aggregator.LeaveOut(new LeftOutLineItems(
+                $"the Athena table {_settings.Table}" + (files.Count == 0 ? string.Empty
+                    : $" (in {string.Join(", ", files.Take(3))}{(files.Count > 3 ? $" and {files.Count - 3} other file(s)" : string.Empty)})"),
+                column, lineItems,
+                $"is not a finite number (NaN or ±Infinity) or is beyond ±{(column == CurColumns.UsageAmount ? AthenaSql.UsageLimit : AthenaSql.MoneyLimit)}, which Athena's decimal sums cannot hold"));
 
         if (!statement.HasPrincipalColumn)
             ctx.Warning($"The Athena table {_settings.Table} has no line_item_iam_principal column, so its Bedrock cost is unattributed. {CurColumns.EnablePrincipalHelp}");

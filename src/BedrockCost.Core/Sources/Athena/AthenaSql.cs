@@ -90,7 +90,13 @@ public static class AthenaSql
         UsageType = "usage_type", Principal = "principal", Currency = "currency", Unit = "pricing_unit", Region = "product_region",
         Model = "product_model", Marketplace = "marketplace", LineItems = "line_items", Unblended = "unblended_cost",
         Net = "net_unblended_cost", Usage = "usage_amount", GroupRows = "result_rows", TotalLineItems = "total_line_items",
-        TotalUnblended = "total_unblended_cost";
+        TotalUnblended = "total_unblended_cost", UnreadableColumn = "unreadable_column", UnreadableFile = "unreadable_file";
+
+    /// <summary>
+    /// The largest magnitudes the sums hold (10 and 20 integer digits of <see cref="MoneyType"/> and
+    /// <see cref="UsageType38"/>): a value beyond, as one that is not finite, cannot be cast, and is left out and reported.
+    /// </summary>
+    public const string MoneyLimit = "1E10", UsageLimit = "1E20";
 
     public static string TagColumn(int i) => "tag_" + i.ToString(CultureInfo.InvariantCulture);
 
@@ -107,12 +113,14 @@ public static class AthenaSql
     {
         bool GroupedBy(Dimension d) => query.GroupBy.Any(g => g.Kind == d);
         string Col(string column) => schema.Has(column) ? column : "CAST(NULL AS VARCHAR)";
+        // A line item without a usage start counts from the start of its billing period, as in the engine (CurFileRead).
+        var usageStart = $"COALESCE({CurColumns.UsageStart}, {CurColumns.BillingPeriodStart})";
 
         var keys = new List<(string Expr, string Name)> { (PeriodExpression(schema), Period) };
         if (GroupedBy(Dimension.Day))
-            keys.Add(($"CAST(CAST({CurColumns.UsageStart} AS DATE) AS VARCHAR)", UsageDate));
+            keys.Add(($"CAST(CAST({usageStart} AS DATE) AS VARCHAR)", UsageDate));
         else if (GroupedBy(Dimension.Month))
-            keys.Add(($"CAST(CAST(date_trunc('month', {CurColumns.UsageStart}) AS DATE) AS VARCHAR)", UsageDate));
+            keys.Add(($"CAST(CAST(date_trunc('month', {usageStart}) AS DATE) AS VARCHAR)", UsageDate));
         if (GroupedBy(Dimension.Account) || query.Accounts.Count > 0) keys.Add((CurColumns.UsageAccountId, Account));
         keys.Add((CurColumns.LineItemType, ItemType));
         keys.Add((CurColumns.UsageType, UsageType));
@@ -127,28 +135,60 @@ public static class AthenaSql
             ? $"COALESCE(upper({CurColumns.BillingEntity}) = {Upper(BedrockRows.MarketplaceBillingEntity)}, false)" : "false", Marketplace));
         for (var i = 0; i < tagKeys.Count; i++)
             keys.Add((schema.Has(CurColumns.Tags) ? MapValue(CurColumns.Tags, tagKeys[i]) : "CAST(NULL AS VARCHAR)", TagColumn(i)));
+        // Line items with a value that cannot be summed form groups of their own, whose sums are left empty: the engine
+        // counts and reports them, never adds them as 0 (a cast of NaN would fail the whole query instead).
+        keys.Add((InnerUnreadable, UnreadableColumn));
 
-        var unblended = $"COALESCE({CurColumns.UnblendedCost}, 0)";
-        var net = schema.Has(CurColumns.NetUnblendedCost) ? $"COALESCE({CurColumns.NetUnblendedCost}, {CurColumns.UnblendedCost}, 0)" : unblended;
+        const string readable = $"{InnerUnreadable} = ''";
+        var unblended = $"CASE WHEN {readable} THEN COALESCE({CurColumns.UnblendedCost}, 0) END";
+        var net = schema.Has(CurColumns.NetUnblendedCost)
+            ? $"CASE WHEN {readable} THEN COALESCE({CurColumns.NetUnblendedCost}, {CurColumns.UnblendedCost}, 0) END" : unblended;
+        var usage = $"CASE WHEN {readable} THEN COALESCE({CurColumns.UsageAmount}, 0) END";
         var sql = new StringBuilder("SELECT");
         foreach (var (expr, name) in keys) sql.Append("\n  ").Append(expr).Append(" AS ").Append(name).Append(',');
         sql.Append($"\n  COUNT(*) AS {LineItems},")
             .Append($"\n  SUM(CAST({unblended} AS {MoneyType})) AS {Unblended},")
             .Append($"\n  SUM(CAST({net} AS {MoneyType})) AS {Net},")
-            .Append($"\n  SUM(CAST(COALESCE({CurColumns.UsageAmount}, 0) AS {UsageType38})) AS {Usage},")
+            .Append($"\n  SUM(CAST({usage} AS {UsageType38})) AS {Usage},")
+            .Append($"\n  min(CASE WHEN {InnerUnreadable} <> '' THEN {InnerFile} END) AS {UnreadableFile},")
             // Every row carries the result's size and totals, so a page lost or read twice cannot go unnoticed.
             .Append($"\n  COUNT(*) OVER () AS {GroupRows},")
             .Append($"\n  SUM(COUNT(*)) OVER () AS {TotalLineItems},")
             .Append($"\n  SUM(SUM(CAST({unblended} AS {MoneyType}))) OVER () AS {TotalUnblended}")
-            .Append("\nFROM ").Append(table.From)
-            .Append("\nWHERE ").Append(PeriodPredicate(schema, periods))
-            .Append("\n  AND ").Append(BedrockPredicate(schema, query.IncludeAgentCore));
-        if (query.StartDate is { } start) sql.Append($"\n  AND {CurColumns.UsageStart} >= {SqlText.Timestamp(start)}");
-        if (query.EndDate is { } end) sql.Append($"\n  AND {CurColumns.UsageStart} < {SqlText.Timestamp(end)}");
-        sql.Append("\nGROUP BY ").Append(string.Join(", ", Enumerable.Range(1, keys.Count).Select(i => i.ToString(CultureInfo.InvariantCulture))));
+            // The Bedrock line items of the periods, each with the file it comes from and the column, if any, it cannot sum.
+            .Append($"\nFROM (\n  SELECT *, \"$path\" AS {InnerFile}, {Unreadable(schema)} AS {InnerUnreadable}")
+            .Append("\n  FROM ").Append(table.From)
+            .Append("\n  WHERE ").Append(PeriodPredicate(schema, periods))
+            .Append("\n    AND ").Append(BedrockPredicate(schema, query.IncludeAgentCore).Replace("\n", "\n  ", StringComparison.Ordinal));
+        if (query.StartDate is { } start) sql.Append("\n    AND ").Append(UsageStartPredicate(">=", start));
+        if (query.EndDate is { } end) sql.Append("\n    AND ").Append(UsageStartPredicate("<", end));
+        sql.Append("\n) AS bedrock")
+            .Append("\nGROUP BY ").Append(string.Join(", ", Enumerable.Range(1, keys.Count).Select(i => i.ToString(CultureInfo.InvariantCulture))));
 
-        var columns = keys.Select(k => k.Name).Concat(new[] { LineItems, Unblended, Net, Usage, GroupRows, TotalLineItems, TotalUnblended }).ToArray();
+        var columns = keys.Select(k => k.Name).Concat(new[] { LineItems, Unblended, Net, Usage, UnreadableFile, GroupRows, TotalLineItems, TotalUnblended }).ToArray();
         return new AthenaStatement(sql.ToString(), columns, tagKeys.ToArray(), hasPrincipal);
+    }
+
+    // Columns the inner query adds to each line item (no CUR column has these names).
+    private const string InnerFile = "bedrockcost_file", InnerUnreadable = "bedrockcost_unreadable";
+
+    /// <summary>
+    /// The column of a line item whose cost, net cost or usage amount is not a finite number or is beyond what the sums
+    /// hold, or '' (NULL is no value, and counts as 0 as in the engine).
+    /// </summary>
+    private static string Unreadable(AthenaTableSchema schema)
+    {
+        var checks = new[] { (CurColumns.UnblendedCost, MoneyLimit), (CurColumns.NetUnblendedCost, MoneyLimit), (CurColumns.UsageAmount, UsageLimit) }
+            .Where(c => schema.Has(c.Item1))
+            .Select(c => $" WHEN NOT is_finite({c.Item1}) OR abs({c.Item1}) >= {c.Item2} THEN {SqlText.Literal(c.Item1)}");
+        return "CASE" + string.Concat(checks) + " ELSE '' END";
+    }
+
+    /// <summary>The usage start against a date bound; a line item without one counts from the start of its billing period.</summary>
+    private static string UsageStartPredicate(string op, DateTime bound)
+    {
+        var at = SqlText.Timestamp(bound);
+        return $"({CurColumns.UsageStart} {op} {at} OR {CurColumns.UsageStart} IS NULL AND {CurColumns.BillingPeriodStart} {op} {at})";
     }
 
     /// <summary>The billing periods present among <paramref name="wanted"/>, or the latest one when <paramref name="wanted"/> is null.</summary>
