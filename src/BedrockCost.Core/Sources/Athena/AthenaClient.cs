@@ -75,7 +75,7 @@ public sealed class AthenaClient : IDisposable
             throw BadResponse("GetTableMetadata", "no TableMetadata");
         static IEnumerable<string> Names(JsonElement meta, string property) =>
             meta.TryGetProperty(property, out var list) && list.ValueKind == JsonValueKind.Array
-                ? list.EnumerateArray().Select(c => c.TryGetProperty("Name", out var n) ? n.GetString() : null).Where(n => !string.IsNullOrEmpty(n))!
+                ? list.EnumerateArray().Select(c => Text(c, "Name")).OfType<string>().Where(n => n.Length > 0)
                 : Enumerable.Empty<string>();
         return new AthenaTableSchema(Names(meta, "Columns"), Names(meta, "PartitionKeys"));
     }

@@ -82,7 +82,7 @@ public sealed class AthenaSource : ICostSource
                 $"the Athena table {_settings.Table}" + (files.Count == 0 ? string.Empty
                     : $" (in {string.Join(", ", files.Take(3))}{(files.Count > 3 ? $" and {files.Count - 3} other file(s)" : string.Empty)})"),
                 column, lineItems,
-                $"is not a finite number (NaN or ±Infinity) or is beyond ±{(column == CurColumns.UsageAmount ? AthenaSql.UsageLimit : AthenaSql.MoneyLimit)}, which Athena's decimal sums cannot hold"));
+                $"is not a finite number (NaN, ±Infinity) or is beyond ±{(column == CurColumns.UsageAmount ? AthenaSql.UsageLimit : AthenaSql.MoneyLimit)} (what the query's decimal sums hold)"));
 
         if (!statement.HasPrincipalColumn)
             ctx.Warning($"The Athena table {_settings.Table} has no line_item_iam_principal column, so its Bedrock cost is unattributed. {CurColumns.EnablePrincipalHelp}");
