@@ -16,6 +16,8 @@ public sealed class CostExport
     public string? LiteralPath { get; init; }
     /// <summary>Overwrite, CreateNew, or LooseFiles (files outside the export layout).</summary>
     public string Mode { get; init; } = string.Empty;
+    /// <summary>A legacy Cost and Usage Report (CUR 1.0): read, but it carries no IAM principal data.</summary>
+    public bool IsLegacy { get; init; }
     /// <summary>Parquet, CsvGzip, Csv, or Mixed.</summary>
     public string Format { get; init; } = string.Empty;
     public string[] BillingPeriods { get; init; } = Array.Empty<string>();

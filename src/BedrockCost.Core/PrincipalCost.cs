@@ -15,7 +15,16 @@ public sealed class PrincipalCost : GroupDimensions
     /// <summary>Billing period(s) the row covers, YYYY-MM (comma separated when several).</summary>
     public string BillingPeriod { get; init; } = string.Empty;
     public string? Session { get; init; }
+    /// <summary>Service tier and route of the usage type ("standard", "flex", "batch, cross-region-global"...), when grouped by UsageType.</summary>
     public string? Tier { get; init; }
+    /// <summary>What the usage type bills (Tokens, Embeddings, Guardrails, ProvisionedThroughput...), when grouped by UsageType.</summary>
+    public string? UsageCategory { get; init; }
+    /// <summary>text, image, audio or video when the usage type names the tokens' modality.</summary>
+    public string? Modality { get; init; }
+    /// <summary>Cache-write time to live (5m, 30m, 1h) when the usage type names one.</summary>
+    public string? CacheTtl { get; init; }
+    /// <summary>runtime (bedrock-runtime) or mantle (bedrock-mantle) for first-party token usage types.</summary>
+    public string? Endpoint { get; init; }
     /// <summary>Usage day (UTC midnight) when grouped by Day.</summary>
     public DateTime? Day { get; init; }
     /// <summary>Usage month, YYYY-MM, when grouped by Month.</summary>
@@ -95,6 +104,10 @@ public sealed class CostResult
     public IReadOnlyList<LeftOutLineItems> LeftOut { get; init; } = Array.Empty<LeftOutLineItems>();
     public long LineItemsLeftOut => LeftOut.Sum(l => l.LineItems);
 
+    private string LeftOutText => LineItemsLeftOut > 0
+        ? $" {LineItemsLeftOut} line item(s) whose values could not be counted were left out: the totals are incomplete."
+        : string.Empty;
+
     /// <summary>One sentence a report prints: rows sum to the total, per currency.</summary>
     public string ReconciliationText()
     {
@@ -106,10 +119,16 @@ public sealed class CostResult
             var filtered = total != bedrock ? $" (filters selected {total:0.########} of the Bedrock total {bedrock:0.########})" : string.Empty;
             return $"{t.Currency}: rows sum to {rowsSum:0.########}, Bedrock total of the data read {total:0.########}, difference {rowsSum - total:0.########}{filtered}";
         });
-        var leftOut = LineItemsLeftOut > 0
-            ? $" {LineItemsLeftOut} line item(s) whose values could not be counted were left out: the totals are incomplete."
-            : string.Empty;
-        return $"Reconciliation ({CostBasis} cost, {string.Join(", ", BillingPeriods)}): {string.Join("; ", parts)}.{leftOut}";
+        var periods = BillingPeriods.Count == 0 ? "no billing period" : string.Join(", ", BillingPeriods);
+        // Data without Bedrock (or filters selecting none of it) reconciles too: nothing in, nothing out, said so.
+        if (SelectedTotals.Count == 0)
+        {
+            var what = BedrockTotals.Count > 0
+                ? "the filters selected none of the Bedrock total " + string.Join(", ", BedrockTotals.Select(b => $"{b.Cost(CostBasis):0.########} {b.Currency}"))
+                : "no Bedrock cost in the data read" + (RowsScanned > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({RowsScanned:N0} rows)") : string.Empty);
+            return $"Reconciliation ({CostBasis} cost, {periods}): {what}; rows sum to 0.{LeftOutText}";
+        }
+        return $"Reconciliation ({CostBasis} cost, {periods}): {string.Join("; ", parts)}.{LeftOutText}";
     }
 }
 

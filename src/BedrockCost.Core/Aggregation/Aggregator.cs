@@ -60,13 +60,13 @@ public sealed class Aggregator
         var currency = string.IsNullOrEmpty(item.Currency) ? "USD" : item.Currency;
         var reason = principal is not null || item.PrincipalData == PrincipalData.NotInSource ? string.Empty
             : item.PrincipalData == PrincipalData.NoColumn && item.LineItemType is "Usage" ? "no principal data in export"
-            : BedrockRows.UnattributedReason(item.LineItemType, usage.Kind);
+            : BedrockRows.UnattributedReason(item.LineItemType, usage.Category);
         var attributed = reason.Length == 0;
         var model = ModelOf(item, usage);
 
         LineItems += item.Count;
         _periods.Add(item.BillingPeriod);
-        if (usage.Kind == UsageKind.Unrecognised && item.UsageType is not null) _unrecognised.Add(item.UsageType);
+        if (!usage.IsRecognised && item.UsageType is not null) _unrecognised.Add(item.UsageType);
         AddTotal(_bedrock, currency, item, attributed);
 
         if (!_rowsFiltered)
@@ -238,6 +238,10 @@ public sealed class Aggregator
             Model = Get(Dimension.Model),
             TokenType = Get(Dimension.TokenType) ?? usage?.TokenType,
             Tier = usage?.Tier,
+            UsageCategory = usage?.Category.ToString(),
+            Modality = usage?.Modality,
+            CacheTtl = usage?.CacheTtl,
+            Endpoint = usage?.Endpoint,
             Region = Get(Dimension.Region) ?? usage?.Region,
             UsageType = usageType,
             Day = day is null ? null : DateTime.SpecifyKind(DateTime.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture), DateTimeKind.Utc),
@@ -271,8 +275,7 @@ public sealed class Aggregator
             Unblended += item.UnblendedCost;
             Net += item.NetUnblendedCost;
             Count += item.Count;
-            if (usage.Direction == TokenDirection.None) return;
-            var perUnit = BedrockRows.TokensPerUnit(item.PricingUnit, item.Marketplace || usage.IsMarketplaceShape);
+            var perUnit = usage.TokensPerUnit(item.PricingUnit, item.Marketplace);
             if (perUnit is null) return;
             var tokens = item.UsageAmount * perUnit.Value;
             switch (usage.Direction)

@@ -143,6 +143,8 @@ public sealed class ChargebackStatement
     public bool Reconciles => Reconciliation.All(r => r.Reconciles);
 
     public string ReconciliationText() =>
-        "Reconciliation: " + string.Join("; ", Reconciliation.Select(r =>
-            $"{r.Currency}: source {r.SourceTotal:0.##########}, allocated {r.AllocatedTotal:0.##########}, difference {r.Difference:0.##########}")) + ".";
+        Reconciliation.Count == 0
+            ? $"Reconciliation ({(BillingPeriods.Count == 0 ? "no billing period" : string.Join(", ", BillingPeriods))}): no Bedrock cost in the source; nothing allocated."
+            : "Reconciliation: " + string.Join("; ", Reconciliation.Select(r =>
+                $"{r.Currency}: source {r.SourceTotal:0.##########}, allocated {r.AllocatedTotal:0.##########}, difference {r.Difference:0.##########}")) + ".";
 }

@@ -48,8 +48,8 @@ public static class BedrockRows
         return null;
     }
 
-    /// <summary>Why a Bedrock row has no principal, from its line item type and usage kind.</summary>
-    public static string UnattributedReason(string? lineItemType, UsageKind kind)
+    /// <summary>Why a Bedrock row has no principal, from its line item type and what its usage type bills.</summary>
+    public static string UnattributedReason(string? lineItemType, UsageCategory category)
     {
         var t = lineItemType ?? string.Empty;
         if (t.Equals("Credit", StringComparison.OrdinalIgnoreCase)) return "credit";
@@ -58,10 +58,11 @@ public static class BedrockRows
         if (t.Equals("Fee", StringComparison.OrdinalIgnoreCase) || t.Equals("RIFee", StringComparison.OrdinalIgnoreCase)) return "fee";
         if (t.Contains("Discount", StringComparison.OrdinalIgnoreCase) && !t.Equals("DiscountedUsage", StringComparison.OrdinalIgnoreCase)) return "discount";
         if (t.StartsWith("SavingsPlan", StringComparison.OrdinalIgnoreCase)) return "savings plan";
-        return kind switch
+        return category switch
         {
-            UsageKind.ProvisionedThroughput => "provisioned throughput",
-            UsageKind.Tokens => "no principal",
+            UsageCategory.ProvisionedThroughput => "provisioned throughput",
+            UsageCategory.ReservedCapacity => "reserved capacity",
+            UsageCategory.Tokens or UsageCategory.Embeddings => "no principal",
             _ => "no principal (non-token usage)",
         };
     }

@@ -6,19 +6,23 @@ using CsvHelper;
 
 namespace BedrockCost.Core.Cur;
 
-/// <summary>Reads CUR 2.0 CSV (plain or gzip): header by name, maps as JSON objects.</summary>
+/// <summary>
+/// Reads CUR CSV (plain, gzip, or legacy CUR's zip): header by name (CUR 2.0 names, or legacy CUR's category/Name headers in their CUR 2.0
+/// spelling), maps as JSON objects.
+/// </summary>
 internal static class CsvCurReader
 {
-    /// <param name="stream">The file's content (gzip-compressed when <paramref name="gzip"/>); the caller disposes it.</param>
-    public static async Task ReadAsync(Stream stream, bool gzip, CurFileRead read, CancellationToken ct)
+    /// <param name="stream">The file's content, compressed as <paramref name="format"/> says; the caller disposes it.</param>
+    public static async Task ReadAsync(Stream stream, CurEngine.FileFormat format, CurFileRead read, CancellationToken ct)
     {
         try
         {
-            var (csv, index) = await OpenAsync(stream, gzip, read.DisplayName, ct).ConfigureAwait(false);
+            var (csv, index) = await OpenAsync(stream, format, read.DisplayName, ct).ConfigureAwait(false);
             await using var _ = csv.ConfigureAwait(false);
             var header = csv.Headers;
             CurErrors.CheckColumns(index.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase), read.DisplayName, csv: true);
             read.HasPrincipalColumn = index.ContainsKey(CurColumns.IamPrincipal);
+            read.IsLegacy = CurColumns.IsLegacy(header);
 
             int Col(string name) => index.TryGetValue(name, out var i) ? i : -1;
             int cCode = Col(CurColumns.ProductCode), cEntity = Col(CurColumns.BillingEntity), cFamily = Col(CurColumns.ProductFamily),
@@ -27,7 +31,9 @@ internal static class CsvCurReader
                 cUnblended = Col(CurColumns.UnblendedCost), cNet = Col(CurColumns.NetUnblendedCost), cAccount = Col(CurColumns.UsageAccountId),
                 cType = Col(CurColumns.LineItemType), cUsageType = Col(CurColumns.UsageType), cCurrency = Col(CurColumns.Currency),
                 cUnit = Col(CurColumns.PricingUnit), cRegion = Col(CurColumns.ProductRegion);
+            var cProductColumns = CurColumns.ProductModelColumns.Select(Col).ToArray();
             var pool = read.Pool;
+            var periods = new PeriodCells(read);
             long line = 1;
             while (await csv.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -37,10 +43,14 @@ internal static class CsvCurReader
                 string? Get(int c) => c >= 0 && c < csv.FieldCount && !csv.IsEmpty(c) ? csv.GetString(c) : null;
                 if (csv.FieldCount != header.Count)
                     throw CurErrors.Invalid(read.DisplayName, $"line {line} has {csv.FieldCount} fields where the header has {header.Count}");
+                periods.Count(Get(cPeriod));
 
                 var verdict = RowRules.IsBedrock(Get(cCode), Get(cEntity), Get(cFamily), Get(cPrincipal) is not null, read.IncludeAgentCore);
                 if (verdict == RowRules.Verdict.No) continue;
                 var product = ParseMap(Get(cProduct), CurColumns.ProductModelKeys, read.DisplayName, line);
+                for (var k = 0; k < cProductColumns.Length; k++)
+                    if (product?[k] is null && Get(cProductColumns[k]) is { } value)
+                        (product ??= new string?[CurColumns.ProductModelKeys.Length])[k] = value;
                 if (verdict == RowRules.Verdict.NeedsProduct && !RowRules.IsBedrockMarketplaceProduct(product?[1], product?[2])) continue;
 
                 var item = new LineItem
@@ -60,7 +70,7 @@ internal static class CsvCurReader
                     Tags = read.TagKeys.Length > 0 ? ParseMap(Get(cTags), read.TagKeys, read.DisplayName, line) : null,
                 };
                 item.NetUnblendedCost = Get(cNet) is { } n ? Number(n, read.DisplayName, line, CurColumns.NetUnblendedCost) : item.UnblendedCost;
-                item.ProductModel = Intern(pool, product?[0] ?? product?[1]);
+                item.ProductModel = Intern(pool, RowRules.ProductModel(product));
                 item.BillingPeriod = read.KnownPeriod ?? read.PeriodText(Timestamp(Get(cPeriod), read.DisplayName, line, CurColumns.BillingPeriodStart));
                 read.Offer(item);
             }
@@ -75,17 +85,18 @@ internal static class CsvCurReader
     /// What Get-BedrockCostExport reports of a file: its principal and tags columns, the rows with a principal and
     /// the tag keys, read through the same header and map parsing as <see cref="ReadAsync"/>.
     /// </summary>
-    public static async Task InspectAsync(Stream stream, bool gzip, string displayName, CurFileFacts facts, CancellationToken ct)
+    public static async Task InspectAsync(Stream stream, CurEngine.FileFormat format, string displayName, CurFileFacts facts, CancellationToken ct)
     {
         try
         {
-            var (csv, index) = await OpenAsync(stream, gzip, displayName, ct).ConfigureAwait(false);
+            var (csv, index) = await OpenAsync(stream, format, displayName, ct).ConfigureAwait(false);
             await using var _ = csv.ConfigureAwait(false);
             var cPrincipal = index.TryGetValue(CurColumns.IamPrincipal, out var p) ? p : -1;
             var cTags = index.TryGetValue(CurColumns.Tags, out var t) ? t : -1;
             facts.HasPrincipalColumn &= cPrincipal >= 0;
             facts.HasTagsColumn &= cTags >= 0;
             facts.Columns = Math.Max(facts.Columns, csv.Headers.Count);
+            facts.IsLegacy |= CurColumns.IsLegacy(csv.Headers);
             long line = 1;
             while (await csv.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -104,11 +115,16 @@ internal static class CsvCurReader
         e is InvalidDataException or EndOfStreamException or CsvFormatException or IOException and not FileNotFoundException;
 
     /// <summary>A CSV reader past the header, and the column index by name (case-insensitive, first wins).</summary>
-    private static async Task<(CsvReader Csv, Dictionary<string, int> Index)> OpenAsync(Stream stream, bool gzip, string file, CancellationToken ct)
+    private static async Task<(CsvReader Csv, Dictionary<string, int> Index)> OpenAsync(Stream stream, CurEngine.FileFormat format, string file, CancellationToken ct)
     {
         // The caller owns the stream; the reader owns (and disposes) only the decompressor.
-        Stream input = gzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : stream;
-        var csv = CsvReader.Create(input, new CsvReaderOptions { HasHeader = true, PoolStrings = true }, leaveOpen: !gzip);
+        var input = format switch
+        {
+            CurEngine.FileFormat.GzipCsv => new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true),
+            CurEngine.FileFormat.ZipCsv => OpenZipEntry(stream, file),
+            _ => stream,
+        };
+        var csv = CsvReader.Create(input, new CsvReaderOptions { HasHeader = true, PoolStrings = true }, leaveOpen: input == stream);
         try
         {
             try { await csv.ReadHeaderAsync(ct).ConfigureAwait(false); }
@@ -116,7 +132,7 @@ internal static class CsvCurReader
             var header = csv.Headers;
             if (header.Count == 0) throw CurErrors.Invalid(file, "the file is empty");
             var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-            for (var i = 0; i < header.Count; i++) index.TryAdd(header[i].Trim(), i);
+            for (var i = 0; i < header.Count; i++) index.TryAdd(CurColumns.Normalise(header[i]), i);
             return (csv, index);
         }
         catch
@@ -125,7 +141,39 @@ internal static class CsvCurReader
             throw;
         }
     }
+    /// <summary>The one CSV a legacy CUR .zip holds (the archive's names choose nothing but which entry to read).</summary>
+    private static Stream OpenZipEntry(Stream stream, string file)
+    {
+        var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        var entries = zip.Entries.Where(e => e.Length > 0 && !e.FullName.EndsWith('/')).ToList();
+        if (entries.Count != 1) throw CurErrors.Invalid(file, $"the zip archive holds {entries.Count} files where a CUR delivery holds one CSV");
+        return entries[0].Open();
+    }
+
     private static string? Intern(StringPool pool, string? s) => s is null ? null : pool.Get(s);
+
+    /// <summary>
+    /// Counts every row (Bedrock or not) under its billing period, so that a period without Bedrock is still a
+    /// period that was read. A file repeats a handful of period cells (pooled strings): each is parsed once.
+    /// </summary>
+    private sealed class PeriodCells(CurFileRead read)
+    {
+        private readonly Dictionary<string, string?> _parsed = new(StringComparer.Ordinal);
+
+        public void Count(string? cell)
+        {
+            if (read.KnownPeriod is { } known) { read.CountRows(known, 1); return; }
+            if (cell is null) return;
+            if (!_parsed.TryGetValue(cell, out var period))
+            {
+                period = RowRules.TryParseTimestamp(cell, out var start) ? RowRules.Period(start) : null;
+                // Only a few distinct cells are expected; a file of distinct ones is still counted, just not cached.
+                if (_parsed.Count < 1024) _parsed[cell] = period;
+            }
+            // A cell that is no timestamp is an error only on a Bedrock row (reported there); it is not a period.
+            if (period is not null) read.CountRows(period, 1);
+        }
+    }
 
     private static decimal Number(string? text, string file, long line, string column)
     {

@@ -48,6 +48,17 @@ internal sealed class CurFileRead
     /// <summary>Row groups whose statistics proved they hold no Bedrock row, so they were not decoded.</summary>
     public int RowGroupsSkipped { get; set; }
     public bool HasPrincipalColumn { get; set; } = true;
+    /// <summary>A legacy Cost and Usage Report (CUR 1.0) file: read, with no principal data.</summary>
+    public bool IsLegacy { get; set; }
+
+    /// <summary>Rows of each billing period in the file, Bedrock or not (a period without Bedrock is still read).</summary>
+    public Dictionary<string, long> PeriodRows { get; } = new(StringComparer.Ordinal);
+
+    public void CountRows(string period, long rows)
+    {
+        PeriodRows.TryGetValue(period, out var n);
+        PeriodRows[period] = n + rows;
+    }
 
     public string PeriodText(DateTime periodStart)
     {
@@ -79,6 +90,8 @@ internal sealed class CurFileFacts
     public bool HasTagsColumn { get; set; } = true;
     /// <summary>Top-level columns of the widest file.</summary>
     public int Columns { get; set; }
+    /// <summary>Some file is a legacy Cost and Usage Report (CUR 1.0).</summary>
+    public bool IsLegacy { get; set; }
     /// <summary>Rows with a principal.</summary>
     public long PrincipalRows { get; set; }
     public HashSet<string> TagKeys { get; } = new(StringComparer.Ordinal);
@@ -103,14 +116,10 @@ internal static class CurErrors
     /// <summary>Fails unless the columns are a CUR 2.0 table with the required columns.</summary>
     public static void CheckColumns(IReadOnlySet<string> columns, string file, bool csv)
     {
+        // Names are in the CUR 2.0 spelling (CurColumns.Normalise): legacy CUR's lineItem/UsageType is line_item_usage_type.
         if (!columns.Any(c => c.StartsWith("line_item_", StringComparison.OrdinalIgnoreCase)))
-        {
-            var legacy = columns.Any(c => c.StartsWith("lineItem/", StringComparison.OrdinalIgnoreCase));
             throw new BedrockCostException(csv ? ErrorIds.CsvHeaderInvalid : ErrorIds.NotCurData, ErrorKind.InvalidData,
-                legacy
-                    ? $"'{file}' is a legacy CUR (lineItem/... columns). This module reads CUR 2.0 data exports: create a CUR 2.0 export."
-                    : $"'{file}' is not CUR 2.0 data: it has no line_item_* columns.", file);
-        }
+                $"'{file}' is not CUR data: it has no line_item_* (or lineItem/...) columns.", file);
         var missing = CurColumns.Required.Where(c => !columns.Contains(c)).ToArray();
         if (missing.Length > 0) throw Missing(file, missing, csv);
     }

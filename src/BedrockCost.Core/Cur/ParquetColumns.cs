@@ -23,6 +23,9 @@ internal sealed class ParquetFields
     public (DataField Key, DataField Value)? Tags { get; }
     /// <summary>The schema has a tags column, of any shape.</summary>
     public bool HasTags { get; private init; }
+    /// <summary>A legacy Cost and Usage Report (CUR 1.0): no product map, no principal, flat product and tag columns.</summary>
+    public bool IsLegacy { get; private init; }
+    /// <summary>A column by its CUR 2.0 name.</summary>
     public DataField? this[string name] => _flat.GetValueOrDefault(name);
 
     /// <param name="requireCur">Fail unless the schema is a CUR 2.0 table with the required columns (what the engine needs).</param>
@@ -31,11 +34,14 @@ internal sealed class ParquetFields
         var flat = new Dictionary<string, DataField>(StringComparer.OrdinalIgnoreCase);
         var maps = new Dictionary<string, (DataField? Key, DataField? Value)>(StringComparer.OrdinalIgnoreCase);
         var hasTags = false;
+        var topLevel = new List<string>();
         foreach (var f in schema.GetDataFields())
         {
             var parts = f.Path.ToString()!.Split('/', '.');
+            topLevel.Add(parts[0]);
+            parts[0] = CurColumns.Normalise(parts[0]);
             hasTags |= parts[0].Equals(CurColumns.Tags, StringComparison.OrdinalIgnoreCase);
-            if (parts.Length == 1) flat[parts[0]] = f;
+            if (parts.Length == 1) flat.TryAdd(parts[0], f);
             else if (parts.Length >= 2 && f.MaxRepetitionLevel > 0)
             {
                 maps.TryGetValue(parts[0], out var m);
@@ -50,6 +56,7 @@ internal sealed class ParquetFields
         return new ParquetFields(flat, Map(CurColumns.Product), Map(CurColumns.Tags))
         {
             HasTags = hasTags,
+            IsLegacy = CurColumns.IsLegacy(topLevel.Distinct()),
         };
     }
 }

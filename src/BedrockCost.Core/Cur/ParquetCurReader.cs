@@ -29,6 +29,7 @@ internal static class ParquetCurReader
         {
             var fields = ParquetFields.Resolve(reader.Schema, read.DisplayName);
             read.HasPrincipalColumn = fields[CurColumns.IamPrincipal] is not null;
+            read.IsLegacy = fields.IsLegacy;
             using var buffers = new Buffers();
             for (var i = 0; i < reader.RowGroupCount; i++)
             {
@@ -71,6 +72,7 @@ internal static class ParquetCurReader
             facts.HasPrincipalColumn &= principal is not null;
             facts.HasTagsColumn &= fields.HasTags;
             facts.Columns = Math.Max(facts.Columns, reader.Schema.Fields.Count);
+            facts.IsLegacy |= fields.IsLegacy;
             for (var i = 0; i < reader.RowGroupCount; i++)
             {
                 ct.ThrowIfCancellationRequested();
@@ -142,9 +144,10 @@ internal static class ParquetCurReader
         if (rows == 0) return;
         read.RowsScanned += rows;
         read.RowGroups++;
+        b.Ensure(rows);
+        var periodStart = await CountPeriodsAsync(g, f, rows, read, b, ct);
         if (RowGroupPruning.CannotHoldBedrock(g, f, rows, read.IncludeAgentCore)) { read.RowGroupsSkipped++; return; }
         var pool = read.Pool;
-        b.Ensure(rows);
 
         var c = new Columns();
         try
@@ -158,10 +161,12 @@ internal static class ParquetCurReader
             if (!any) return;
 
             string?[]?[]? product = null;
-            if (f.Product is { } pm && (needsProduct || read.NeedsModel))
+            if (needsProduct || read.NeedsModel)
             {
                 Array.Clear(b.Product, 0, rows);
-                product = await MapColumn.ReadAsync(g, pm.Key, pm.Value, rows, CurColumns.ProductModelKeys, b.Verdicts, b.Product, pool, ct);
+                if (f.Product is { } pm)
+                    product = await MapColumn.ReadAsync(g, pm.Key, pm.Value, rows, CurColumns.ProductModelKeys, b.Verdicts, b.Product, pool, ct);
+                product = await AddProductColumnsAsync(g, f, rows, b.Verdicts, product ?? b.Product, pool, ct);
             }
             string?[]?[]? tags = null;
             if (f.Tags is { } tm && read.TagKeys.Length > 0)
@@ -170,8 +175,8 @@ internal static class ParquetCurReader
                 tags = await MapColumn.ReadAsync(g, tm.Key, tm.Value, rows, read.TagKeys, b.Verdicts, b.Tags, pool, ct);
             }
 
-            var periodStart = read.KnownPeriod is null
-                ? await ValueColumns.ReadTimestampsAsync(g, f[CurColumns.BillingPeriodStart]!, rows, b.PeriodStart, read.DisplayName, ct) : null;
+            if (read.KnownPeriod is null)
+                periodStart ??= await ValueColumns.ReadTimestampsAsync(g, f[CurColumns.BillingPeriodStart]!, rows, b.PeriodStart, read.DisplayName, ct);
             var usageStart = read.NeedsUsageStart
                 ? await ValueColumns.ReadTimestampsAsync(g, f[CurColumns.UsageStart]!, rows, b.UsageStart, read.DisplayName, ct) : null;
             var amount = await ValueColumns.ReadNumbersAsync(g, f[CurColumns.UsageAmount]!, rows, b.Amount, read.DisplayName, ct);
@@ -186,6 +191,51 @@ internal static class ParquetCurReader
             Emit(rows, read, b.Verdicts, c, product, tags, periodStart, usageStart, amount, unblended, net);
         }
         finally { c.Dispose(); }
+    }
+
+    /// <summary>
+    /// Counts the row group's rows under their billing periods (Bedrock or not, skipped or not): from the layout,
+    /// else the column's statistics, else its values, which are then returned for reuse.
+    /// </summary>
+    private static async Task<DateTime?[]?> CountPeriodsAsync(ParquetRowGroupReader g, ParquetFields f, int rows, CurFileRead read, Buffers b,
+        CancellationToken ct)
+    {
+        if (read.KnownPeriod is { } known) { read.CountRows(known, rows); return null; }
+        var field = f[CurColumns.BillingPeriodStart]!;
+        if (SinglePeriod(g, field) is { } period) { read.CountRows(period, rows); return null; }
+        var starts = await ValueColumns.ReadTimestampsAsync(g, field, rows, b.PeriodStart, read.DisplayName, ct);
+        for (var r = 0; r < rows; r++)
+            if (starts[r] is { } d) read.CountRows(read.PeriodText(d), 1);
+        return starts;
+    }
+
+    /// <summary>The one billing period of a row group when its statistics show one; else null.</summary>
+    private static string? SinglePeriod(ParquetRowGroupReader g, Parquet.Schema.DataField field)
+    {
+        var stats = g.GetStatistics(field);
+        static DateTime? Utc(object? v) => v switch { DateTime d => d, DateTimeOffset o => o.UtcDateTime, _ => null };
+        return Utc(stats?.MinValue) is { } min && Utc(stats?.MaxValue) is { } max && RowRules.Period(min) == RowRules.Period(max)
+            ? RowRules.Period(min) : null;
+    }
+
+    /// <summary>
+    /// Product fields held as flat columns (legacy CUR; a CUR 2.0 query selecting product keys as columns) fill
+    /// what the product map lacks, for the rows that may be Bedrock.
+    /// </summary>
+    private static async Task<string?[]?[]?> AddProductColumnsAsync(ParquetRowGroupReader g, ParquetFields f, int rows, RowRules.Verdict[] wanted,
+        string?[]?[] product, StringPool pool, CancellationToken ct)
+    {
+        var any = false;
+        for (var k = 0; k < CurColumns.ProductModelColumns.Length; k++)
+        {
+            using var column = await StringColumn.ReadAsync(g, f[CurColumns.ProductModelColumns[k]], rows, ct);
+            if (column is null) continue;
+            any = true;
+            for (var r = 0; r < rows; r++)
+                if (wanted[r] != RowRules.Verdict.No && !column.IsNullOrEmpty(r))
+                    (product[r] ??= new string?[CurColumns.ProductModelKeys.Length])[k] ??= column.Get(r, pool);
+        }
+        return any || f.Product is not null ? product : null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -244,8 +294,7 @@ internal static class ParquetCurReader
                 Tags = tags?[r],
             };
             item.NetUnblendedCost = net?[r] is { } n ? RowRules.ToMoney(n) : item.UnblendedCost;
-            if (item.Marketplace || productValues is not null)
-                item.ProductModel = productValues?[0] ?? productValues?[1];
+            item.ProductModel = RowRules.ProductModel(productValues);
             if (read.KnownPeriod is { } known) item.BillingPeriod = known;
             else if (periodStart![r] is { } ps) item.BillingPeriod = read.PeriodText(ps);
             else throw CurErrors.Invalid(read.DisplayName, $"row {r} has no {CurColumns.BillingPeriodStart}");
@@ -265,10 +314,9 @@ internal static class ParquetCurReader
             for (var i = 0; i < reader.RowGroupCount; i++)
             {
                 var g = reader.OpenRowGroupReader(i);
-                var stats = g.GetStatistics(field);
-                if (stats?.MinValue is DateTime min && stats.MaxValue is DateTime max && RowRules.Period(min) == RowRules.Period(max))
+                if (SinglePeriod(g, field) is { } period)
                 {
-                    periods.Add(RowRules.Period(min));
+                    periods.Add(period);
                     continue;
                 }
                 foreach (var d in await ValueColumns.ReadTimestampsAsync(g, field, (int)g.RowCount, displayName, ct))

@@ -29,6 +29,18 @@ internal static class RowRules
     public static bool IsBedrockMarketplaceProduct(string? productName, string? serviceName) =>
         ModelNames.IsBedrockEditionProduct(productName) || ModelNames.IsBedrockEditionProduct(serviceName);
 
+    /// <summary>
+    /// The model the product fields name (values in the order of <see cref="CurColumns.ProductModelKeys"/>): the
+    /// model field, else an "(Amazon Bedrock Edition)" product or service name. A plain product name ("Amazon
+    /// Bedrock") names no model.
+    /// </summary>
+    public static string? ProductModel(string?[]? values) =>
+        values is null ? null
+        : !string.IsNullOrEmpty(values[0]) ? values[0]
+        : ModelNames.IsBedrockEditionProduct(values[1]) ? values[1]
+        : ModelNames.IsBedrockEditionProduct(values[2]) ? values[2]
+        : null;
+
     public static string Period(DateTime periodStart) => periodStart.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
     public static bool TryParseTimestamp(string? text, out DateTime utc)

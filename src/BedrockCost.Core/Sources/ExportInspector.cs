@@ -4,7 +4,7 @@ using BedrockCost.Core.Cur;
 namespace BedrockCost.Core.Sources;
 
 /// <summary>
-/// Describes the CUR 2.0 exports of a source: layout facts from the listing, and from the files of the
+/// Describes the CUR exports (CUR 2.0, or legacy CUR) of a source: layout facts from the listing, and from the files of the
 /// latest billing period the schema (principal column, tags column) and the iamPrincipal/ tag keys.
 /// </summary>
 public static class ExportInspector
@@ -37,6 +37,7 @@ public static class ExportInspector
                 S3Uri = location.S3Uri,
                 LiteralPath = location.LiteralPath,
                 Mode = modes.Count == 1 ? modes[0].ToString() : string.Join(",", modes),
+                IsLegacy = facts.IsLegacy,
                 Format = FormatOf(files),
                 BillingPeriods = list.Where(p => p.BillingPeriod is not null && p.Files.Count > 0).Select(p => p.BillingPeriod!).ToArray(),
                 Files = files.Count,
@@ -61,6 +62,12 @@ public static class ExportInspector
     {
         var problems = new List<string>();
         if (!hasFiles) return problems;
+        if (f.IsLegacy)
+        {
+            // Not a CUR 2.0 export missing columns: a different report, read as it is.
+            problems.Add($"Export '{name}' is a legacy Cost and Usage Report (CUR 1.0): it is read, but all its Bedrock cost is unattributed. {CurColumns.LegacyHelp}");
+            return problems;
+        }
         if (!f.HasPrincipalColumn)
             problems.Add($"Export '{name}' has no line_item_iam_principal column, so costs cannot be attributed to IAM principals. {CurColumns.EnablePrincipalHelp}");
         if (!f.HasTagsColumn)
@@ -88,6 +95,7 @@ public static class ExportInspector
         {
             var k when k.EndsWith(".parquet") => "Parquet",
             var k when k.EndsWith(".gz") => "CsvGzip",
+            var k when k.EndsWith(".zip") => "CsvZip",
             _ => "Csv",
         }).Distinct().ToList();
         return formats.Count switch { 0 => "", 1 => formats[0], _ => "Mixed" };
@@ -104,12 +112,9 @@ public static class ExportInspector
             await using (stream.ConfigureAwait(false))
             {
                 // The same format detection, readers and errors as the engine's.
-                switch (await CurEngine.DetectFormatAsync(stream, file.DisplayName, ct).ConfigureAwait(false))
-                {
-                    case CurEngine.FileFormat.Parquet: await ParquetCurReader.InspectAsync(stream, file.DisplayName, facts, ct).ConfigureAwait(false); break;
-                    case CurEngine.FileFormat.GzipCsv: await CsvCurReader.InspectAsync(stream, true, file.DisplayName, facts, ct).ConfigureAwait(false); break;
-                    case CurEngine.FileFormat.Csv: await CsvCurReader.InspectAsync(stream, false, file.DisplayName, facts, ct).ConfigureAwait(false); break;
-                }
+                var format = await CurEngine.DetectFormatAsync(stream, file.DisplayName, ct).ConfigureAwait(false);
+                if (format == CurEngine.FileFormat.Parquet) await ParquetCurReader.InspectAsync(stream, file.DisplayName, facts, ct).ConfigureAwait(false);
+                else if (format != CurEngine.FileFormat.Empty) await CsvCurReader.InspectAsync(stream, format, file.DisplayName, facts, ct).ConfigureAwait(false);
             }
         }
         ctx.Verbose($"{period.ExportName} {period.BillingPeriod}: {files.Count} file(s) inspected, principal column {(facts.HasPrincipalColumn ? "present" : "absent")}, {facts.TagKeys.Count} tag key(s).");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -19,17 +20,24 @@ public sealed record ExportPeriod(
 /// <summary>
 /// Resolves the AWS Data Exports delivery layout (reference section 6) from a listing: which files count
 /// for each billing period. Create-new exports count only their latest execution; empty leftover chunks,
-/// metadata and the programmatic-access test object are never data.
+/// metadata and the programmatic-access test object are never data. Legacy Cost and Usage Reports (CUR 1.0)
+/// are laid out by period folder (REPORT/yyyymmdd-yyyymmdd/[assemblyId/]REPORT-n.csv.gz, a REPORT-Manifest.json
+/// listing reportKeys) or, for Athena-ready Parquet, by REPORT/REPORT/year=yyyy/month=m/.
 /// </summary>
 public static class ExportLayout
 {
     public const string TestObjectName = "aws-programmatic-access-test-object";
-    private static readonly Regex PeriodSegment = new(@"^BILLING_PERIOD=(\d{4}-\d{2})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    /// <summary>The status table of a legacy CUR's Athena integration: not cost data.</summary>
+    private const string LegacyStatusFolder = "cost_and_usage_data_status";
+    private static readonly Regex PeriodSegment = new(@"^BILLING_PERIOD=([0-9]{4}-[0-9]{2})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    private static readonly Regex LegacyPeriodSegment = new(@"^([0-9]{4})([0-9]{2})01-[0-9]{8}$", RegexOptions.CultureInvariant);
+    private static readonly Regex YearSegment = new(@"^year=([0-9]{4})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    private static readonly Regex MonthSegment = new(@"^month=([0-9]{1,2})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
     public static bool IsDataFile(string key)
     {
         var k = key.ToLowerInvariant();
-        return k.EndsWith(".parquet") || k.EndsWith(".csv.gz") || k.EndsWith(".csv") || k.EndsWith(".gz");
+        return k.EndsWith(".parquet") || k.EndsWith(".csv.gz") || k.EndsWith(".csv") || k.EndsWith(".gz") || k.EndsWith(".zip");
     }
 
     /// <summary>Groups a listing into export periods.</summary>
@@ -43,18 +51,20 @@ public static class ExportLayout
         {
             var segments = obj.Key.Split('/');
             var name = segments[^1];
-            if (name == TestObjectName) continue;
+            if (name == TestObjectName || segments.Contains(LegacyStatusFolder, StringComparer.OrdinalIgnoreCase)) continue;
             var (root, kind, period, rest) = Locate(segments);
-            if (kind == "metadata")
+            var manifestName = name.EndsWith("Manifest.json", StringComparison.OrdinalIgnoreCase);
+            if (kind == "metadata" || (kind == "legacy" && manifestName))
             {
-                if (name.EndsWith("Manifest.json", StringComparison.OrdinalIgnoreCase) && period is not null)
+                if (manifestName && period is not null)
                     Get(partitions, root!, period).Manifests.Add(obj);
                 continue;
             }
             if (!IsDataFile(name)) continue;
-            if (kind == "data" && period is not null)
+            if (kind is "data" or "legacy" && period is not null)
             {
                 var p = Get(partitions, root!, period);
+                p.Legacy |= kind == "legacy";
                 if (rest.Length <= 1) p.Direct.Add(obj);
                 else
                 {
@@ -77,17 +87,37 @@ public static class ExportLayout
         return result;
     }
 
+    /// <summary>
+    /// Where a key sits in a layout: the export root, "data" or "metadata" (CUR 2.0) or "legacy" (CUR 1.0), the
+    /// billing period, and the segments after the period (an execution or assembly folder, then the file).
+    /// </summary>
     private static (string? Root, string? Kind, string? Period, string[] Remainder) Locate(string[] segments)
+    {
+        var (root, kind, period, rest, _) = LocateAt(segments);
+        return (root, kind, period, rest);
+    }
+
+    /// <summary><see cref="Locate"/>, with the index of the first segment of the period ("data/BILLING_PERIOD=..." or the legacy folder).</summary>
+    private static (string? Root, string? Kind, string? Period, string[] Remainder, int At) LocateAt(string[] segments)
     {
         for (var i = 0; i + 1 < segments.Length; i++)
         {
             var kind = segments[i];
-            if (!kind.Equals("data", StringComparison.OrdinalIgnoreCase) && !kind.Equals("metadata", StringComparison.OrdinalIgnoreCase)) continue;
-            var m = PeriodSegment.Match(segments[i + 1]);
-            if (!m.Success) continue;
-            return (string.Join('/', segments[..i]), kind.ToLowerInvariant(), m.Groups[1].Value, segments[(i + 2)..]);
+            if (kind.Equals("data", StringComparison.OrdinalIgnoreCase) || kind.Equals("metadata", StringComparison.OrdinalIgnoreCase))
+            {
+                var m = PeriodSegment.Match(segments[i + 1]);
+                if (m.Success) return (string.Join('/', segments[..i]), kind.ToLowerInvariant(), m.Groups[1].Value, segments[(i + 2)..], i);
+            }
+            if (i == 0) continue; // a legacy period folder sits under its report folder
+            var legacy = LegacyPeriodSegment.Match(kind);
+            if (legacy.Success && legacy.Groups[2].Value is var mm && int.Parse(mm, CultureInfo.InvariantCulture) is >= 1 and <= 12)
+                return (string.Join('/', segments[..i]), "legacy", $"{legacy.Groups[1].Value}-{mm}", segments[(i + 1)..], i);
+            var year = YearSegment.Match(kind);
+            var month = MonthSegment.Match(segments[i + 1]);
+            if (year.Success && month.Success && int.Parse(month.Groups[1].Value, CultureInfo.InvariantCulture) is >= 1 and <= 12)
+                return (string.Join('/', segments[..i]), "legacy", $"{year.Groups[1].Value}-{int.Parse(month.Groups[1].Value, CultureInfo.InvariantCulture):00}", segments[(i + 2)..], i);
         }
-        return (null, null, null, Array.Empty<string>());
+        return (null, null, null, Array.Empty<string>(), -1);
     }
 
     private static Partition Get(Dictionary<(string, string), Partition> d, string root, string period)
@@ -127,9 +157,11 @@ public static class ExportLayout
 
         if (p.Executions.Count > 0)
         {
-            // Folder names start with the delivery timestamp; the newest object breaks ties.
-            var latest = p.Executions.OrderByDescending(e => e.Key, StringComparer.Ordinal)
-                .ThenByDescending(e => e.Value.Max(o => o.LastModified)).First();
+            // Data Exports folder names start with the delivery timestamp (the newest object breaks ties); legacy
+            // assembly ids are GUIDs, so there only the newest delivery tells.
+            var latest = p.Legacy
+                ? p.Executions.OrderByDescending(e => e.Value.Max(o => o.LastModified)).ThenByDescending(e => e.Key, StringComparer.Ordinal).First()
+                : p.Executions.OrderByDescending(e => e.Key, StringComparer.Ordinal).ThenByDescending(e => e.Value.Max(o => o.LastModified)).First();
             if (p.Executions.Count > 1)
                 ctx.Verbose($"{exportName} {period}: create-new export with {p.Executions.Count} executions; only the latest ({latest.Key}) counts.");
             var files = latest.Value.Where(o => o.Size > 0).OrderBy(o => o.Key, StringComparer.Ordinal).ToList();
@@ -147,12 +179,12 @@ public static class ExportLayout
         return rest.Length > 1 ? rest[0] : null;
     }
 
-    /// <summary>The part of a key from its "data/" segment on, so s3:// URIs match local copies.</summary>
+    /// <summary>The part of a key from its period folder on, so s3:// URIs and manifest keys match local copies.</summary>
     private static string Tail(string keyOrUri)
     {
-        var k = keyOrUri.Replace('\\', '/');
-        var at = k.LastIndexOf("/data/BILLING_PERIOD=", StringComparison.OrdinalIgnoreCase);
-        return at >= 0 ? k[(at + 1)..] : k[(k.LastIndexOf('/') + 1)..];
+        var segments = keyOrUri.Replace('\\', '/').Split('/');
+        var at = LocateAt(segments).At;
+        return at < 0 ? segments[^1] : string.Join('/', segments[at..]);
     }
 
     private static async Task<IReadOnlyList<string>?> ReadManifestFilesAsync(StoredObject manifest,
@@ -162,7 +194,9 @@ public static class ExportLayout
         {
             await using var stream = await readManifest(manifest, ct).ConfigureAwait(false);
             using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
-            if (!doc.RootElement.TryGetProperty("dataFiles", out var files) || files.ValueKind != JsonValueKind.Array) return null;
+            // Data Exports list "dataFiles" (s3:// URIs); legacy CUR manifests list "reportKeys" (object keys).
+            if ((!doc.RootElement.TryGetProperty("dataFiles", out var files) && !doc.RootElement.TryGetProperty("reportKeys", out files)) ||
+                files.ValueKind != JsonValueKind.Array) return null;
             return files.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList();
         }
         catch (JsonException e)
@@ -174,6 +208,8 @@ public static class ExportLayout
 
     private sealed class Partition
     {
+        /// <summary>A legacy CUR period folder (executions are assembly ids).</summary>
+        public bool Legacy { get; set; }
         public List<StoredObject> Direct { get; } = new();
         public Dictionary<string, List<StoredObject>> Executions { get; } = new(StringComparer.Ordinal);
         public List<StoredObject> Manifests { get; } = new();

@@ -118,10 +118,13 @@ public sealed class CostExplorerSource : ICostSource
         };
     }
 
-    /// <summary>"Claude 3.5 Sonnet (Amazon Bedrock Edition)" is "Claude 3.5 Sonnet"; "Amazon Bedrock" is <see cref="AmazonBedrockModel"/>.</summary>
+    /// <summary>
+    /// "Claude 3.5 Sonnet (Amazon Bedrock Edition)" is the model's canonical name, "Claude Sonnet 3.5", as CUR data
+    /// names it; "Amazon Bedrock" is <see cref="AmazonBedrockModel"/>.
+    /// </summary>
     public static string ModelName(string service) =>
         service == BedrockService ? AmazonBedrockModel
-        : service.EndsWith(BedrockEditionSuffix, StringComparison.Ordinal) ? service[..^BedrockEditionSuffix.Length] : service;
+        : service.EndsWith(BedrockEditionSuffix, StringComparison.Ordinal) ? Classification.ModelNames.Normalise(service) : service;
 
     public static bool IsBedrockService(string service, bool includeAgentCore) =>
         service == BedrockService || service.Contains("(Amazon Bedrock Edition)", StringComparison.Ordinal) || (includeAgentCore && service == AgentCoreService);
