@@ -99,10 +99,10 @@ public sealed class AthenaSourceTests : IDisposable
         Assert.Equal(local.BillingPeriods, remote.BillingPeriods);
         Assert.Equal(local.BedrockLineItems, remote.BedrockLineItems);
         Assert.Equal(local.UnrecognisedUsageTypes, remote.UnrecognisedUsageTypes);
-        // One statement for the costs, plus one partition lookup when periods are named or implied.
+        // One statement for the costs, after one partition lookup (the periods named, implied by the dates, or the latest).
         Assert.All(_fake.Requests, r => Assert.Null(r.Problem));
-        Assert.Equal(query.StartDate is null ? 2 : 1, _fake.Queries.Count);
-        Assert.Contains(_fake.Queries, q => q.Sql.Contains("$partitions") || query.StartDate is not null);
+        Assert.Equal(2, _fake.Queries.Count);
+        Assert.Contains("$partitions", _fake.Queries[0].Sql);
 
         static IEnumerable<string> Totals(IEnumerable<CurrencyTotal> ts) =>
             ts.Select(t => $"{t.Currency} {t.UnblendedCost:G29} {t.NetUnblendedCost:G29} {t.AttributedUnblendedCost:G29} {t.AttributedNetUnblendedCost:G29} {t.LineItems}");
@@ -250,6 +250,122 @@ public sealed class AthenaSourceTests : IDisposable
                     Assert.Equal(truth.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)),
                         result.Rows.OrderBy(x => x.Day).Select(x => (x.Day!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), x.UnblendedCost)));
             }
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
+    }
+
+    /// <summary>
+    /// The sample rewritten by DuckDB with the product fields that may name a model (model, product_name, servicename)
+    /// taken out of the product map into flat columns (product_model, product_product_name, product_servicename), as
+    /// an export whose query selected them as columns has them; "legacy" also drops the product map, the principal
+    /// column and the tags, as a legacy CUR in Parquet. Returns the export's folder.
+    /// </summary>
+    internal static string WriteProductColumnsExport(string root, bool legacy)
+    {
+        using var db = new DuckDBConnection("DataSource=:memory:");
+        db.Open();
+        void Sql(string sql) { using var c = db.CreateCommand(); c.CommandText = sql; c.ExecuteNonQuery(); }
+        Sql("SET TimeZone = 'UTC'");
+        const string fields = "map_extract_value(product, 'model') AS product_model, map_extract_value(product, 'product_name') AS product_product_name, " +
+                              "map_extract_value(product, 'servicename') AS product_servicename";
+        var select = legacy
+            ? $"SELECT * EXCLUDE (product, line_item_iam_principal, tags), {fields}"
+            : "SELECT * REPLACE (map_from_entries(list_filter(map_entries(product), e -> e.key NOT IN ('model', 'product_name', 'servicename'))) AS product), " + fields;
+        foreach (var dir in Directory.GetDirectories(Path.Combine(EngineTests.SamplePath, "data"), "BILLING_PERIOD=*"))
+        {
+            var files = Directory.GetFiles(dir, "*.parquet").Where(f => new FileInfo(f).Length > 0).Select(f => $"'{f}'");
+            var target = Path.Combine(root, "data", Path.GetFileName(dir));
+            Directory.CreateDirectory(target);
+            Sql($"COPY ({select} FROM read_parquet([{string.Join(", ", files)}], union_by_name = true)) TO '{Path.Combine(target, "columns-00001.snappy.parquet")}' (FORMAT parquet)");
+        }
+        return root;
+    }
+
+    /// <summary>Product fields held as flat columns, with or without a product map (legacy CUR): the Athena rows equal the local engine's.</summary>
+    [Theory]
+    [InlineData(false, "Model, Principal")]
+    [InlineData(false, "Model, TokenType | filters")]
+    [InlineData(true, "Model, UsageType")]
+    [InlineData(true, "Principal")]
+    public async Task Product_fields_held_as_columns_give_the_same_rows_as_the_files(bool legacy, string spec)
+    {
+        var root = WriteProductColumnsExport(Path.Combine(Path.GetTempPath(), $"bedrockcost-columns-{Guid.NewGuid():N}"), legacy);
+        try
+        {
+            _fake.AddExport(AthenaClientTests.Database, "columns", root);
+            var query = Parse(spec.Contains('|') ? spec.Replace("|", "| 2026-05,2026-06 |") : spec + " | 2026-05,2026-06");
+            using var local = CurSource.Local(new[] { root });
+            var expected = await local.QueryAsync(query, NullOperationContext.Instance, default);
+            using var athena = new AthenaSource(AthenaClientTests.Client(_fake), AthenaClientTests.Settings("columns"));
+            var remote = await athena.QueryAsync(query, NullOperationContext.Instance, default);
+
+            Assert.NotEmpty(expected.Rows);
+            // The Marketplace rows are found and named without the map's product name: the same as from the sample itself.
+            using var sample = CurSource.Local(new[] { EngineTests.SamplePath });
+            var original = await sample.QueryAsync(query, NullOperationContext.Instance, default);
+            if (!legacy) Assert.Equal(original.Rows.Select(Describe), expected.Rows.Select(Describe));
+            Assert.Equal(original.BedrockTotals.Single().UnblendedCost, expected.BedrockTotals.Single().UnblendedCost);
+            var (want, got) = (expected.Rows.Select(Describe).ToList(), remote.Rows.Select(Describe).ToList());
+            var first = want.Zip(got).Select((p, i) => (p, i)).FirstOrDefault(x => x.p.First != x.p.Second);
+            Assert.True(first.p.First is null, $"row {first.i}:\nlocal:  {first.p.First}\nathena: {first.p.Second}");
+            Assert.Equal(want.Count, got.Count);
+            Assert.Equal(expected.BedrockLineItems, remote.BedrockLineItems);
+            Assert.Equal(expected.HasPrincipalData, remote.HasPrincipalData);
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    private sealed class Warnings : IOperationContext
+    {
+        public readonly List<string> All = new();
+        public void Verbose(string message) { }
+        public void Debug(string message) { }
+        public void Warning(string message) { lock (All) All.Add(message); }
+        public void Progress(ProgressReport report) { }
+    }
+
+    /// <summary>
+    /// May holding only other services' line items (written by DuckDB from the sample's), June the sample's: a month
+    /// without Bedrock is read and said, not an error, and both engines name the same periods and rows, by period or by dates.
+    /// </summary>
+    [Theory]
+    [InlineData("periods")]
+    [InlineData("dates")]
+    public async Task A_month_without_Bedrock_is_a_period_read_in_both_engines(string how)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"bedrockcost-nobedrock-{Guid.NewGuid():N}");
+        try
+        {
+            using (var db = new DuckDBConnection("DataSource=:memory:"))
+            {
+                db.Open();
+                void Sql(string sql) { using var c = db.CreateCommand(); c.CommandText = sql; c.ExecuteNonQuery(); }
+                Sql("SET TimeZone = 'UTC'");
+                foreach (var (period, where) in new[] { ("2026-05", "line_item_product_code IN ('AmazonEC2', 'AmazonS3') AND coalesce(line_item_iam_principal, '') = ''"), ("2026-06", "TRUE") })
+                {
+                    var source = Path.Combine(EngineTests.SamplePath, "data", $"BILLING_PERIOD={period}");
+                    var files = Directory.GetFiles(source, "*.parquet").Where(f => new FileInfo(f).Length > 0).Select(f => $"'{f}'");
+                    var target = Path.Combine(root, "data", $"BILLING_PERIOD={period}");
+                    Directory.CreateDirectory(target);
+                    Sql($"COPY (SELECT * FROM read_parquet([{string.Join(", ", files)}], union_by_name = true) WHERE {where}) TO '{Path.Combine(target, "part-00001.snappy.parquet")}' (FORMAT parquet)");
+                }
+            }
+            _fake.AddExport(AthenaClientTests.Database, "nobedrock", root);
+            var query = how == "periods"
+                ? new CostQuery { BillingPeriods = new[] { "2026-05", "2026-06" } }
+                : new CostQuery { StartDate = new DateTime(2026, 5, 10, 0, 0, 0, DateTimeKind.Utc), EndDate = new DateTime(2026, 6, 20, 0, 0, 0, DateTimeKind.Utc) };
+            var (localWarnings, athenaWarnings) = (new Warnings(), new Warnings());
+            using var local = CurSource.Local(new[] { root });
+            var expected = await local.QueryAsync(query, localWarnings, default);
+            using var athena = new AthenaSource(AthenaClientTests.Client(_fake), AthenaClientTests.Settings("nobedrock"));
+            var remote = await athena.QueryAsync(query, athenaWarnings, default);
+
+            Assert.Equal(new[] { "2026-05", "2026-06" }, expected.BillingPeriods);
+            Assert.Equal(expected.BillingPeriods, remote.BillingPeriods);
+            Assert.NotEmpty(expected.Rows);
+            Assert.Equal(expected.Rows.Select(Describe), remote.Rows.Select(Describe));
+            Assert.Single(localWarnings.All, w => w.Contains("no Bedrock line items") && w.Contains("2026-05"));
+            Assert.Single(athenaWarnings.All, w => w.Contains("no Bedrock line items") && w.Contains("2026-05"));
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
     }

@@ -40,6 +40,11 @@ public sealed class AthenaSqlTests
 
     private static AthenaTableSchema Unpartitioned => new(CurColumns.Required.Concat(CurColumns.Optional), Array.Empty<string>());
 
+    /// <summary>Product fields as flat columns too (an export query that selected them), or only so (legacy CUR: no map, no principal, no tags).</summary>
+    private static AthenaTableSchema WithProductColumns(bool map) =>
+        new(CurColumns.Required.Concat(CurColumns.Optional).Concat(CurColumns.ProductModelColumns)
+            .Where(c => map || c is not (CurColumns.Product or CurColumns.IamPrincipal or CurColumns.Tags)), new[] { "billing_period" });
+
     private static CostQuery Query(string groupBy, bool agentCore = false, DateTime? start = null, DateTime? end = null,
         IReadOnlyDictionary<string, string>? tags = null, string[]? models = null, string[]? accounts = null) => new()
     {
@@ -52,8 +57,8 @@ public sealed class AthenaSqlTests
         Accounts = accounts ?? Array.Empty<string>(),
     };
 
-    private static AthenaStatement Costs(CostQuery q, AthenaTableSchema schema, PeriodFilter periods) =>
-        AthenaSql.Costs(q, new Aggregator(q).TagKeys, Table, schema, periods);
+    private static AthenaStatement Costs(CostQuery q, AthenaTableSchema schema, PeriodFilter periods, string table = AthenaClientTests.Table) =>
+        AthenaSql.Costs(q, new Aggregator(q).TagKeys, AthenaTable.Create(null, AthenaClientTests.Database, table), schema, periods);
 
     /// <summary>Every shape: each dimension, filters, AgentCore, dates, period lists and ranges, optional columns absent, no partition.</summary>
     internal static IEnumerable<(string Name, string Sql)> Shapes()
@@ -79,8 +84,12 @@ public sealed class AthenaSqlTests
         yield return ("no principal column", Costs(Query("Principal, Model"), Without(CurColumns.IamPrincipal), may).Sql);
         yield return ("no optional columns", Costs(Query("Principal, Model, Region, iamPrincipal/team"), Without(CurColumns.Optional), may).Sql);
         yield return ("no partition", Costs(Query("Principal, Day"), Unpartitioned, both).Sql);
+        yield return ("product columns and map", Costs(Query("Model, Principal"), WithProductColumns(map: true), may, "columns").Sql);
+        yield return ("product columns only", Costs(Query("Model"), WithProductColumns(map: false), may, "legacy").Sql);
         yield return ("latest period", AthenaSql.Periods(Table, FullSchema, null));
-        yield return ("wanted periods", AthenaSql.Periods(Table, FullSchema, new[] { "2026-05", "2026-07" }));
+        yield return ("wanted periods", AthenaSql.Periods(Table, FullSchema, PeriodFilter.Of(new[] { "2026-05", "2026-07" })));
+        yield return ("periods of dates", AthenaSql.Periods(Table, FullSchema, PeriodFilter.Overlapping(from, to)));
+        yield return ("periods of dates without partition", AthenaSql.Periods(Table, Unpartitioned, PeriodFilter.Overlapping(from, null)));
         yield return ("latest period without partition", AthenaSql.Periods(Table, Unpartitioned, null));
     }
 
@@ -106,7 +115,7 @@ public sealed class AthenaSqlTests
         Assert.DoesNotContain("Claude", s.Sql);
         Assert.DoesNotContain("111111111111", s.Sql);
         Assert.Contains(AthenaSql.TagColumn(0), s.Columns);
-        Assert.Contains(AthenaSql.Model, s.Columns);
+        Assert.All(AthenaSql.ProductFieldColumns, c => Assert.Contains(c, s.Columns));
         Assert.Contains(AthenaSql.Account, s.Columns);
     }
 
@@ -135,13 +144,20 @@ public sealed class AthenaSqlTests
     {
         using var fake = new FakeAthena();
         fake.AddExport(AthenaClientTests.Database, AthenaClientTests.Table, EngineTests.SamplePath);
+        var temp = Directory.CreateTempSubdirectory("bedrockcost-shapes-").FullName;
+        fake.AddExport(AthenaClientTests.Database, "columns", AthenaSourceTests.WriteProductColumnsExport(Path.Combine(temp, "columns"), legacy: false));
+        fake.AddExport(AthenaClientTests.Database, "legacy", AthenaSourceTests.WriteProductColumnsExport(Path.Combine(temp, "legacy"), legacy: true));
         fake.Start();
         using var client = AthenaClientTests.Client(fake);
-        foreach (var (name, sql) in Shapes())
+        try
         {
-            var e = client.ExecuteAsync(sql, AthenaClientTests.Settings(), NullOperationContext.Instance, default).GetAwaiter().GetResult();
-            Assert.True(e.QueryId.Length > 0, name);
+            foreach (var (name, sql) in Shapes())
+            {
+                var e = client.ExecuteAsync(sql, AthenaClientTests.Settings(), NullOperationContext.Instance, default).GetAwaiter().GetResult();
+                Assert.True(e.QueryId.Length > 0, name);
+            }
         }
+        finally { Directory.Delete(temp, recursive: true); }
         // A hostile key is looked up as the key it is: no row holds it, so every tag column is NULL and the grouping is that of no tag
         // (Person, Role and PrincipalType group by the same raw columns as Principal, so those shapes share one statement).
         var q = fake.Queries.Single(x => x.Sql.Contains("it''s"));

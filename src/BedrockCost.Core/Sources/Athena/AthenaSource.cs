@@ -53,8 +53,10 @@ public sealed class AthenaSource : ICostSource
     public async Task<CostResult> QueryAsync(CostQuery query, IOperationContext ctx, CancellationToken ct)
     {
         var schema = await SchemaAsync(ctx, ct).ConfigureAwait(false);
-        var filter = await ChoosePeriodsAsync(query, schema, ctx, ct).ConfigureAwait(false);
+        var (filter, present) = await ChoosePeriodsAsync(query, schema, ctx, ct).ConfigureAwait(false);
         var aggregator = new Aggregator(query);
+        // Dates outside every period of the table: nothing to read, and nothing to pay for.
+        if (present.Count == 0) return aggregator.ToResult(SourceName, ctx, hasPrincipalData: schema.Has(CurColumns.IamPrincipal));
         var statement = AthenaSql.Costs(query, aggregator.TagKeys, _settings.Table, schema, filter);
         var execution = await _client.ExecuteAsync(statement.Sql, _settings, ctx, ct).ConfigureAwait(false);
         ctx.Verbose(execution.Describe());
@@ -85,7 +87,13 @@ public sealed class AthenaSource : ICostSource
                 $"is not a finite number (NaN, ±Infinity) or is beyond ±{(column == CurColumns.UsageAmount ? AthenaSql.UsageLimit : AthenaSql.MoneyLimit)} (what the query's decimal sums hold)"));
 
         if (!statement.HasPrincipalColumn)
-            ctx.Warning($"The Athena table {_settings.Table} has no line_item_iam_principal column, so its Bedrock cost is unattributed. {CurColumns.EnablePrincipalHelp}");
+            ctx.Warning(schema.IsLegacy
+                ? $"The Athena table {_settings.Table} is a legacy Cost and Usage Report (CUR 1.0): its Bedrock cost is unattributed. {CurColumns.LegacyHelp}"
+                : $"The Athena table {_settings.Table} has no line_item_iam_principal column, so its Bedrock cost is unattributed. {CurColumns.EnablePrincipalHelp}");
+        // The periods read are the result's, with or without Bedrock, as for files: a month without Bedrock is an answer.
+        foreach (var period in present.Where(p => !aggregator.Periods.Contains(p)))
+            ctx.Warning($"Found no Bedrock line items in billing period {period} of the Athena table {_settings.Table}.");
+        aggregator.CoverPeriods(present);
         var result = aggregator.ToResult(SourceName, ctx, hasPrincipalData: statement.HasPrincipalColumn);
         ctx.Verbose($"Athena returned {check.Rows:N0} grouped row(s) standing for {check.LineItems:N0} Bedrock line items.");
         return result;
@@ -107,23 +115,32 @@ public sealed class AthenaSource : ICostSource
         return _schema = schema;
     }
 
-    /// <summary>The periods to read, as the local engine chooses them: the ones asked for (at least one must exist), the dates', or the latest.</summary>
-    private async Task<PeriodFilter> ChoosePeriodsAsync(CostQuery query, AthenaTableSchema schema, IOperationContext ctx, CancellationToken ct)
+    /// <summary>
+    /// The periods to read, as the local engine chooses them: the ones asked for (at least one must exist), those
+    /// overlapping the dates, or the latest; and those of them the table holds (from its partitions, no data scanned).
+    /// </summary>
+    private async Task<(PeriodFilter Filter, IReadOnlyList<string> Present)> ChoosePeriodsAsync(CostQuery query, AthenaTableSchema schema,
+        IOperationContext ctx, CancellationToken ct)
     {
         if (query.BillingPeriods.Count > 0)
         {
-            var present = await PeriodsAsync(AthenaSql.Periods(_settings.Table, schema, query.BillingPeriods), ctx, ct).ConfigureAwait(false);
+            var wanted = PeriodFilter.Of(query.BillingPeriods);
+            var present = await PeriodsAsync(AthenaSql.Periods(_settings.Table, schema, wanted), ctx, ct).ConfigureAwait(false);
             if (present.Count == 0)
                 throw new BedrockCostException(ErrorIds.BillingPeriodNotFound, ErrorKind.NotFound,
                     $"No data for billing period {string.Join(", ", query.BillingPeriods)} in the Athena table {_settings.Table}.", string.Join(",", query.BillingPeriods));
-            return PeriodFilter.Of(query.BillingPeriods);
+            return (wanted, present);
         }
-        if (query.StartDate is not null || query.EndDate is not null) return PeriodFilter.Overlapping(query.StartDate, query.EndDate);
+        if (query.StartDate is not null || query.EndDate is not null)
+        {
+            var overlapping = PeriodFilter.Overlapping(query.StartDate, query.EndDate);
+            return (overlapping, await PeriodsAsync(AthenaSql.Periods(_settings.Table, schema, overlapping), ctx, ct).ConfigureAwait(false));
+        }
         var latest = await PeriodsAsync(AthenaSql.Periods(_settings.Table, schema, null), ctx, ct).ConfigureAwait(false);
         if (latest.Count == 0)
             throw new BedrockCostException(ErrorIds.NoCurFiles, ErrorKind.NotFound, $"The Athena table {_settings.Table} holds no billing period.", _settings.Table.ToString());
         ctx.Verbose($"Reading billing period {latest[0]}, the latest in {_settings.Table}.");
-        return PeriodFilter.Of(latest);
+        return (PeriodFilter.Of(latest), latest);
     }
 
     private async Task<List<string>> PeriodsAsync(string sql, IOperationContext ctx, CancellationToken ct)
@@ -149,7 +166,6 @@ public sealed class AthenaSource : ICostSource
             Currency = Text(AthenaSql.Currency),
             PricingUnit = Text(AthenaSql.Unit),
             ProductRegion = Text(AthenaSql.Region),
-            ProductModel = Text(AthenaSql.Model),
             Marketplace = Text(AthenaSql.Marketplace) == "true",
             PrincipalData = statement.HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn,
             UsageAmount = Decimal(Text(AthenaSql.Usage), AthenaSql.Usage),
@@ -157,6 +173,8 @@ public sealed class AthenaSource : ICostSource
             NetUnblendedCost = Decimal(Text(AthenaSql.Net), AthenaSql.Net),
             Count = Long(Text(AthenaSql.LineItems), AthenaSql.LineItems),
         };
+        var product = AthenaSql.ProductFieldColumns.Select(Text).ToArray();
+        if (product.Any(v => v is not null)) item.ProductModel = RowRules.ProductModel(product);
         if (Text(AthenaSql.UsageDate) is { } day)
             item.UsageStart = DateTime.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var d)
                 ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : throw Bad($"usage date '{day}' is not yyyy-MM-dd");

@@ -55,6 +55,9 @@ public sealed class AthenaTableSchema
     /// <summary>Partitioned by billing period: a period predicate makes Athena read only those months.</summary>
     public bool HasPeriodPartition => PartitionKeys.Contains(AthenaTable.PeriodColumn);
 
+    /// <summary>A legacy Cost and Usage Report's table (CUR 1.0, no principal data), by the engine's rule for files.</summary>
+    public bool IsLegacy => CurColumns.IsLegacy(_columns);
+
     /// <summary>Required CUR 2.0 columns the table lacks.</summary>
     public IReadOnlyList<string> MissingRequired => CurColumns.Required.Where(c => !Has(c)).ToList();
 }
@@ -88,7 +91,7 @@ public static class AthenaSql
     // Result column names.
     public const string Period = "billing_period", UsageDate = "usage_date", Account = "usage_account", ItemType = "line_item_type",
         UsageType = "usage_type", Principal = "principal", Currency = "currency", Unit = "pricing_unit", Region = "product_region",
-        Model = "product_model", Marketplace = "marketplace", LineItems = "line_items", Unblended = "unblended_cost",
+        Marketplace = "marketplace", LineItems = "line_items", Unblended = "unblended_cost",
         Net = "net_unblended_cost", Usage = "usage_amount", GroupRows = "result_rows", TotalLineItems = "total_line_items",
         TotalUnblended = "total_unblended_cost", UnreadableColumn = "unreadable_column", UnreadableFile = "unreadable_file";
 
@@ -99,6 +102,9 @@ public static class AthenaSql
     public const string MoneyLimit = "1E10", UsageLimit = "1E20";
 
     public static string TagColumn(int i) => "tag_" + i.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Result columns of the product fields that may name a model, in the order of CurColumns.ProductModelKeys.</summary>
+    public static readonly string[] ProductFieldColumns = { "model_field", "product_name_field", "service_name_field" };
 
     /// <summary>
     /// Money is summed as DECIMAL(38, 28) and usage as DECIMAL(38, 18): exact sums of each double converted on
@@ -129,8 +135,10 @@ public static class AthenaSql
         keys.Add((CurColumns.Currency, Currency));
         keys.Add((Col(CurColumns.PricingUnit), Unit));
         if (GroupedBy(Dimension.Region)) keys.Add((Col(CurColumns.ProductRegion), Region));
-        if ((GroupedBy(Dimension.Model) || query.Models.Count > 0) && schema.Has(CurColumns.Product))
-            keys.Add(($"COALESCE({MapValue(CurColumns.Product, "model")}, {MapValue(CurColumns.Product, "product_name")})", Model));
+        // The raw product fields: the engine names the model from them (RowRules.ProductModel), as for files.
+        if (GroupedBy(Dimension.Model) || query.Models.Count > 0)
+            for (var k = 0; k < ProductFieldColumns.Length; k++)
+                if (ProductField(schema, k) is { } field) keys.Add((field, ProductFieldColumns[k]));
         keys.Add((schema.Has(CurColumns.BillingEntity)
             ? $"COALESCE(upper({CurColumns.BillingEntity}) = {Upper(BedrockRows.MarketplaceBillingEntity)}, false)" : "false", Marketplace));
         for (var i = 0; i < tagKeys.Count; i++)
@@ -191,15 +199,15 @@ public static class AthenaSql
         return $"({CurColumns.UsageStart} {op} {at} OR {CurColumns.UsageStart} IS NULL AND {CurColumns.BillingPeriodStart} {op} {at})";
     }
 
-    /// <summary>The billing periods present among <paramref name="wanted"/>, or the latest one when <paramref name="wanted"/> is null.</summary>
-    public static string Periods(AthenaTable table, AthenaTableSchema schema, IReadOnlyList<string>? wanted)
+    /// <summary>The billing periods present among <paramref name="among"/>, or the latest one when <paramref name="among"/> is null.</summary>
+    public static string Periods(AthenaTable table, AthenaTableSchema schema, PeriodFilter? among)
     {
         // The partition metadata table lists the partitions from the Glue catalog without reading data.
         var from = schema.HasPeriodPartition ? $"{table.PartitionsFrom}" : table.From;
         var period = PeriodExpression(schema);
-        return wanted is null
+        return among is null
             ? $"SELECT max({period}) AS {Period}\nFROM {from}"
-            : $"SELECT DISTINCT {period} AS {Period}\nFROM {from}\nWHERE {period} IN ({SqlText.List(wanted)})";
+            : $"SELECT DISTINCT {period} AS {Period}\nFROM {from}\nWHERE {PeriodPredicate(schema, among)}";
     }
 
     /// <summary>The partition column, or the month of bill_billing_period_start_date for a table without it.</summary>
@@ -229,17 +237,29 @@ public static class AthenaSql
         var any = new List<string> { $"upper({CurColumns.ProductCode}) IN ({string.Join(", ", codes.Select(Upper))})" };
         if (schema.Has(CurColumns.ProductFamily)) any.Add($"upper({CurColumns.ProductFamily}) = {Upper(BedrockRows.ProductFamily)}");
         if (schema.Has(CurColumns.IamPrincipal)) any.Add($"{CurColumns.IamPrincipal} <> ''");
-        if (schema.Has(CurColumns.BillingEntity) && schema.Has(CurColumns.Product))
+        var names = new[] { ProductField(schema, 1), ProductField(schema, 2) }.OfType<string>().ToList();
+        if (schema.Has(CurColumns.BillingEntity) && names.Count > 0)
         {
             var edition = SqlText.Literal("%" + ModelNames.MarketplaceSuffix.ToUpperInvariant() + "%");
             any.Add($"(upper({CurColumns.BillingEntity}) = {Upper(BedrockRows.MarketplaceBillingEntity)}" +
-                    $" AND (upper({MapValue(CurColumns.Product, "product_name")}) LIKE {edition}" +
-                    $" OR upper({MapValue(CurColumns.Product, "servicename")}) LIKE {edition}))");
+                    $" AND ({string.Join(" OR ", names.Select(n => $"upper({n}) LIKE {edition}"))}))");
         }
         var union = "(" + string.Join("\n    OR ", any) + ")";
         // AgentCore is agent infrastructure: left out even when it has a principal, unless asked for.
         return includeAgentCore ? union
             : $"COALESCE(upper({CurColumns.ProductCode}), '') <> {Upper(BedrockRows.AgentCoreProductCode)}\n  AND {union}";
+    }
+
+    /// <summary>
+    /// A product field as the readers take it (CurColumns.ProductModelKeys[k]): the product map's value, else the flat
+    /// column (legacy CUR; an export whose query selected the key as a column) when not empty; null when the table has neither.
+    /// </summary>
+    private static string? ProductField(AthenaTableSchema schema, int k)
+    {
+        var parts = new List<string>();
+        if (schema.Has(CurColumns.Product)) parts.Add(MapValue(CurColumns.Product, CurColumns.ProductModelKeys[k]));
+        if (schema.Has(CurColumns.ProductModelColumns[k])) parts.Add($"NULLIF({CurColumns.ProductModelColumns[k]}, '')");
+        return parts.Count switch { 0 => null, 1 => parts[0], _ => $"COALESCE({string.Join(", ", parts)})" };
     }
 
     /// <summary>The value of a key of a map column; NULL when the key is absent (element_at, not map[key], which fails).</summary>
