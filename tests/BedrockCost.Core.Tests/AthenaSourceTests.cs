@@ -79,6 +79,15 @@ public sealed class AthenaSourceTests : IDisposable
             var v => v.ToString(),
         }));
 
+    /// <summary>Row for row, every property but Source; a failure names the first row that differs.</summary>
+    private static void AssertSameRows(CostResult local, CostResult athena)
+    {
+        var (expected, actual) = (local.Rows.Select(Describe).ToList(), athena.Rows.Select(Describe).ToList());
+        var first = expected.Zip(actual).Select((p, i) => (p, i)).FirstOrDefault(x => x.p.First != x.p.Second);
+        Assert.True(first.p.First is null, $"row {first.i}:\nlocal:  {first.p.First}\nathena: {first.p.Second}");
+        Assert.Equal(expected.Count, actual.Count);
+    }
+
     [Theory]
     [MemberData(nameof(Queries))]
     public async Task The_Athena_rows_equal_the_local_engines_row_for_row(string spec)
@@ -89,10 +98,7 @@ public sealed class AthenaSourceTests : IDisposable
         var remote = await athena.QueryAsync(query, NullOperationContext.Instance, default);
 
         Assert.NotEmpty(local.Rows);
-        var (expected, actual) = (local.Rows.Select(Describe).ToList(), remote.Rows.Select(Describe).ToList());
-        var first = expected.Zip(actual).Select((p, i) => (p, i)).FirstOrDefault(x => x.p.First != x.p.Second);
-        Assert.True(first.p.First is null, $"row {first.i}:\nlocal:  {first.p.First}\nathena: {first.p.Second}");
-        Assert.Equal(expected.Count, actual.Count);
+        AssertSameRows(local, remote);
         Assert.All(remote.Rows, r => Assert.Equal("Athena", r.Source));
         Assert.Equal(Totals(local.BedrockTotals), Totals(remote.BedrockTotals));
         Assert.Equal(Totals(local.SelectedTotals), Totals(remote.SelectedTotals));
@@ -162,10 +168,7 @@ public sealed class AthenaSourceTests : IDisposable
 
             // The edges are in the data: eight Bedrock rows (not the SaaS or EC2 rows), nine with AgentCore.
             Assert.Equal(agentCore ? 9 : 8, local.BedrockLineItems);
-            var (expected, actual) = (local.Rows.Select(Describe).ToList(), remote.Rows.Select(Describe).ToList());
-            var first = expected.Zip(actual).Select((p, i) => (p, i)).FirstOrDefault(x => x.p.First != x.p.Second);
-            Assert.True(first.p.First is null, $"row {first.i}:\nlocal:  {first.p.First}\nathena: {first.p.Second}");
-            Assert.Equal(expected.Count, actual.Count);
+            AssertSameRows(local, remote);
             Assert.Equal(local.BedrockTotals.Single().UnblendedCost, remote.BedrockTotals.Single().UnblendedCost);
             Assert.Equal(local.BedrockTotals.Single().NetUnblendedCost, remote.BedrockTotals.Single().NetUnblendedCost);
             Assert.Equal(local.BedrockLineItems, remote.BedrockLineItems);
@@ -222,10 +225,7 @@ public sealed class AthenaSourceTests : IDisposable
             var expected = await local.QueryAsync(query, NullOperationContext.Instance, default);
 
             Assert.Equal("SUCCEEDED", _fake.Queries.Last().State);
-            var (want, got) = (expected.Rows.Select(Describe).ToList(), remote.Rows.Select(Describe).ToList());
-            var first = want.Zip(got).Select((p, i) => (p, i)).FirstOrDefault(x => x.p.First != x.p.Second);
-            Assert.True(first.p.First is null, $"row {first.i}:\nlocal:  {first.p.First}\nathena: {first.p.Second}");
-            Assert.Equal(want.Count, got.Count);
+            AssertSameRows(expected, remote);
             Assert.Equal(expected.BedrockTotals.Select(t => (t.UnblendedCost, t.NetUnblendedCost, t.LineItems)),
                 remote.BedrockTotals.Select(t => (t.UnblendedCost, t.NetUnblendedCost, t.LineItems)));
             Assert.Equal(new[] { (CurColumns.NetUnblendedCost, brokenNet), (CurColumns.UnblendedCost, brokenCosts) },
@@ -262,21 +262,30 @@ public sealed class AthenaSourceTests : IDisposable
     /// </summary>
     internal static string WriteProductColumnsExport(string root, bool legacy)
     {
+        const string fields = "map_extract_value(product, 'model') AS product_model, map_extract_value(product, 'product_name') AS product_product_name, " +
+                              "map_extract_value(product, 'servicename') AS product_servicename";
+        return RewriteSample(root, _ => legacy
+            ? $"SELECT * EXCLUDE (product, line_item_iam_principal, tags), {fields} FROM sample"
+            : $"SELECT * REPLACE (map_from_entries(list_filter(map_entries(product), e -> e.key NOT IN ('model', 'product_name', 'servicename'))) AS product), {fields} FROM sample");
+    }
+
+    /// <summary>
+    /// Writes an export of the sample's billing periods under <paramref name="root"/> with DuckDB: for each period, what
+    /// <paramref name="select"/> gives for it, a statement over the view "sample" of that period's files.
+    /// </summary>
+    private static string RewriteSample(string root, Func<string, string> select)
+    {
         using var db = new DuckDBConnection("DataSource=:memory:");
         db.Open();
         void Sql(string sql) { using var c = db.CreateCommand(); c.CommandText = sql; c.ExecuteNonQuery(); }
         Sql("SET TimeZone = 'UTC'");
-        const string fields = "map_extract_value(product, 'model') AS product_model, map_extract_value(product, 'product_name') AS product_product_name, " +
-                              "map_extract_value(product, 'servicename') AS product_servicename";
-        var select = legacy
-            ? $"SELECT * EXCLUDE (product, line_item_iam_principal, tags), {fields}"
-            : "SELECT * REPLACE (map_from_entries(list_filter(map_entries(product), e -> e.key NOT IN ('model', 'product_name', 'servicename'))) AS product), " + fields;
         foreach (var dir in Directory.GetDirectories(Path.Combine(EngineTests.SamplePath, "data"), "BILLING_PERIOD=*"))
         {
             var files = Directory.GetFiles(dir, "*.parquet").Where(f => new FileInfo(f).Length > 0).Select(f => $"'{f}'");
             var target = Path.Combine(root, "data", Path.GetFileName(dir));
             Directory.CreateDirectory(target);
-            Sql($"COPY ({select} FROM read_parquet([{string.Join(", ", files)}], union_by_name = true)) TO '{Path.Combine(target, "columns-00001.snappy.parquet")}' (FORMAT parquet)");
+            Sql($"CREATE OR REPLACE VIEW sample AS SELECT * FROM read_parquet([{string.Join(", ", files)}], union_by_name = true)");
+            Sql($"COPY ({select(Path.GetFileName(dir)["BILLING_PERIOD=".Length..])}) TO '{Path.Combine(target, "part-00001.snappy.parquet")}' (FORMAT parquet)");
         }
         return root;
     }
@@ -305,10 +314,7 @@ public sealed class AthenaSourceTests : IDisposable
             var original = await sample.QueryAsync(query, NullOperationContext.Instance, default);
             if (!legacy) Assert.Equal(original.Rows.Select(Describe), expected.Rows.Select(Describe));
             Assert.Equal(original.BedrockTotals.Single().UnblendedCost, expected.BedrockTotals.Single().UnblendedCost);
-            var (want, got) = (expected.Rows.Select(Describe).ToList(), remote.Rows.Select(Describe).ToList());
-            var first = want.Zip(got).Select((p, i) => (p, i)).FirstOrDefault(x => x.p.First != x.p.Second);
-            Assert.True(first.p.First is null, $"row {first.i}:\nlocal:  {first.p.First}\nathena: {first.p.Second}");
-            Assert.Equal(want.Count, got.Count);
+            AssertSameRows(expected, remote);
             Assert.Equal(expected.BedrockLineItems, remote.BedrockLineItems);
             Assert.Equal(expected.HasPrincipalData, remote.HasPrincipalData);
         }
@@ -336,20 +342,8 @@ public sealed class AthenaSourceTests : IDisposable
         var root = Path.Combine(Path.GetTempPath(), $"bedrockcost-nobedrock-{Guid.NewGuid():N}");
         try
         {
-            using (var db = new DuckDBConnection("DataSource=:memory:"))
-            {
-                db.Open();
-                void Sql(string sql) { using var c = db.CreateCommand(); c.CommandText = sql; c.ExecuteNonQuery(); }
-                Sql("SET TimeZone = 'UTC'");
-                foreach (var (period, where) in new[] { ("2026-05", "line_item_product_code IN ('AmazonEC2', 'AmazonS3') AND coalesce(line_item_iam_principal, '') = ''"), ("2026-06", "TRUE") })
-                {
-                    var source = Path.Combine(EngineTests.SamplePath, "data", $"BILLING_PERIOD={period}");
-                    var files = Directory.GetFiles(source, "*.parquet").Where(f => new FileInfo(f).Length > 0).Select(f => $"'{f}'");
-                    var target = Path.Combine(root, "data", $"BILLING_PERIOD={period}");
-                    Directory.CreateDirectory(target);
-                    Sql($"COPY (SELECT * FROM read_parquet([{string.Join(", ", files)}], union_by_name = true) WHERE {where}) TO '{Path.Combine(target, "part-00001.snappy.parquet")}' (FORMAT parquet)");
-                }
-            }
+            RewriteSample(root, period => "SELECT * FROM sample" +
+                (period == "2026-05" ? " WHERE line_item_product_code IN ('AmazonEC2', 'AmazonS3') AND coalesce(line_item_iam_principal, '') = ''" : string.Empty));
             _fake.AddExport(AthenaClientTests.Database, "nobedrock", root);
             var query = how == "periods"
                 ? new CostQuery { BillingPeriods = new[] { "2026-05", "2026-06" } }
@@ -363,7 +357,7 @@ public sealed class AthenaSourceTests : IDisposable
             Assert.Equal(new[] { "2026-05", "2026-06" }, expected.BillingPeriods);
             Assert.Equal(expected.BillingPeriods, remote.BillingPeriods);
             Assert.NotEmpty(expected.Rows);
-            Assert.Equal(expected.Rows.Select(Describe), remote.Rows.Select(Describe));
+            AssertSameRows(expected, remote);
             Assert.Single(localWarnings.All, w => w.Contains("no Bedrock line items") && w.Contains("2026-05"));
             Assert.Single(athenaWarnings.All, w => w.Contains("no Bedrock line items") && w.Contains("2026-05"));
         }
