@@ -5,8 +5,13 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
+    # June of the sample with a NaN cost on every fifth AmazonBedrock line item, written by DuckDB.
+    $script:Dirty = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-athena-nan-$([guid]::NewGuid())"
+    $june = @(Get-ChildItem -LiteralPath (Join-Path $SamplePath 'data/BILLING_PERIOD=2026-06') -Filter *.parquet | Where-Object Length -GT 0 | ForEach-Object { "'$($_.FullName)'" })
+    $target = New-Item -ItemType Directory -Path (Join-Path $Dirty 'data/BILLING_PERIOD=2026-06')
+    Invoke-DuckDb "COPY (SELECT * EXCLUDE (n) REPLACE (CASE WHEN line_item_product_code = 'AmazonBedrock' AND n % 5 = 0 THEN 'NaN'::DOUBLE ELSE line_item_unblended_cost END AS line_item_unblended_cost) FROM (SELECT *, row_number() OVER () AS n FROM read_parquet([$($june -join ', ')], union_by_name = true))) TO '$(Join-Path $target 'part-00001.parquet')' (FORMAT parquet)"
     $fake = Start-FakeAws athena '--export', "cid_data_export.cur2=$SamplePath", '--export', "cid_data_export.broken=$SamplePath",
-        '--export', "cid_data_export.slow=$SamplePath", '--fail', 'broken', '--hang', 'slow', '--page-size', '25', '--region', 'eu-west-1'
+        '--export', "cid_data_export.slow=$SamplePath", '--export', "cid_data_export.nan=$Dirty", '--fail', 'broken', '--hang', 'slow', '--page-size', '25', '--region', 'eu-west-1'
     $athena = @{ Athena = $true; EndpointUrl = $fake.Url; AccessKey = $fake.AccessKey; SecretKey = $fake.SecretKey; Region = 'eu-west-1' }
 
     # Every property but Source, decimals by value, so rows from both sources compare as text.
@@ -25,7 +30,10 @@ BeforeAll {
     }
 }
 
-AfterAll { Stop-FakeAws $fake }
+AfterAll {
+    Stop-FakeAws $fake
+    Remove-Item -LiteralPath $Dirty -Recurse -Force -ErrorAction Ignore
+}
 
 Describe 'The Athena source gives the rows of the files' {
     It 'Get-BedrockCostByPrincipal <Name>' -ForEach @(
@@ -86,6 +94,23 @@ Describe 'Athena queries on the wire' {
         Get-BedrockCostByPrincipal @athena -Table broken -BillingPeriod 2026-05 -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Be 'AthenaQueryFailed,BedrockCost.Commands.GetBedrockCostByPrincipal'
         "$($err[0])" | Should -Match 'HIVE_BAD_DATA'
+    }
+
+    It 'leaves a cost that is not a number out, never as 0: an InvalidCostValue error, the rest reported, the totals said INCOMPLETE' {
+        $err = $null
+        $out = @(Get-BedrockCostByPrincipal @athena -Table nan -BillingPeriod 2026-06 -GroupBy Model -Verbose -ErrorVariable err -ErrorAction SilentlyContinue -WarningVariable warn -WarningAction SilentlyContinue 4>&1)
+        $rows = @($out | Where-Object { $_.PSObject.TypeNames[0] -eq 'BedrockCost.Core.PrincipalCost' })
+        $verbose = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $rows.Count | Should -BeGreaterThan 0
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'InvalidCostValue,BedrockCost.Commands.GetBedrockCostByPrincipal'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        "$($err[0])" -match '^The Athena table AwsDataCatalog\.cid_data_export\.nan \(in .*part-00001\.parquet\): (\d+) Bedrock line item\(s\) have a line_item_unblended_cost that is not a finite number' |
+            Should -BeTrue -Because "$($err[0])"
+        $leftOut = $Matches[1]
+        [int]$leftOut | Should -BeGreaterThan 0
+        @($warn | Where-Object { "$_" -like "The totals are incomplete: $leftOut Bedrock line item(s)*" }).Count | Should -Be 1
+        ($verbose | Where-Object { $_ -like 'Reconciliation*' }) | Should -Match "difference 0\. INCOMPLETE: $leftOut Bedrock line item"
     }
 
     It 'names a missing table and a missing result location' {

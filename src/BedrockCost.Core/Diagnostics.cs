@@ -10,6 +10,12 @@ public interface IOperationContext
     void Debug(string message);
     void Warning(string message);
     void Progress(ProgressReport report);
+
+    /// <summary>
+    /// A non-terminating error: something was left out (a file, line items) and the rest goes on. The cmdlet layer
+    /// writes it as an ErrorRecord; a context that has no error stream shows it as a warning.
+    /// </summary>
+    void Error(BedrockCostException error) => Warning(error.Message);
 }
 
 /// <summary>A progress update. <see cref="Completed"/> closes the activity.</summary>
@@ -23,4 +29,5 @@ public sealed class NullOperationContext : IOperationContext
     public void Debug(string message) { }
     public void Warning(string message) { }
     public void Progress(ProgressReport report) { }
+    public void Error(BedrockCostException error) { }
 }

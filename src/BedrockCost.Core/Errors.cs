@@ -54,10 +54,9 @@ public static class ErrorIds
     public const string CsvHeaderInvalid = "CsvHeaderInvalid";
     public const string ManifestInvalid = "ManifestInvalid";
     public const string ManifestFileMissing = "ManifestFileMissing";
+    public const string InvalidCostValue = "InvalidCostValue";
     public const string BillingPeriodNotFound = "BillingPeriodNotFound";
     public const string MixedCurrencies = "MixedCurrencies";
-    /// <summary>Line items left out of every row and total: a value is not a number that can be counted (<see cref="LeftOutLineItems"/>).</summary>
-    public const string UnreadableValue = "UnreadableValue";
 
     // Query parameters
     public const string InvalidBillingPeriod = "InvalidBillingPeriod";

@@ -70,20 +70,6 @@ public sealed class CurrencyTotal
     public decimal Cost(Aggregation.CostBasis basis) => basis == Aggregation.CostBasis.NetUnblended ? NetUnblendedCost : UnblendedCost;
 }
 
-/// <summary>
-/// Line items a source could not count because a value of theirs is not a number it can add (NaN, ±Infinity, beyond
-/// the range it sums): left out of every row and total, never added as 0, and reported as <see cref="ErrorIds.UnreadableValue"/>.
-/// </summary>
-/// <param name="Where">The data: a table, a file, with a row or file where known.</param>
-/// <param name="Column">The CUR column holding the value.</param>
-/// <param name="Why">What is wrong with the values ("is not a finite number or is beyond ±1E10").</param>
-public sealed record LeftOutLineItems(string Where, string Column, long LineItems, string Why)
-{
-    public string Message =>
-        $"{LineItems} Bedrock line item(s) of {Where} have a {Column} that {Why}: they were left out of every row and total " +
-        "(never counted as 0), so the totals are incomplete. Check the data named; a damaged file can be copied or delivered again.";
-}
-
 /// <summary>The answer to a query: rows, totals to reconcile against, and what was read.</summary>
 public sealed class CostResult
 {
@@ -98,15 +84,15 @@ public sealed class CostResult
     public int FilesRead { get; init; }
     public long RowsScanned { get; init; }
     public long BedrockLineItems { get; init; }
+    /// <summary>
+    /// Bedrock line items that could not be read (a cost that is not a finite number, a sum that would overflow)
+    /// and are not in any figure; each was reported as an error. Zero when the totals are complete.
+    /// </summary>
+    public long LineItemsLeftOut { get; init; }
+    /// <summary>Every Bedrock line item of the data read is in the figures.</summary>
+    public bool IsComplete => LineItemsLeftOut == 0;
     public bool HasPrincipalData { get; init; } = true;
     public IReadOnlyList<string> UnrecognisedUsageTypes { get; init; } = Array.Empty<string>();
-    /// <summary>Line items left out because a value could not be counted; the totals are incomplete by these.</summary>
-    public IReadOnlyList<LeftOutLineItems> LeftOut { get; init; } = Array.Empty<LeftOutLineItems>();
-    public long LineItemsLeftOut => LeftOut.Sum(l => l.LineItems);
-
-    private string LeftOutText => LineItemsLeftOut > 0
-        ? $" {LineItemsLeftOut} line item(s) whose values could not be counted were left out: the totals are incomplete."
-        : string.Empty;
 
     /// <summary>One sentence a report prints: rows sum to the total, per currency.</summary>
     public string ReconciliationText()
@@ -120,16 +106,21 @@ public sealed class CostResult
             return $"{t.Currency}: rows sum to {rowsSum:0.########}, Bedrock total of the data read {total:0.########}, difference {rowsSum - total:0.########}{filtered}";
         });
         var periods = BillingPeriods.Count == 0 ? "no billing period" : string.Join(", ", BillingPeriods);
+        var incomplete = IsComplete ? string.Empty : " " + IncompleteText(LineItemsLeftOut);
         // Data without Bedrock (or filters selecting none of it) reconciles too: nothing in, nothing out, said so.
         if (SelectedTotals.Count == 0)
         {
             var what = BedrockTotals.Count > 0
                 ? "the filters selected none of the Bedrock total " + string.Join(", ", BedrockTotals.Select(b => $"{b.Cost(CostBasis):0.########} {b.Currency}"))
                 : "no Bedrock cost in the data read" + (RowsScanned > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({RowsScanned:N0} rows)") : string.Empty);
-            return $"Reconciliation ({CostBasis} cost, {periods}): {what}; rows sum to 0.{LeftOutText}";
+            return $"Reconciliation ({CostBasis} cost, {periods}): {what}; rows sum to 0.{incomplete}";
         }
-        return $"Reconciliation ({CostBasis} cost, {periods}): {string.Join("; ", parts)}.{LeftOutText}";
+        return $"Reconciliation ({CostBasis} cost, {periods}): {string.Join("; ", parts)}.{incomplete}";
     }
+
+    /// <summary>What every reconciliation says when line items were left out: how many, and that the totals are incomplete.</summary>
+    public static string IncompleteText(long lineItemsLeftOut) =>
+        $"INCOMPLETE: {lineItemsLeftOut:N0} Bedrock line item(s) could not be read (see the errors) and are left out of these totals.";
 }
 
 /// <summary>

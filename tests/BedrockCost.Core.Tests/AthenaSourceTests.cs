@@ -220,7 +220,8 @@ public sealed class AthenaSourceTests : IDisposable
             _fake.AddExport(AthenaClientTests.Database, "dirty", dirty);
             var query = new CostQuery { GroupBy = groupBy.Split(',').Select(g => GroupDimension.Parse(g.Trim())).ToArray(), BillingPeriods = new[] { "2026-06" } };
             using var athena = new AthenaSource(AthenaClientTests.Client(_fake), AthenaClientTests.Settings("dirty"));
-            var remote = await athena.QueryAsync(query, NullOperationContext.Instance, default);
+            var said = new Warnings();
+            var remote = await athena.QueryAsync(query, said, default);
             using var local = CurSource.Local(new[] { clean });
             var expected = await local.QueryAsync(query, NullOperationContext.Instance, default);
 
@@ -228,12 +229,16 @@ public sealed class AthenaSourceTests : IDisposable
             AssertSameRows(expected, remote);
             Assert.Equal(expected.BedrockTotals.Select(t => (t.UnblendedCost, t.NetUnblendedCost, t.LineItems)),
                 remote.BedrockTotals.Select(t => (t.UnblendedCost, t.NetUnblendedCost, t.LineItems)));
-            Assert.Equal(new[] { (CurColumns.NetUnblendedCost, brokenNet), (CurColumns.UnblendedCost, brokenCosts) },
-                remote.LeftOut.Select(l => (l.Column, l.LineItems)).Order());
-            Assert.All(remote.LeftOut, l => Assert.Contains("dirty", l.Where));
-            Assert.All(remote.LeftOut, l => Assert.Contains("june-00001.snappy.parquet", l.Where));
-            Assert.Contains("not a finite number", remote.LeftOut[0].Message);
-            Assert.Contains($"{brokenCosts + brokenNet} line item(s) whose values could not be counted were left out: the totals are incomplete", remote.ReconciliationText());
+            // One non-terminating error per column, naming the table, the file, the column and the count.
+            Assert.Equal(brokenCosts + brokenNet, remote.LineItemsLeftOut);
+            Assert.False(remote.IsComplete);
+            Assert.Equal(2, said.Errors.Count);
+            Assert.All(said.Errors, e => Assert.Equal(ErrorIds.InvalidCostValue, e.ErrorId));
+            Assert.All(said.Errors, e => Assert.Contains("dirty", e.Message));
+            Assert.All(said.Errors, e => Assert.Contains("june-00001.snappy.parquet", e.Message));
+            Assert.Contains(said.Errors, e => e.Message.Contains($"{brokenCosts} Bedrock line item(s) have a {CurColumns.UnblendedCost} that is not a finite number"));
+            Assert.Contains(said.Errors, e => e.Message.Contains($"{brokenNet} Bedrock line item(s) have a {CurColumns.NetUnblendedCost} that is not a finite number"));
+            Assert.Contains($"INCOMPLETE: {brokenCosts + brokenNet} Bedrock line item(s) could not be read", remote.ReconciliationText());
 
             if (groupBy.Contains("Day"))
             {
@@ -324,10 +329,12 @@ public sealed class AthenaSourceTests : IDisposable
     private sealed class Warnings : IOperationContext
     {
         public readonly List<string> All = new();
+        public readonly List<BedrockCostException> Errors = new();
         public void Verbose(string message) { }
         public void Debug(string message) { }
         public void Warning(string message) { lock (All) All.Add(message); }
         public void Progress(ProgressReport report) { }
+        public void Error(BedrockCostException error) { lock (Errors) Errors.Add(error); }
     }
 
     /// <summary>

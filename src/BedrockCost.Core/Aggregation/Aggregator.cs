@@ -26,7 +26,6 @@ public sealed class Aggregator
     private readonly Dictionary<string, CurrencyTotal> _selected = new(StringComparer.Ordinal);
     private readonly HashSet<string> _periods = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unrecognised = new(StringComparer.Ordinal);
-    private readonly List<LeftOutLineItems> _leftOut = new();
     private readonly string?[] _scratch;
 
     /// <param name="rowsFiltered">
@@ -52,6 +51,12 @@ public sealed class Aggregator
     public string[] TagKeys { get; }
 
     public long LineItems { get; private set; }
+
+    /// <summary>Line items that could not be read (a cost that is not a number, a sum that would overflow): counted, never added.</summary>
+    public long LeftOut { get; private set; }
+
+    /// <summary>Counts line items left out of the sums (their costs could not be read).</summary>
+    public void AddLeftOut(long lineItems) => LeftOut += lineItems;
 
     public void Add(in LineItem item)
     {
@@ -130,12 +135,6 @@ public sealed class Aggregator
         _ => null,
     };
 
-    /// <summary>
-    /// Line items the reader or source could not count (a value that is not a number it can add): never added as 0,
-    /// they are reported with the result, whose totals say they are incomplete.
-    /// </summary>
-    public void LeaveOut(LeftOutLineItems lineItems) => _leftOut.Add(lineItems);
-
     /// <summary>Adds another worker's groups and totals into this one.</summary>
     public void Merge(Aggregator other)
     {
@@ -148,8 +147,8 @@ public sealed class Aggregator
         MergeTotals(_selected, other._selected);
         _periods.UnionWith(other._periods);
         _unrecognised.UnionWith(other._unrecognised);
-        _leftOut.AddRange(other._leftOut);
         LineItems += other.LineItems;
+        LeftOut += other.LeftOut;
     }
 
     private static void MergeTotals(Dictionary<string, CurrencyTotal> into, Dictionary<string, CurrencyTotal> from)
@@ -208,9 +207,9 @@ public sealed class Aggregator
             FilesRead = filesRead,
             RowsScanned = rowsScanned,
             BedrockLineItems = LineItems,
+            LineItemsLeftOut = LeftOut,
             HasPrincipalData = hasPrincipalData,
             UnrecognisedUsageTypes = unrecognised,
-            LeftOut = _leftOut.ToList(),
         };
     }
 

@@ -167,6 +167,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         public void Verbose(string message) => _cmdlet.EmitVerbose(message);
         public void Debug(string message) => _cmdlet.EmitDebug(message);
         public void Warning(string message) => _cmdlet.EmitWarning(message);
+        public void Error(BedrockCostException error) => _cmdlet.EmitError(ErrorRecords.From(error));
         public void Progress(ProgressReport report)
         {
             lock (_lastProgress)

@@ -117,8 +117,8 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
         if (source.Capabilities.ReadsFiles)
             EmitVerbose($"Read {result.FilesRead} file(s), {result.RowsScanned:N0} rows, {result.BedrockLineItems:N0} Bedrock line items.");
         EmitVerbose(result.ReconciliationText());
-        foreach (var left in result.LeftOut)
-            EmitError(ErrorRecords.Create(ErrorIds.UnreadableValue, ErrorKind.InvalidData, left.Message, left.Where));
+        if (!result.IsComplete)
+            EmitWarning($"The totals are incomplete: {result.LineItemsLeftOut:N0} Bedrock line item(s) could not be read and are left out (see the errors).");
         if (result.SelectedTotals.Count > 1)
             EmitError(ErrorRecords.Create(ErrorIds.MixedCurrencies, ErrorKind.InvalidData,
                 $"The data holds Bedrock cost in several currencies ({string.Join(", ", result.SelectedTotals.Select(t => t.Currency))}). " +

@@ -3,9 +3,23 @@ using BedrockCost.FakeAws;
 // Usage: BedrockCost.FakeAws athena [--export DATABASE.TABLE=EXPORT_FOLDER]... [--fail TABLE] [--hang TABLE] [--page-size N]
 //                                   [--throttle OPERATION|none] [--region R] [--access-key AK] [--secret-key SK]
 //        BedrockCost.FakeAws dataexports [--unwritable BUCKET]... [--source EXPORT_FOLDER --deliver-to FOLDER]
+//        BedrockCost.FakeAws duckdb STATEMENT...   (runs the statements in one in-memory DuckDB, UTC, and exits: test data
+//                                                  the module did not write, for Pester)
 // Prints "listening <url>" and serves until stdin closes. GET /__requests returns the request log; Athena: GET /__queries
 // the queries with the SQL DuckDB ran; Data Exports: GET /__exports the exports created.
 var service = args.FirstOrDefault() ?? throw new ArgumentException("name a service: athena or dataexports");
+if (service == "duckdb")
+{
+    using var db = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
+    db.Open();
+    foreach (var statement in args.Skip(1).Prepend("SET TimeZone = 'UTC'"))
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = statement;
+        command.ExecuteNonQuery();
+    }
+    return;
+}
 var opts = args.Skip(1).Select((a, i) => (a, i)).Where(x => x.a.StartsWith("--", StringComparison.Ordinal))
     .Select(x => (Key: x.a[2..], Value: x.i + 2 < args.Length ? args[x.i + 2] : "")).ToList();
 string? One(string key) => opts.LastOrDefault(o => o.Key == key).Value;

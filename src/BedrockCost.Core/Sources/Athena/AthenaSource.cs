@@ -80,11 +80,15 @@ public sealed class AthenaSource : ICostSource
         }
         check.Verify(execution.QueryId);
         foreach (var (column, (lineItems, files)) in unreadable)
-            aggregator.LeaveOut(new LeftOutLineItems(
-                $"the Athena table {_settings.Table}" + (files.Count == 0 ? string.Empty
-                    : $" (in {string.Join(", ", files.Take(3))}{(files.Count > 3 ? $" and {files.Count - 3} other file(s)" : string.Empty)})"),
-                column, lineItems,
-                $"is not a finite number (NaN, ±Infinity) or is beyond ±{(column == CurColumns.UsageAmount ? AthenaSql.UsageLimit : AthenaSql.MoneyLimit)} (what the query's decimal sums hold)"));
+        {
+            aggregator.AddLeftOut(lineItems);
+            var where = files.Count == 0 ? string.Empty
+                : $" (in {string.Join(", ", files.Take(3))}{(files.Count > 3 ? $" and {files.Count - 3} other file(s)" : string.Empty)})";
+            ctx.Error(new BedrockCostException(ErrorIds.InvalidCostValue, ErrorKind.InvalidData,
+                $"The Athena table {_settings.Table}{where}: {lineItems:N0} Bedrock line item(s) have a {column} that is not a finite number (NaN, ±Infinity) " +
+                $"or is beyond ±{(column == CurColumns.UsageAmount ? AthenaSql.UsageLimit : AthenaSql.MoneyLimit)} (what the query's decimal sums hold). " +
+                "They are left out of the totals, which are incomplete; the other line items are counted.", _settings.Table.ToString()));
+        }
 
         if (!statement.HasPrincipalColumn)
             ctx.Warning(schema.IsLegacy
