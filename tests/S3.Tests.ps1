@@ -217,3 +217,40 @@ Describe 'Get-BedrockCostExport' {
         $text | Should -Match 'cn-cur\s+CreateNew\s+Parquet'
     }
 }
+
+Describe 'S3 download cache safety (issue 10)' {
+    BeforeAll {
+        $script:safeCache = Join-Path $temp 'safe-cache'
+        $folder = Join-Path $safeCache 'ab'
+        $null = New-Item -ItemType Directory -Path $folder -Force
+        # A stale temporary file of the module's own shape, and a user's file that merely ends in .partial.
+        $script:ownStale = Join-Path $folder ('0123456789abcdef0123456789abcdef-e-00001.snappy.parquet.' + ('0' * 32) + '.partial')
+        $script:thesis = Join-Path $safeCache 'thesis.docx.partial'
+        foreach ($f in $ownStale, $thesis) {
+            Set-Content -LiteralPath $f -Value 'x'
+            (Get-Item -LiteralPath $f).LastWriteTimeUtc = [DateTime]::UtcNow.AddHours(-3)
+        }
+    }
+
+    It 'downloads nothing and removes nothing under Export-BedrockChargeback -WhatIf' {
+        $out = Join-Path $temp 'whatif-out'
+        $records = Export-BedrockChargeback -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $safeCache -Destination $out -WhatIf -Verbose 4>&1
+        @($records | Where-Object { $_ -is [System.IO.FileInfo] }) | Should -BeNullOrEmpty
+        Get-VerboseText $records | Should -Match '-WhatIf: nothing was downloaded\. A run would download \(unless cached\) and read up to \d+ data file\(s\).* for billing period\(s\) 2026-06'
+        Test-Path -LiteralPath $out | Should -BeFalse
+        @(Get-ChildItem -LiteralPath $safeCache -Recurse -File).FullName | Sort-Object | Should -Be (@($ownStale, $thesis) | Sort-Object)
+    }
+
+    It 'removes only its own stale temporary files when it runs for real' {
+        $rows = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $safeCache -BillingPeriod 2026-06)
+        $rows.Count | Should -BeGreaterThan 0
+        Test-Path -LiteralPath $ownStale | Should -BeFalse
+        Test-Path -LiteralPath $thesis | Should -BeTrue
+        # The cached files are named by hash and an ASCII stem, in two-hex-digit folders.
+        foreach ($f in Get-ChildItem -LiteralPath $safeCache -Recurse -File | Where-Object FullName -NE $thesis) {
+            $f.Directory.Name | Should -Match '^[0-9a-f]{2}$'
+            $f.Name | Should -Match '^[0-9a-f]{32}-[A-Za-z0-9._-]+$'
+            [System.Text.Encoding]::UTF8.GetByteCount($f.Name) | Should -BeLessOrEqual 100
+        }
+    }
+}

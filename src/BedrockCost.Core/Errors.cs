@@ -47,6 +47,7 @@ public static class ErrorIds
     // Input: paths, CUR files, exports
     public const string PathNotFound = "PathNotFound";
     public const string PathNotFileSystem = "PathNotFileSystem";
+    public const string FileReadFailed = "FileReadFailed";
     public const string NoCurFiles = "NoCurFiles";
     public const string NotCurData = "NotCurData";
     public const string CorruptFile = "CorruptFile";
@@ -54,7 +55,9 @@ public static class ErrorIds
     public const string CsvHeaderInvalid = "CsvHeaderInvalid";
     public const string ManifestInvalid = "ManifestInvalid";
     public const string ManifestFileMissing = "ManifestFileMissing";
+    public const string CsvRecordTooLong = "CsvRecordTooLong";
     public const string InvalidCostValue = "InvalidCostValue";
+    public const string CostSumOverflow = "CostSumOverflow";
     public const string BillingPeriodNotFound = "BillingPeriodNotFound";
     public const string MixedCurrencies = "MixedCurrencies";
 
@@ -75,6 +78,7 @@ public static class ErrorIds
     public const string S3BucketNotFound = "S3BucketNotFound";
     public const string S3ObjectNotFound = "S3ObjectNotFound";
     public const string CacheWriteFailed = "CacheWriteFailed";
+    public const string InvalidS3Response = "InvalidS3Response";
 
     // Cost Explorer and cost allocation tags
     public const string CostExplorerDataUnavailable = "CostExplorerDataUnavailable";
@@ -113,4 +117,26 @@ public static class ErrorIds
 
     /// <summary>An exception the module did not explain itself (the cmdlet boundary's last resort).</summary>
     public const string UnexpectedError = "UnexpectedError";
+}
+
+/// <summary>
+/// Text from a file, a manifest or a bucket as messages show it: control characters and invisible format
+/// characters (bidirectional overrides) as \u escapes, and cut at a length, so a hostile value can neither
+/// forge lines or headers in the output nor flood it.
+/// </summary>
+public static class Printable
+{
+    public static string Of(string? value, int maxLength = 300)
+    {
+        if (value is null) return string.Empty;
+        var sb = new System.Text.StringBuilder(Math.Min(value.Length, maxLength) + 16);
+        foreach (var c in value)
+        {
+            if (sb.Length >= maxLength) return sb.Append("...").ToString();
+            if (char.IsControl(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.Surrogate)
+                sb.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
 }

@@ -68,6 +68,20 @@ public sealed class CurrencyTotal
     public decimal AttributedNetUnblendedCost { get; set; }
     public long LineItems { get; set; }
     public decimal Cost(Aggregation.CostBasis basis) => basis == Aggregation.CostBasis.NetUnblended ? NetUnblendedCost : UnblendedCost;
+
+    /// <summary>The figures as the aggregator adds them up.</summary>
+    internal Aggregation.TotalSums Sums
+    {
+        get => new() { Unblended = UnblendedCost, Net = NetUnblendedCost, AttributedUnblended = AttributedUnblendedCost, AttributedNet = AttributedNetUnblendedCost, LineItems = LineItems };
+        set
+        {
+            UnblendedCost = value.Unblended;
+            NetUnblendedCost = value.Net;
+            AttributedUnblendedCost = value.AttributedUnblended;
+            AttributedNetUnblendedCost = value.AttributedNet;
+            LineItems = value.LineItems;
+        }
+    }
 }
 
 /// <summary>The answer to a query: rows, totals to reconcile against, and what was read.</summary>

@@ -181,7 +181,7 @@ public sealed class AthenaSourceTests : IDisposable
     /// Infinity or -1e30 or a net cost of NaN, and others no usage start; and "clean", the same without the broken line
     /// items. Athena sums none of the broken ones (a cast of NaN would fail the query) and none is counted as 0: they are
     /// left out of every row and total and reported by column and count, and what remains equals the local engine's rows
-    /// over the clean month. A line item without a usage start counts on the first day of its billing period, in both
+    /// over the clean month, and over the broken one (the engine leaves the same line items out). A line item without a usage start counts on the first day of its billing period, in both
     /// engines, as DuckDB's own sums per day over the clean month say.
     /// </summary>
     [Theory]
@@ -239,6 +239,11 @@ public sealed class AthenaSourceTests : IDisposable
             Assert.Contains(said.Errors, e => e.Message.Contains($"{brokenCosts} Bedrock line item(s) have a {CurColumns.UnblendedCost} that is not a finite number"));
             Assert.Contains(said.Errors, e => e.Message.Contains($"{brokenNet} Bedrock line item(s) have a {CurColumns.NetUnblendedCost} that is not a finite number"));
             Assert.Contains($"INCOMPLETE: {brokenCosts + brokenNet} Bedrock line item(s) could not be read", remote.ReconciliationText());
+            // The local engine over the same broken month leaves out the same line items (issue 10).
+            using var localDirty = CurSource.Local(new[] { dirty });
+            var fromFiles = await localDirty.QueryAsync(query, NullOperationContext.Instance, default);
+            AssertSameRows(fromFiles, remote);
+            Assert.Equal(fromFiles.LineItemsLeftOut, remote.LineItemsLeftOut);
 
             if (groupBy.Contains("Day"))
             {

@@ -58,7 +58,11 @@ public sealed class Aggregator
     /// <summary>Counts line items left out of the sums (their costs could not be read).</summary>
     public void AddLeftOut(long lineItems) => LeftOut += lineItems;
 
-    public void Add(in LineItem item)
+    /// <summary>
+    /// Adds a line item to the totals and its group. Nothing is added when a sum would overflow the decimal range
+    /// (or a token count the range of a long): the item is counted in <see cref="LeftOut"/> and the sum named.
+    /// </summary>
+    public SumOverflow Add(in LineItem item)
     {
         var usage = UsageTypeParser.Parse(item.UsageType);
         var principal = string.IsNullOrEmpty(item.Principal) ? null : PrincipalParser.Parse(item.Principal);
@@ -69,32 +73,56 @@ public sealed class Aggregator
         var attributed = reason.Length == 0;
         var model = ModelOf(item, usage);
 
+        var selected = _rowsFiltered || Selects(item, principal, model);
+        Group? group = null;
+        if (selected)
+        {
+            for (var d = 0; d < _dims.Length; d++)
+                _scratch[d] = DimensionValue(_dims[d], item, usage, principal, model);
+            _scratch[_dims.Length] = reason;
+            _scratch[_dims.Length + 1] = currency;
+            _groups.TryGetValue(_scratch, out group);
+        }
+
+        // Every sum the item goes into is computed before any is changed, so an overflow leaves all of them as they were.
+        var bedrock = _bedrock.GetValueOrDefault(currency)?.Sums ?? default;
+        var chosen = selected ? _selected.GetValueOrDefault(currency)?.Sums ?? default : default;
+        var grouped = group?.Sums ?? default;
+        var overflow = bedrock.TryAdd(item, attributed, out var newBedrock);
+        if (overflow == SumOverflow.None && selected) overflow = chosen.TryAdd(item, attributed, out chosen);
+        if (overflow == SumOverflow.None && selected) overflow = grouped.TryAdd(item, usage, out grouped);
+        if (overflow != SumOverflow.None)
+        {
+            LeftOut += item.Count;
+            return overflow;
+        }
+
         LineItems += item.Count;
         _periods.Add(item.BillingPeriod);
         if (!usage.IsRecognised && item.UsageType is not null) _unrecognised.Add(item.UsageType);
-        AddTotal(_bedrock, currency, item, attributed);
+        Total(_bedrock, currency).Sums = newBedrock;
+        if (!selected) return SumOverflow.None;
+        Total(_selected, currency).Sums = chosen;
+        if (group is null) _groups.Add((string?[])_scratch.Clone(), group = new Group());
+        group.Sums = grouped;
+        return SumOverflow.None;
+    }
 
-        if (!_rowsFiltered)
-        {
-            if (!_principals.IsEmpty && !_principals.IsMatch(principal?.Arn)) return;
-            if (!_models.IsEmpty && !_models.IsMatch(model)) return;
-            if (!_accounts.IsEmpty && !_accounts.IsMatch(item.Account)) return;
-            foreach (var (index, pattern) in _tagFilters)
-                if (!pattern.IsMatch(item.Tags?[index])) return;
-        }
-        AddTotal(_selected, currency, item, attributed);
+    /// <summary>The query's principal, model, account and tag filters select the item.</summary>
+    private bool Selects(in LineItem item, PrincipalInfo? principal, string? model)
+    {
+        if (!_principals.IsEmpty && !_principals.IsMatch(principal?.Arn)) return false;
+        if (!_models.IsEmpty && !_models.IsMatch(model)) return false;
+        if (!_accounts.IsEmpty && !_accounts.IsMatch(item.Account)) return false;
+        foreach (var (index, pattern) in _tagFilters)
+            if (!pattern.IsMatch(item.Tags?[index])) return false;
+        return true;
+    }
 
-        for (var d = 0; d < _dims.Length; d++)
-            _scratch[d] = DimensionValue(_dims[d], item, usage, principal, model);
-        _scratch[_dims.Length] = reason;
-        _scratch[_dims.Length + 1] = currency;
-
-        if (!_groups.TryGetValue(_scratch, out var group))
-        {
-            group = new Group();
-            _groups.Add((string?[])_scratch.Clone(), group);
-        }
-        group.Add(item, usage);
+    private static CurrencyTotal Total(Dictionary<string, CurrencyTotal> totals, string currency)
+    {
+        if (!totals.TryGetValue(currency, out var t)) totals[currency] = t = new CurrencyTotal { Currency = currency };
+        return t;
     }
 
     private static string? ModelOf(in LineItem item, UsageTypeInfo usage)
@@ -103,19 +131,6 @@ public sealed class Aggregator
         if (usage.Model is not null) return usage.Model;
         if (!string.IsNullOrEmpty(item.ProductModel)) return ModelNames.Normalise(item.ProductModel);
         return null;
-    }
-
-    private static void AddTotal(Dictionary<string, CurrencyTotal> totals, string currency, in LineItem item, bool attributed)
-    {
-        if (!totals.TryGetValue(currency, out var t)) totals[currency] = t = new CurrencyTotal { Currency = currency };
-        t.UnblendedCost += item.UnblendedCost;
-        t.NetUnblendedCost += item.NetUnblendedCost;
-        if (attributed)
-        {
-            t.AttributedUnblendedCost += item.UnblendedCost;
-            t.AttributedNetUnblendedCost += item.NetUnblendedCost;
-        }
-        t.LineItems += item.Count;
     }
 
     private string? DimensionValue(GroupDimension dim, in LineItem item, UsageTypeInfo usage, PrincipalInfo? p, string? model) => dim.Kind switch
@@ -135,33 +150,41 @@ public sealed class Aggregator
         _ => null,
     };
 
-    /// <summary>Adds another worker's groups and totals into this one.</summary>
-    public void Merge(Aggregator other)
+    /// <summary>
+    /// Adds another worker's groups and totals into this one; false, changing nothing, when a sum would overflow
+    /// (the caller then counts the other's line items as left out).
+    /// </summary>
+    public bool TryMerge(Aggregator other)
     {
-        foreach (var (key, g) in other._groups)
+        var groups = new List<(Group? Mine, string?[] Key, GroupSums Sums)>(other._groups.Count);
+        var bedrock = new List<(string Currency, TotalSums Sums)>();
+        var selected = new List<(string Currency, TotalSums Sums)>();
+        try
         {
-            if (_groups.TryGetValue(key, out var mine)) mine.Merge(g);
-            else _groups.Add(key, g);
+            foreach (var (key, g) in other._groups)
+            {
+                var mine = _groups.GetValueOrDefault(key);
+                groups.Add((mine, key, mine is null ? g.Sums : mine.Sums.Plus(g.Sums)));
+            }
+            foreach (var (c, t) in other._bedrock) bedrock.Add((c, (_bedrock.GetValueOrDefault(c)?.Sums ?? default).Plus(t.Sums)));
+            foreach (var (c, t) in other._selected) selected.Add((c, (_selected.GetValueOrDefault(c)?.Sums ?? default).Plus(t.Sums)));
         }
-        MergeTotals(_bedrock, other._bedrock);
-        MergeTotals(_selected, other._selected);
+        catch (OverflowException)
+        {
+            return false;
+        }
+        foreach (var (mine, key, sums) in groups)
+        {
+            if (mine is null) _groups.Add(key, new Group { Sums = sums });
+            else mine.Sums = sums;
+        }
+        foreach (var (c, sums) in bedrock) Total(_bedrock, c).Sums = sums;
+        foreach (var (c, sums) in selected) Total(_selected, c).Sums = sums;
         _periods.UnionWith(other._periods);
         _unrecognised.UnionWith(other._unrecognised);
         LineItems += other.LineItems;
         LeftOut += other.LeftOut;
-    }
-
-    private static void MergeTotals(Dictionary<string, CurrencyTotal> into, Dictionary<string, CurrencyTotal> from)
-    {
-        foreach (var (c, t) in from)
-        {
-            if (!into.TryGetValue(c, out var m)) { into[c] = t; continue; }
-            m.UnblendedCost += t.UnblendedCost;
-            m.NetUnblendedCost += t.NetUnblendedCost;
-            m.AttributedUnblendedCost += t.AttributedUnblendedCost;
-            m.AttributedNetUnblendedCost += t.AttributedNetUnblendedCost;
-            m.LineItems += t.LineItems;
-        }
+        return true;
     }
 
     public IReadOnlySet<string> Periods => _periods;
@@ -248,15 +271,15 @@ public sealed class Aggregator
             Tags = tags,
             UnattributedReason = key[_dims.Length] ?? string.Empty,
             Currency = key[_dims.Length + 1] ?? "USD",
-            UnblendedCost = g.Unblended,
-            NetUnblendedCost = g.Net,
-            Cost = basis == CostBasis.NetUnblended ? g.Net : g.Unblended,
+            UnblendedCost = g.Sums.Unblended,
+            NetUnblendedCost = g.Sums.Net,
+            Cost = basis == CostBasis.NetUnblended ? g.Sums.Net : g.Sums.Unblended,
             CostBasis = basis.ToString(),
-            InputTokens = (long)Math.Round(g.Input),
-            OutputTokens = (long)Math.Round(g.Output),
-            CacheReadTokens = (long)Math.Round(g.CacheRead),
-            CacheWriteTokens = (long)Math.Round(g.CacheWrite),
-            LineItemCount = g.Count,
+            InputTokens = (long)Math.Round(g.Sums.Input),
+            OutputTokens = (long)Math.Round(g.Sums.Output),
+            CacheReadTokens = (long)Math.Round(g.Sums.CacheRead),
+            CacheWriteTokens = (long)Math.Round(g.Sums.CacheWrite),
+            LineItemCount = g.Sums.Count,
             Source = source,
             GroupBy = groupBy,
         };
@@ -264,33 +287,8 @@ public sealed class Aggregator
 
     private sealed class Group
     {
-        public decimal Unblended, Net, Input, Output, CacheRead, CacheWrite;
-        public long Count;
-
-        public bool IsEmpty => Count == 0 && Unblended == 0m && Net == 0m && Input == 0m && Output == 0m && CacheRead == 0m && CacheWrite == 0m;
-
-        public void Add(in LineItem item, UsageTypeInfo usage)
-        {
-            Unblended += item.UnblendedCost;
-            Net += item.NetUnblendedCost;
-            Count += item.Count;
-            var perUnit = usage.TokensPerUnit(item.PricingUnit, item.Marketplace);
-            if (perUnit is null) return;
-            var tokens = item.UsageAmount * perUnit.Value;
-            switch (usage.Direction)
-            {
-                case TokenDirection.Input: Input += tokens; break;
-                case TokenDirection.Output: Output += tokens; break;
-                case TokenDirection.CacheRead: CacheRead += tokens; break;
-                case TokenDirection.CacheWrite: CacheWrite += tokens; break;
-            }
-        }
-
-        public void Merge(Group o)
-        {
-            Unblended += o.Unblended; Net += o.Net; Count += o.Count;
-            Input += o.Input; Output += o.Output; CacheRead += o.CacheRead; CacheWrite += o.CacheWrite;
-        }
+        public GroupSums Sums;
+        public bool IsEmpty => Sums.IsEmpty;
     }
 
     private sealed class KeyComparer : IEqualityComparer<string?[]>, IComparer<string?[]>
@@ -309,5 +307,93 @@ public sealed class Aggregator
             foreach (var s in key) h.Add(s is null ? 0 : StringComparer.Ordinal.GetHashCode(s));
             return h.ToHashCode();
         }
+    }
+}
+
+/// <summary>Which sum adding a line item would overflow; None when it fits.</summary>
+public enum SumOverflow : byte { None, UnblendedCost, NetUnblendedCost, UsageAmount }
+
+/// <summary>The sums of one currency's total (see <see cref="CurrencyTotal"/>); adding never changes them in place.</summary>
+internal struct TotalSums
+{
+    public decimal Unblended, Net, AttributedUnblended, AttributedNet;
+    public long LineItems;
+
+    /// <summary>These sums with the item added; which sum would overflow instead.</summary>
+    public readonly SumOverflow TryAdd(in LineItem item, bool attributed, out TotalSums result)
+    {
+        result = this;
+        if (!Sum.TryAdd(Unblended, item.UnblendedCost, out result.Unblended) ||
+            attributed && !Sum.TryAdd(AttributedUnblended, item.UnblendedCost, out result.AttributedUnblended)) return SumOverflow.UnblendedCost;
+        if (!Sum.TryAdd(Net, item.NetUnblendedCost, out result.Net) ||
+            attributed && !Sum.TryAdd(AttributedNet, item.NetUnblendedCost, out result.AttributedNet)) return SumOverflow.NetUnblendedCost;
+        result.LineItems += item.Count;
+        return SumOverflow.None;
+    }
+
+    /// <exception cref="OverflowException">A sum would overflow.</exception>
+    public readonly TotalSums Plus(TotalSums o) => new()
+    {
+        Unblended = Unblended + o.Unblended, Net = Net + o.Net,
+        AttributedUnblended = AttributedUnblended + o.AttributedUnblended, AttributedNet = AttributedNet + o.AttributedNet,
+        LineItems = LineItems + o.LineItems,
+    };
+}
+
+/// <summary>The sums of one group: cost, tokens per direction (whole tokens fit a long) and line items.</summary>
+internal struct GroupSums
+{
+    private static readonly decimal MaxTokens = long.MaxValue;
+    public decimal Unblended, Net, Input, Output, CacheRead, CacheWrite;
+    public long Count;
+
+    public readonly bool IsEmpty => Count == 0 && Unblended == 0m && Net == 0m && Input == 0m && Output == 0m && CacheRead == 0m && CacheWrite == 0m;
+
+    public readonly SumOverflow TryAdd(in LineItem item, UsageTypeInfo usage, out GroupSums result)
+    {
+        result = this;
+        if (!Sum.TryAdd(Unblended, item.UnblendedCost, out result.Unblended)) return SumOverflow.UnblendedCost;
+        if (!Sum.TryAdd(Net, item.NetUnblendedCost, out result.Net)) return SumOverflow.NetUnblendedCost;
+        result.Count += item.Count;
+        var perUnit = usage.TokensPerUnit(item.PricingUnit, item.Marketplace);
+        if (perUnit is null || usage.Direction == TokenDirection.None) return SumOverflow.None;
+        if (!Sum.TryMultiply(item.UsageAmount, perUnit.Value, out var tokens)) return SumOverflow.UsageAmount;
+        ref var sum = ref result.Input;
+        switch (usage.Direction)
+        {
+            case TokenDirection.Output: sum = ref result.Output; break;
+            case TokenDirection.CacheRead: sum = ref result.CacheRead; break;
+            case TokenDirection.CacheWrite: sum = ref result.CacheWrite; break;
+        }
+        return Sum.TryAdd(sum, tokens, out sum) && Math.Abs(sum) <= MaxTokens ? SumOverflow.None : SumOverflow.UsageAmount;
+    }
+
+    /// <exception cref="OverflowException">A sum would overflow.</exception>
+    public readonly GroupSums Plus(GroupSums o)
+    {
+        var r = new GroupSums
+        {
+            Unblended = Unblended + o.Unblended, Net = Net + o.Net, Count = Count + o.Count,
+            Input = Input + o.Input, Output = Output + o.Output, CacheRead = CacheRead + o.CacheRead, CacheWrite = CacheWrite + o.CacheWrite,
+        };
+        if (Math.Abs(r.Input) > MaxTokens || Math.Abs(r.Output) > MaxTokens || Math.Abs(r.CacheRead) > MaxTokens || Math.Abs(r.CacheWrite) > MaxTokens)
+            throw new OverflowException("a token count beyond the range of a long");
+        return r;
+    }
+}
+
+/// <summary>Decimal arithmetic that reports an overflow instead of throwing it (decimal has no unchecked mode).</summary>
+internal static class Sum
+{
+    public static bool TryAdd(decimal a, decimal b, out decimal sum)
+    {
+        try { sum = a + b; return true; }
+        catch (OverflowException) { sum = a; return false; }
+    }
+
+    public static bool TryMultiply(decimal a, decimal b, out decimal product)
+    {
+        try { product = a * b; return true; }
+        catch (OverflowException) { product = 0m; return false; }
     }
 }

@@ -101,8 +101,10 @@ public sealed class ChargebackReconciliation
     public decimal AllocatedTotal { get; init; }
     public decimal Difference => AllocatedTotal - SourceTotal;
     public bool Reconciles => Math.Abs(Difference) <= 0.000001m;
-    /// <summary>What the source total is (for example "Bedrock total of the CUR data read").</summary>
+    /// <summary>What the source total is (for example "Bedrock total of the CUR data read"); says INCOMPLETE when line items were left out.</summary>
     public string SourceDescription { get; init; } = string.Empty;
+    /// <summary>Bedrock line items of the source that could not be read and are in no figure; zero when the source is complete.</summary>
+    public long LineItemsLeftOut { get; init; }
 }
 
 /// <summary>A report breakdown row: a key (day, model, token type, principal) with its cost and tokens.</summary>
@@ -142,9 +144,13 @@ public sealed class ChargebackStatement
 
     public bool Reconciles => Reconciliation.All(r => r.Reconciles);
 
+    /// <summary>Every Bedrock line item of the source is in the statement (none was left out as unreadable).</summary>
+    public bool IsComplete => Reconciliation.All(r => r.LineItemsLeftOut == 0);
+
     public string ReconciliationText() =>
-        Reconciliation.Count == 0
+        (Reconciliation.Count == 0
             ? $"Reconciliation ({(BillingPeriods.Count == 0 ? "no billing period" : string.Join(", ", BillingPeriods))}): no Bedrock cost in the source; nothing allocated."
             : "Reconciliation: " + string.Join("; ", Reconciliation.Select(r =>
-                $"{r.Currency}: source {r.SourceTotal:0.##########}, allocated {r.AllocatedTotal:0.##########}, difference {r.Difference:0.##########}")) + ".";
+                $"{r.Currency}: source {r.SourceTotal:0.##########}, allocated {r.AllocatedTotal:0.##########}, difference {r.Difference:0.##########}")) + ".") +
+        (IsComplete ? string.Empty : " " + CostResult.IncompleteText(Reconciliation.Max(r => r.LineItemsLeftOut)));
 }

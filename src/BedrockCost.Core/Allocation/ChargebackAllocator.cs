@@ -24,15 +24,19 @@ public sealed class ChargebackInput
     public IReadOnlyList<string> BillingPeriods { get; init; } = Array.Empty<string>();
     public string CostBasis { get; init; } = "Unblended";
     public string Source { get; init; } = string.Empty;
+    /// <summary>Bedrock line items the source could not read (<see cref="CostResult.LineItemsLeftOut"/>): the totals are incomplete.</summary>
+    public long LineItemsLeftOut { get; init; }
 
     /// <summary>The rows of a query, reconciled against the Bedrock total of the data selected.</summary>
     public static ChargebackInput FromResult(CostResult result, string source) => new()
     {
         Rows = result.Rows,
         SourceTotals = result.SelectedTotals.ToDictionary(t => t.Currency, t => t.Cost(result.CostBasis), StringComparer.Ordinal),
-        SourceDescription = result.SelectedTotals.Zip(result.BedrockTotals).Any(p => p.First.Cost(result.CostBasis) != p.Second.Cost(result.CostBasis))
+        SourceDescription = (result.SelectedTotals.Zip(result.BedrockTotals).Any(p => p.First.Cost(result.CostBasis) != p.Second.Cost(result.CostBasis))
             ? $"Bedrock total of the rows selected by the filters, {result.CostBasis} cost"
-            : $"Bedrock total of the {result.Source} data read, {result.CostBasis} cost",
+            : $"Bedrock total of the {result.Source} data read, {result.CostBasis} cost") +
+            (result.IsComplete ? string.Empty : "; " + CostResult.IncompleteText(result.LineItemsLeftOut)),
+        LineItemsLeftOut = result.LineItemsLeftOut,
         BillingPeriods = result.BillingPeriods,
         CostBasis = result.CostBasis.ToString(),
         Source = source,
@@ -277,6 +281,7 @@ public static class ChargebackAllocator
                 SourceTotal = input.SourceTotals.TryGetValue(c, out var t) ? t : 0m,
                 AllocatedTotal = lines.Where(l => l.Currency == c).Sum(l => l.Cost),
                 SourceDescription = input.SourceDescription,
+                LineItemsLeftOut = input.LineItemsLeftOut,
             })
             .ToList();
 

@@ -114,6 +114,8 @@ public sealed class CostCenterMapping
     public decimal? MonthlyBudgetOf(string costCenter) =>
         Rules.FirstOrDefault(r => r.CostCenter == costCenter && r.MonthlyBudget is not null)?.MonthlyBudget;
 
+    private const long MaxFileBytes = 16 << 20;
+
     /// <summary>Loads a mapping file: JSON when it ends in .json or starts with [ or {, CSV otherwise.</summary>
     public static CostCenterMapping Load(string path)
     {
@@ -121,7 +123,14 @@ public sealed class CostCenterMapping
             throw new BedrockCostException(ErrorIds.MappingFileNotFound, ErrorKind.NotFound,
                 $"Cannot find the cost-centre mapping file '{path}'.", path);
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try
+        {
+            // A mapping file is rules typed by people: refused beyond a size no such file reaches, before it is read.
+            if (new FileInfo(path).Length > MaxFileBytes)
+                throw new BedrockCostException(ErrorIds.MappingFileInvalid, ErrorKind.InvalidData,
+                    $"The cost-centre mapping file '{path}' is larger than {MaxFileBytes / (1 << 20)} MiB, more than a mapping file can be: it was not read.", path);
+            bytes = File.ReadAllBytes(path);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new BedrockCostException(ErrorIds.MappingFileInvalid, ErrorKind.InvalidData,
@@ -159,7 +168,9 @@ public sealed class CostCenterMapping
                     JsonValueKind.Null => null,
                     _ => throw RuleInvalid(source, i, $"has a {v.ValueKind} for '{name}' where text was expected"),
                 } : null;
-                rules.Add(Rule(source, i, S("Pattern"), S("Match"), S("CostCenter"), S("Owner"), S("MonthlyBudget")));
+                // A "\uD800" escape alone is valid JSON but no text (System.Text.Json refuses to make a string of it).
+                try { rules.Add(Rule(source, i, S("Pattern"), S("Match"), S("CostCenter"), S("Owner"), S("MonthlyBudget"))); }
+                catch (InvalidOperationException) { throw RuleInvalid(source, i, "holds text with an invalid character (a lone UTF-16 surrogate escape such as \\uD800)"); }
             }
             return new CostCenterMapping(rules, source);
         }
@@ -211,6 +222,9 @@ public sealed class CostCenterMapping
                 throw RuleInvalid(source, position, $"has MonthlyBudget '{budget}': use a number of at least 0 with '.' as the decimal point");
             monthly = b;
         }
+        Regex regex;
+        try { regex = WildcardSet.ToRegex(pattern.Trim()); }
+        catch (ArgumentException) { throw RuleInvalid(source, position, $"has Pattern '{Printable.Of(pattern, 80)}', which is not a valid wildcard (a [...] range in reverse order?)"); }
         return new CostCenterRule
         {
             Pattern = pattern.Trim(),
@@ -219,7 +233,7 @@ public sealed class CostCenterMapping
             Owner = string.IsNullOrWhiteSpace(owner) ? null : owner.Trim(),
             MonthlyBudget = monthly,
             Position = position,
-            Regex = WildcardSet.ToRegex(pattern.Trim()),
+            Regex = regex,
         };
     }
 

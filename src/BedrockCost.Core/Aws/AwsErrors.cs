@@ -25,6 +25,7 @@ public static class AwsErrors
     };
 
     private static readonly Regex ExpectedRegion = new(@"expecting '([a-z0-9-]+)'", RegexOptions.CultureInvariant);
+    private static readonly Regex RegionName = new("^[a-z0-9-]{1,40}$", RegexOptions.CultureInvariant);
 
     /// <summary>True for exceptions <see cref="Map"/> turns into a BedrockCostException.</summary>
     public static bool IsAwsFailure(Exception e) =>
@@ -73,8 +74,9 @@ public static class AwsErrors
         return new(ErrorIds.AwsRequestFailed, ErrorKind.InvalidOperation, $"AWS request failed ({what}): {e.Message}", target, e);
     }
 
+    // The code and message come from the server: shown printable and short.
     private static string Code(AmazonServiceException s) =>
-        $"{(string.IsNullOrEmpty(s.ErrorCode) ? "error" : s.ErrorCode)} (HTTP {(int)s.StatusCode}{(string.IsNullOrEmpty(s.Message) ? "" : ": " + s.Message.TrimEnd('.'))})";
+        $"{(string.IsNullOrEmpty(s.ErrorCode) ? "error" : Printable.Of(s.ErrorCode, 80))} (HTTP {(int)s.StatusCode}{(string.IsNullOrEmpty(s.Message) ? "" : ": " + Printable.Of(s.Message.TrimEnd('.')))})";
 
     private static Exception? Network(Exception e)
     {
@@ -90,7 +92,7 @@ public static class AwsErrors
         // S3 names the bucket's region in the x-amz-bucket-region header and in the Region element of the body.
         for (Exception? x = s; x is not null; x = x.InnerException)
             if (x is Amazon.Runtime.Internal.HttpErrorResponseException h &&
-                h.Response?.GetHeaderValue("x-amz-bucket-region") is { Length: > 0 } header)
+                h.Response?.GetHeaderValue("x-amz-bucket-region") is { Length: > 0 } header && RegionName.IsMatch(header))
                 return header;
         var r = Regex.Match(s.Message ?? string.Empty, @"<Region>([a-z0-9-]+)</Region>");
         return r.Success ? r.Groups[1].Value : null;

@@ -15,6 +15,7 @@ internal static class CsvCurReader
     /// <param name="stream">The file's content, compressed as <paramref name="format"/> says; the caller disposes it.</param>
     public static async Task ReadAsync(Stream stream, CurEngine.FileFormat format, CurFileRead read, CancellationToken ct)
     {
+        long line = 1;
         try
         {
             var (csv, index) = await OpenAsync(stream, format, read.DisplayName, ct).ConfigureAwait(false);
@@ -34,7 +35,6 @@ internal static class CsvCurReader
             var cProductColumns = CurColumns.ProductModelColumns.Select(Col).ToArray();
             var pool = read.Pool;
             var periods = new PeriodCells(read);
-            long line = 1;
             while (await csv.ReadAsync(ct).ConfigureAwait(false))
             {
                 line++;
@@ -53,6 +53,14 @@ internal static class CsvCurReader
                         (product ??= new string?[CurColumns.ProductModelKeys.Length])[k] = value;
                 if (verdict == RowRules.Verdict.NeedsProduct && !RowRules.IsBedrockMarketplaceProduct(product?[1], product?[2])) continue;
 
+                (string Column, string Text)? bad = null;
+                decimal Money(int c, string column)
+                {
+                    if (Get(c) is not { } text) return 0m;
+                    if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && RowRules.TryMoney(d, out var m)) return m;
+                    bad ??= (column, Shorten(text));
+                    return 0m;
+                }
                 var item = new LineItem
                 {
                     UsageStart = Get(cStart) is { } start ? Timestamp(start, read.DisplayName, line, CurColumns.UsageStart) : default,
@@ -65,15 +73,21 @@ internal static class CsvCurReader
                     PricingUnit = Intern(pool, Get(cUnit)),
                     ProductRegion = Intern(pool, Get(cRegion)),
                     Marketplace = Classification.BedrockRows.IsMarketplace(Get(cEntity)),
-                    UsageAmount = Number(Get(cAmount), read.DisplayName, line, CurColumns.UsageAmount),
-                    UnblendedCost = Number(Get(cUnblended), read.DisplayName, line, CurColumns.UnblendedCost),
+                    UsageAmount = Money(cAmount, CurColumns.UsageAmount),
+                    UnblendedCost = Money(cUnblended, CurColumns.UnblendedCost),
                     Tags = read.TagKeys.Length > 0 ? ParseMap(Get(cTags), read.TagKeys, read.DisplayName, line) : null,
                 };
-                item.NetUnblendedCost = Get(cNet) is { } n ? Number(n, read.DisplayName, line, CurColumns.NetUnblendedCost) : item.UnblendedCost;
+                item.NetUnblendedCost = Get(cNet) is not null ? Money(cNet, CurColumns.NetUnblendedCost) : item.UnblendedCost;
                 item.ProductModel = Intern(pool, RowRules.ProductModel(product));
                 item.BillingPeriod = read.KnownPeriod ?? read.PeriodText(Timestamp(Get(cPeriod), read.DisplayName, line, CurColumns.BillingPeriodStart));
-                read.Offer(item);
+                // A number that is not money (text, NaN, Infinity, beyond the decimal range) leaves the line item out, counted.
+                if (bad is { } b) read.Reject(item, b.Column, $"'{b.Text}'", RowAt.Line(line));
+                else read.Offer(item, RowAt.Line(line));
             }
+        }
+        catch (CsvFormatException e) when (IsTooLong(e))
+        {
+            throw TooLong(read.DisplayName, line + 1);
         }
         catch (Exception e) when (IsCorrupt(e))
         {
@@ -87,6 +101,7 @@ internal static class CsvCurReader
     /// </summary>
     public static async Task InspectAsync(Stream stream, CurEngine.FileFormat format, string displayName, CurFileFacts facts, CancellationToken ct)
     {
+        long line = 1;
         try
         {
             var (csv, index) = await OpenAsync(stream, format, displayName, ct).ConfigureAwait(false);
@@ -97,13 +112,16 @@ internal static class CsvCurReader
             facts.HasTagsColumn &= cTags >= 0;
             facts.Columns = Math.Max(facts.Columns, csv.Headers.Count);
             facts.IsLegacy |= CurColumns.IsLegacy(csv.Headers);
-            long line = 1;
             while (await csv.ReadAsync(ct).ConfigureAwait(false))
             {
                 line++;
                 if (cPrincipal >= 0 && cPrincipal < csv.FieldCount && !csv.IsEmpty(cPrincipal)) facts.PrincipalRows++;
                 if (cTags >= 0 && cTags < csv.FieldCount && !csv.IsEmpty(cTags)) AddMapKeys(csv.GetString(cTags), facts.TagKeys, displayName, line);
             }
+        }
+        catch (CsvFormatException e) when (IsTooLong(e))
+        {
+            throw TooLong(displayName, line + 1);
         }
         catch (Exception e) when (IsCorrupt(e))
         {
@@ -114,20 +132,35 @@ internal static class CsvCurReader
     private static bool IsCorrupt(Exception e) =>
         e is InvalidDataException or EndOfStreamException or CsvFormatException or IOException and not FileNotFoundException;
 
+    /// <summary>
+    /// The longest record (line, with its quoted line breaks) read: a CUR line is a few KiB, with long tag maps tens
+    /// of KiB. Beyond it the file is refused rather than buffered whole.
+    /// </summary>
+    public const int MaxRecordBytes = 64 << 20;
+
+    /// <summary>A record longer than <see cref="MaxRecordBytes"/> (CsvHelper's only error naming its MaxRecordSize).</summary>
+    private static bool IsTooLong(CsvFormatException e) => e.Message.Contains(nameof(CsvReaderOptions.MaxRecordSize), StringComparison.Ordinal);
+
+    private static BedrockCostException TooLong(string file, long line) =>
+        new(ErrorIds.CsvRecordTooLong, ErrorKind.InvalidData,
+            $"'{file}': line {line} is longer than {MaxRecordBytes / (1 << 20)} MiB, which no CUR 2.0 line is; the file was not read (it is damaged or not CUR data).", file);
+
     /// <summary>A CSV reader past the header, and the column index by name (case-insensitive, first wins).</summary>
     private static async Task<(CsvReader Csv, Dictionary<string, int> Index)> OpenAsync(Stream stream, CurEngine.FileFormat format, string file, CancellationToken ct)
     {
-        // The caller owns the stream; the reader owns (and disposes) only the decompressor.
+        // The caller owns the stream; the reader owns (and disposes) only the decompressor, which checks the gzip trailer.
         var input = format switch
         {
-            CurEngine.FileFormat.GzipCsv => new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true),
+            CurEngine.FileFormat.GzipCsv => new CheckedGzipStream(stream),
             CurEngine.FileFormat.ZipCsv => OpenZipEntry(stream, file),
             _ => stream,
         };
-        var csv = CsvReader.Create(input, new CsvReaderOptions { HasHeader = true, PoolStrings = true }, leaveOpen: input == stream);
+        var csv = CsvReader.Create(input, new CsvReaderOptions { HasHeader = true, PoolStrings = true, MaxRecordSize = MaxRecordBytes }, leaveOpen: input == stream);
         try
         {
             try { await csv.ReadHeaderAsync(ct).ConfigureAwait(false); }
+            catch (CsvFormatException e) when (IsTooLong(e)) { throw TooLong(file, 1); }
+            catch (InvalidDataException e) { throw CurErrors.Corrupt(file, e); }
             catch (Exception e) when (e is not OperationCanceledException) { throw CurErrors.Invalid(file, "it has no CSV header"); }
             var header = csv.Headers;
             if (header.Count == 0) throw CurErrors.Invalid(file, "the file is empty");
@@ -173,13 +206,6 @@ internal static class CsvCurReader
             // A cell that is no timestamp is an error only on a Bedrock row (reported there); it is not a period.
             if (period is not null) read.CountRows(period, 1);
         }
-    }
-
-    private static decimal Number(string? text, string file, long line, string column)
-    {
-        if (text is null) return 0m;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return RowRules.ToMoney(d);
-        throw CurErrors.Invalid(file, $"line {line}: {column} '{Shorten(text)}' is not a number");
     }
 
     private static DateTime Timestamp(string? text, string file, long line, string column) =>

@@ -20,6 +20,21 @@ internal static class CurColumns
     public const string ProductRegion = "product_region_code";
     public const string Product = "product";
     public const string Tags = "tags";
+    /// <summary>The flat columns the readers may decode (besides the product and tags maps).</summary>
+    public static readonly string[] Read =
+    {
+        BillingPeriodStart, BillingEntity, UsageAccountId, LineItemType, UsageStart, ProductCode, UsageType, UsageAmount, UnblendedCost,
+        NetUnblendedCost, Currency, IamPrincipal, PricingUnit, ProductFamily, ProductRegion,
+    };
+
+    /// <summary>The column whose sum would overflow.</summary>
+    public static string Of(Aggregation.SumOverflow sum) => sum switch
+    {
+        Aggregation.SumOverflow.NetUnblendedCost => NetUnblendedCost,
+        Aggregation.SumOverflow.UsageAmount => UsageAmount,
+        _ => UnblendedCost,
+    };
+
     /// <summary>Without these a file cannot be costed.</summary>
     public static readonly string[] Required =
     {

@@ -24,7 +24,7 @@ public static class CurEngine
         ctx.Progress(new ProgressReport(1, "Reading CUR data", $"0 of {files.Count} files", 0));
         await Parallel.ForEachAsync(files, options, async (file, token) =>
         {
-            var read = await ReadOneAsync(file, query, periods, total, gate, n => Interlocked.Add(ref rowsScanned, n), token).ConfigureAwait(false);
+            var read = await ReadOneAsync(file, query, periods, total, gate, n => Interlocked.Add(ref rowsScanned, n), ctx, token).ConfigureAwait(false);
             if (read is { IsLegacy: true }) legacy.Add(file.DisplayName);
             else if (read is { HasPrincipalColumn: false }) withoutPrincipal.Add(file.DisplayName);
             if (read is not null)
@@ -54,9 +54,17 @@ public static class CurEngine
         return total.ToResult("CUR", ctx, files.Count, rowsScanned, withoutPrincipal.IsEmpty && legacy.IsEmpty);
     }
 
-    /// <summary>Reads one file into its own aggregator, then merges it; returns the read (null for an empty file).</summary>
-    private static async Task<CurFileRead?> ReadOneAsync(CurDataFile file, CostQuery query, IReadOnlySet<string>? periods, Aggregator total,
-        object gate, Action<long> addRows, CancellationToken ct)
+    /// <summary>
+    /// Reads one file into its own aggregator, then merges it; returns the read (null for an empty file). A local copy
+    /// that does not parse is fetched again once (<see cref="Sources.CurSource.ReadAgainOnceAsync"/>).
+    /// </summary>
+    private static Task<CurFileRead?> ReadOneAsync(CurDataFile file, CostQuery query, IReadOnlySet<string>? periods, Aggregator total,
+        object gate, Action<long> addRows, IOperationContext ctx, CancellationToken ct) =>
+        Sources.CurSource.ReadAgainOnceAsync(file.Store, key => key == file.DisplayName ? file.Object : null,
+            () => ReadOneCoreAsync(file, query, periods, total, gate, addRows, ctx, ct), ct);
+
+    private static async Task<CurFileRead?> ReadOneCoreAsync(CurDataFile file, CostQuery query, IReadOnlySet<string>? periods, Aggregator total,
+        object gate, Action<long> addRows, IOperationContext ctx, CancellationToken ct)
     {
         var stream = await file.OpenAsync(ct).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
@@ -68,7 +76,17 @@ public static class CurEngine
             if (format == FileFormat.Parquet) await ParquetCurReader.ReadAsync(stream, read, ct).ConfigureAwait(false);
             else await CsvCurReader.ReadAsync(stream, format, read, ct).ConfigureAwait(false);
             addRows(read.RowsScanned);
-            lock (gate) total.Merge(fileAggregator);
+            foreach (var error in read.LeftOutErrors()) ctx.Error(error);
+            bool merged;
+            lock (gate)
+            {
+                merged = total.TryMerge(fileAggregator);
+                if (!merged) total.AddLeftOut(fileAggregator.LineItems + fileAggregator.LeftOut);
+            }
+            if (!merged)
+                ctx.Error(new BedrockCostException(ErrorIds.CostSumOverflow, ErrorKind.InvalidData,
+                    $"'{file.DisplayName}': adding its {fileAggregator.LineItems:N0} Bedrock line item(s) to those of the other files would take a sum beyond " +
+                    "the decimal range. The file is left out of the totals, which are incomplete; the other files are counted.", file.DisplayName));
             return read;
         }
     }

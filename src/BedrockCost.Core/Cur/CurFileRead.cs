@@ -69,18 +69,65 @@ internal sealed class CurFileRead
     private static DateTime PeriodStart(string period) =>
         DateTime.ParseExact(period, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 
-    /// <summary>
-    /// A Bedrock row: counted when it is in the queried period and date range. A row without a usage start (readers
-    /// leave it default) counts from the first day of its billing period, as the Athena query does.
-    /// </summary>
-    public void Offer(LineItem item)
+    /// <summary>The row's usage start; a row without one (readers leave it default) counts from the first day of its billing period, as the Athena query does.</summary>
+    private DateTime UsageStartOf(in LineItem item) => item.UsageStart == default && NeedsUsageStart ? PeriodStart(item.BillingPeriod) : item.UsageStart;
+
+    /// <summary>A Bedrock row: counted when it is in the queried period and date range.</summary>
+    public void Offer(LineItem item, RowAt at)
     {
         item.PrincipalData = HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn;
-        if (_periods is not null && !_periods.Contains(item.BillingPeriod)) return;
-        if (item.UsageStart == default && NeedsUsageStart) item.UsageStart = PeriodStart(item.BillingPeriod);
-        if (!_query.InDateRange(item.UsageStart)) return;
-        _aggregator.Add(item);
+        item.UsageStart = UsageStartOf(item);
+        if (!Counts(item)) return;
+        var overflow = _aggregator.Add(item);
+        if (overflow != SumOverflow.None)
+            Note(ErrorIds.CostSumOverflow, CurColumns.Of(overflow), at, null, item.Count);
     }
+
+    /// <summary>
+    /// A Bedrock row whose <paramref name="column"/> holds <paramref name="value"/>, which is not money (not a finite
+    /// number within the decimal range): when it counts for the query it is left out of every sum, counted and
+    /// reported, never added as 0.
+    /// </summary>
+    public void Reject(in LineItem item, string column, string value, RowAt at)
+    {
+        if (!Counts(item)) return;
+        _aggregator.AddLeftOut(item.Count);
+        Note(ErrorIds.InvalidCostValue, column, at, value, item.Count);
+    }
+
+    private bool Counts(in LineItem item) =>
+        (_periods is null || _periods.Contains(item.BillingPeriod)) && _query.InDateRange(UsageStartOf(item));
+
+    private readonly Dictionary<(string Id, string Column), LeftOutItems> _leftOut = new();
+
+    private void Note(string errorId, string column, RowAt at, string? value, long count)
+    {
+        if (_leftOut.TryGetValue((errorId, column), out var known)) known.Count += count;
+        else _leftOut[(errorId, column)] = new LeftOutItems { Count = count, First = at, Value = value };
+    }
+
+    /// <summary>One non-terminating error per problem and column: the file, the first row, the value and the count.</summary>
+    public IEnumerable<BedrockCostException> LeftOutErrors() => _leftOut.Select(kv => kv.Key.Id == ErrorIds.InvalidCostValue
+        ? new BedrockCostException(ErrorIds.InvalidCostValue, ErrorKind.InvalidData,
+            $"'{DisplayName}': {kv.Value.Count:N0} Bedrock line item(s) have a {kv.Key.Column} that is not a finite number within the decimal range " +
+            $"(first at {kv.Value.First}: {kv.Value.Value}). They are left out of the totals, which are incomplete; the other line items are counted.", DisplayName)
+        : new BedrockCostException(ErrorIds.CostSumOverflow, ErrorKind.InvalidData,
+            $"'{DisplayName}': adding {kv.Value.Count:N0} Bedrock line item(s) would take a sum of {kv.Key.Column} beyond the decimal range " +
+            $"(first at {kv.Value.First}). They are left out of the totals, which are incomplete; the other line items are counted.", DisplayName));
+
+    private sealed class LeftOutItems
+    {
+        public long Count;
+        public RowAt First;
+        public string? Value;
+    }
+}
+
+/// <summary>Where a row is in its file: a row group and index (Parquet, both from 0), or a line (CSV, from 1 with the header).</summary>
+internal readonly record struct RowAt(int RowGroup, long Row)
+{
+    public static RowAt Line(long line) => new(-1, line);
+    public override string ToString() => RowGroup < 0 ? $"line {Row}" : $"row group {RowGroup}, row {Row}";
 }
 
 /// <summary>What Get-BedrockCostExport reports of an export's files (a column is present only when every file has it).</summary>

@@ -28,6 +28,11 @@ internal sealed class ParquetFields
     /// <summary>A column by its CUR 2.0 name.</summary>
     public DataField? this[string name] => _flat.GetValueOrDefault(name);
 
+    /// <summary>Every column a reader may decode: the CUR columns present and the product and tags maps' leaves.</summary>
+    public IEnumerable<DataField> Decoded =>
+        CurColumns.Read.Select(n => this[n]).OfType<DataField>()
+            .Concat(new[] { Product, Tags }.Where(m => m is not null).SelectMany(m => new[] { m!.Value.Key, m.Value.Value }));
+
     /// <param name="requireCur">Fail unless the schema is a CUR 2.0 table with the required columns (what the engine needs).</param>
     public static ParquetFields Resolve(ParquetSchema schema, string file, bool requireCur = true)
     {
@@ -124,8 +129,10 @@ internal static class ValueColumns
         {
             var s = new string?[rows];
             await g.ReadAsync(field, s.AsMemory(), null, ct);
+            // Text that is not a number becomes NaN, which the reader reports and leaves out (never 0); null stays null.
             for (var i = 0; i < rows; i++)
-                result[i] = double.TryParse(s[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
+                result[i] = s[i] is null ? null
+                    : double.TryParse(s[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
         }
         else throw WrongType(field, file, "a number");
         return result;

@@ -28,6 +28,7 @@ internal static class ParquetCurReader
         await using (reader.ConfigureAwait(false))
         {
             var fields = ParquetFields.Resolve(reader.Schema, read.DisplayName);
+            await CheckPagesAsync(stream, reader, fields, read.DisplayName, ct).ConfigureAwait(false);
             read.HasPrincipalColumn = fields[CurColumns.IamPrincipal] is not null;
             read.IsLegacy = fields.IsLegacy;
             using var buffers = new Buffers();
@@ -36,7 +37,7 @@ internal static class ParquetCurReader
                 ct.ThrowIfCancellationRequested();
                 try
                 {
-                    await ReadRowGroupAsync(reader.OpenRowGroupReader(i), fields, read, buffers, ct).ConfigureAwait(false);
+                    await ReadRowGroupAsync(reader.OpenRowGroupReader(i), i, fields, read, buffers, ct).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException and not BedrockCostException)
                 {
@@ -46,16 +47,45 @@ internal static class ParquetCurReader
         }
     }
 
+    /// <summary>
+    /// Opens a Parquet file once its structure is checked (<see cref="ParquetStructure"/>): the footer before Parquet.Net
+    /// parses it, the row and value counts and chunk ranges after.
+    /// </summary>
     private static async Task<ParquetReader> OpenAsync(Stream stream, string displayName, CancellationToken ct)
     {
+        var footerStart = ParquetStructure.CheckFooter(stream, displayName);
+        ParquetReader reader;
         try
         {
-            return await ParquetReader.CreateAsync(stream, ReaderOptions, leaveStreamOpen: true, ct).ConfigureAwait(false);
+            reader = await ParquetReader.CreateAsync(stream, ReaderOptions, leaveStreamOpen: true, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw CurErrors.Corrupt(displayName, e);
         }
+        try
+        {
+            ParquetStructure.CheckMetadata(reader.Metadata ?? throw new InvalidDataException("no metadata"),
+                reader.Schema.GetDataFields().Select(f => f.MaxRepetitionLevel).ToList(), footerStart, displayName);
+            return reader;
+        }
+        catch (Exception e)
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            if (e is BedrockCostException) throw;
+            throw CurErrors.Corrupt(displayName, e);
+        }
+    }
+
+    /// <summary>The page headers of the columns a reader decodes, in every row group, before any row group is read.</summary>
+    private static Task CheckPagesAsync(Stream stream, ParquetReader reader, ParquetFields fields, string displayName, CancellationToken ct)
+    {
+        var leaves = reader.Schema.GetDataFields();
+        var columns = fields.Decoded.Select(f => Array.IndexOf(leaves, f)).Where(i => i >= 0).Distinct().Order().ToList();
+        var rowGroups = reader.Metadata!.RowGroups;
+        for (var g = 0; g < rowGroups.Count; g++)
+            ParquetStructure.CheckPages(stream, rowGroups[g], g, columns, displayName, ct);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -68,6 +98,7 @@ internal static class ParquetCurReader
         await using (reader.ConfigureAwait(false))
         {
             var fields = ParquetFields.Resolve(reader.Schema, displayName, requireCur: false);
+            await CheckPagesAsync(stream, reader, fields, displayName, ct).ConfigureAwait(false);
             var principal = fields[CurColumns.IamPrincipal];
             facts.HasPrincipalColumn &= principal is not null;
             facts.HasTagsColumn &= fields.HasTags;
@@ -138,7 +169,7 @@ internal static class ParquetCurReader
     /// One row group: the four columns that decide whether a row is Bedrock first (compared as decoded
     /// slices, no strings made); the rest only when some row is, and only the columns the query uses.
     /// </summary>
-    private static async Task ReadRowGroupAsync(ParquetRowGroupReader g, ParquetFields f, CurFileRead read, Buffers b, CancellationToken ct)
+    private static async Task ReadRowGroupAsync(ParquetRowGroupReader g, int index, ParquetFields f, CurFileRead read, Buffers b, CancellationToken ct)
     {
         var rows = checked((int)g.RowCount);
         if (rows == 0) return;
@@ -188,7 +219,7 @@ internal static class ParquetCurReader
             c.Currency = await StringColumn.ReadAsync(g, f[CurColumns.Currency], rows, ct);
             c.Unit = await StringColumn.ReadAsync(g, f[CurColumns.PricingUnit], rows, ct);
             c.Region = read.NeedsRegion ? await StringColumn.ReadAsync(g, f[CurColumns.ProductRegion], rows, ct) : null;
-            Emit(rows, read, b.Verdicts, c, product, tags, periodStart, usageStart, amount, unblended, net);
+            Emit(rows, index, read, b.Verdicts, c, product, tags, periodStart, usageStart, amount, unblended, net);
         }
         finally { c.Dispose(); }
     }
@@ -265,7 +296,7 @@ internal static class ParquetCurReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Emit(int rows, CurFileRead read, RowRules.Verdict[] verdicts, in Columns c, string?[]?[]? product, string?[]?[]? tags,
+    private static void Emit(int rows, int rowGroup, CurFileRead read, RowRules.Verdict[] verdicts, in Columns c, string?[]?[]? product, string?[]?[]? tags,
         DateTime?[]? periodStart, DateTime?[]? usageStart, double?[] amount, double?[] unblended, double?[]? net)
     {
         var pool = read.Pool;
@@ -289,16 +320,28 @@ internal static class ParquetCurReader
                 PricingUnit = c.Unit?.Get(r, pool),
                 ProductRegion = c.Region?.Get(r, pool),
                 Marketplace = c.Entity is not null && Classification.BedrockRows.IsMarketplace(c.Entity.Span(r)),
-                UsageAmount = RowRules.ToMoney(amount[r] ?? 0),
-                UnblendedCost = RowRules.ToMoney(unblended[r] ?? 0),
                 Tags = tags?[r],
             };
-            item.NetUnblendedCost = net?[r] is { } n ? RowRules.ToMoney(n) : item.UnblendedCost;
+            // A number that is not money (NaN, Infinity, beyond the decimal range) leaves the line item out, counted; null is 0.
+            string? badColumn = null;
+            double bad = 0;
+            void Money(double? value, string column, ref decimal into)
+            {
+                if (value is not { } v) return;
+                if (RowRules.TryMoney(v, out into) || badColumn is not null) return;
+                badColumn = column;
+                bad = v;
+            }
+            Money(amount[r], CurColumns.UsageAmount, ref item.UsageAmount);
+            Money(unblended[r], CurColumns.UnblendedCost, ref item.UnblendedCost);
+            if (net?[r] is { } n) Money(n, CurColumns.NetUnblendedCost, ref item.NetUnblendedCost);
+            else item.NetUnblendedCost = item.UnblendedCost;
             item.ProductModel = RowRules.ProductModel(productValues);
             if (read.KnownPeriod is { } known) item.BillingPeriod = known;
             else if (periodStart![r] is { } ps) item.BillingPeriod = read.PeriodText(ps);
-            else throw CurErrors.Invalid(read.DisplayName, $"row {r} has no {CurColumns.BillingPeriodStart}");
-            read.Offer(item);
+            else throw CurErrors.Invalid(read.DisplayName, $"row {r} of row group {rowGroup} has no {CurColumns.BillingPeriodStart}");
+            if (badColumn is null) read.Offer(item, new RowAt(rowGroup, r));
+            else read.Reject(item, badColumn, RowRules.Describe(bad), new RowAt(rowGroup, r));
         }
     }
 
@@ -308,8 +351,10 @@ internal static class ParquetCurReader
         var periods = new SortedSet<string>(StringComparer.Ordinal);
         try
         {
-            await using var reader = await ParquetReader.CreateAsync(stream, ReaderOptions, leaveStreamOpen: true, ct).ConfigureAwait(false);
-            var field = ParquetFields.Resolve(reader.Schema, displayName, requireCur: false)[CurColumns.BillingPeriodStart]
+            await using var reader = await OpenAsync(stream, displayName, ct).ConfigureAwait(false);
+            var fields = ParquetFields.Resolve(reader.Schema, displayName, requireCur: false);
+            await CheckPagesAsync(stream, reader, fields, displayName, ct).ConfigureAwait(false);
+            var field = fields[CurColumns.BillingPeriodStart]
                 ?? throw CurErrors.Missing(displayName, new[] { CurColumns.BillingPeriodStart }, csv: false);
             for (var i = 0; i < reader.RowGroupCount; i++)
             {

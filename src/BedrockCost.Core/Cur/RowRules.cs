@@ -53,6 +53,19 @@ internal static class RowRules
         return true;
     }
 
+    /// <summary>Beyond this magnitude a double has no decimal (decimal.MaxValue is about 7.92E+28).</summary>
+    private const double MoneyLimit = 7.9e28;
+
+    /// <summary>A number from a file is money when it is finite and within the decimal range.</summary>
+    public static bool IsMoney(double value) => double.IsFinite(value) && Math.Abs(value) < MoneyLimit;
+
+    /// <summary>The decimal of a number from a file; false (nothing to add, never 0) when <see cref="IsMoney"/> says it is not one.</summary>
+    public static bool TryMoney(double value, out decimal money)
+    {
+        money = IsMoney(value) ? ToMoney(value) : 0m;
+        return IsMoney(value);
+    }
+
     /// <summary>
     /// The decimal a CUR double stands for: the shortest decimal that reads back as the same double (what Athena's
     /// CAST(double AS DECIMAL), DuckDB and .NET's "R" make of it), so the engines sum the same numbers. The cast
@@ -60,10 +73,11 @@ internal static class RowRules
     /// provably is that decimal: at most one decimal of 15 digits or fewer reads back as a given double, and below
     /// 1e15 with a scale of at most 22 the check is exact (a mantissa under 2^53 over an exact power of ten, one
     /// correctly rounded division). Otherwise the shortest digits are formatted and read into the decimal directly.
+    /// Only for a number that <see cref="IsMoney"/>; anything else is a caller's bug, never a silent 0.
     /// </summary>
     public static decimal ToMoney(double value)
     {
-        if (!double.IsFinite(value)) return 0m;
+        if (!IsMoney(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "not a finite number within the decimal range");
         if (Math.Abs(value) < 1e15)
         {
             var cast = (decimal)value;
@@ -96,4 +110,7 @@ internal static class RowRules
             ? new decimal((int)mantissa, (int)(mantissa >> 32), 0, negative, (byte)scale)
             : decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
     }
+
+    /// <summary>A value for messages: NaN, Infinity, -Infinity, or its round-trip digits.</summary>
+    public static string Describe(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -94,7 +94,12 @@ public sealed class DailyCostSet
             }
             kept.Add(r);
         }
-        if (kept.Count == 0) return new DailyCostSet { FirstDay = from?.Date ?? DateTime.MinValue, LastDay = (from?.Date ?? DateTime.MinValue).AddDays(-1), ExcludedAdjustments = excluded };
+        if (kept.Count == 0)
+        {
+            // No day: an empty range (LastDay before FirstDay) that stays within DateTime's range.
+            var firstDay = from?.Date ?? DateTime.MinValue.AddDays(1);
+            return new DailyCostSet { FirstDay = firstDay, LastDay = firstDay.AddDays(-1), ExcludedAdjustments = excluded };
+        }
 
         var first = kept.Min(r => r.Day!.Value);
         var last = kept.Max(r => r.Day!.Value);

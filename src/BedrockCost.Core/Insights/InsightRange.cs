@@ -18,10 +18,14 @@ public static class InsightRange
     /// </summary>
     public static async Task<DateTime?> ReadStartAsync(ICostSource source, DateTime? anchor, int daysBefore, IOperationContext ctx, CancellationToken ct)
     {
-        if (anchor is { } a) return a.Date.AddDays(-daysBefore);
-        if (await source.LatestBillingPeriodAsync(ctx, ct).ConfigureAwait(false) is { } latest)
-            return DateTime.ParseExact(latest, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal)
-                .AddDays(-daysBefore);
+        var latest = await source.LatestBillingPeriodAsync(ctx, ct).ConfigureAwait(false) is { } period
+            ? DateTime.ParseExact(period, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal)
+            : (DateTime?)null;
+        // An anchor after the data (-AsOf a month or more past it) reads the latest data, as no -AsOf does: the
+        // results are then as of the data's last day, and the caller says so.
+        if (anchor is { } a && latest is { } l && a.Date >= l.AddMonths(1)) anchor = l;
+        if (anchor is { } start) return start.Date.AddDays(-daysBefore);
+        if (latest is { } first) return first.AddDays(-daysBefore);
         return source.Capabilities.UpToToday ? DateTime.UtcNow.Date.AddDays(-daysBefore) : null;
     }
 }

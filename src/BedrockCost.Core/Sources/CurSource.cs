@@ -25,8 +25,41 @@ public sealed class CurSource : ICostSource
     public async Task<IReadOnlyList<ExportPeriod>> ResolveAsync(IOperationContext ctx, CancellationToken ct)
     {
         if (_resolved is not null) return _resolved;
-        var listing = await Store.ListAsync(ctx, ct).ConfigureAwait(false);
-        return _resolved = await ExportLayout.ResolveAsync(listing, Store.OpenReadAsync, ctx, ct).ConfigureAwait(false);
+        var listing = _listing = await Store.ListAsync(ctx, ct).ConfigureAwait(false);
+        return _resolved = await ReadAgainOnceAsync(Store, key => listing.FirstOrDefault(o => o.Key == key),
+            () => ExportLayout.ResolveAsync(listing, Store.OpenReadAsync, ctx, ct), ct).ConfigureAwait(false);
+    }
+
+    private IReadOnlyList<StoredObject>? _listing;
+
+    /// <summary>
+    /// Runs a read; when an object's content fails to parse (an InvalidData error naming it) and the store kept a
+    /// local copy of it, the copy is dropped and the read runs once more on a fresh fetch. A second failure names
+    /// the object and the copy: the object itself is damaged.
+    /// </summary>
+    internal static async Task<T> ReadAgainOnceAsync<T>(IObjectStore store, Func<string, StoredObject?> objectOf, Func<Task<T>> read, CancellationToken ct)
+    {
+        StoredObject? damaged;
+        BedrockCostException first;
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (BedrockCostException e) when (e.Kind == ErrorKind.InvalidData && e.Target is string key && (damaged = objectOf(key)) is not null)
+        {
+            first = e;
+        }
+        var copy = await store.EvictAsync(damaged, ct).ConfigureAwait(false);
+        if (copy is null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (BedrockCostException e) when (e.ErrorId == first.ErrorId && Equals(e.Target, first.Target))
+        {
+            throw new BedrockCostException(e.ErrorId, e.Kind,
+                $"{e.Message} The local copy '{copy}' was fetched again and is still unreadable, so the object itself is damaged.", e.Target, e);
+        }
     }
 
     public async Task<string?> LatestBillingPeriodAsync(IOperationContext ctx, CancellationToken ct)
@@ -40,9 +73,7 @@ public sealed class CurSource : ICostSource
     public async Task<CostResult> QueryAsync(CostQuery query, IOperationContext ctx, CancellationToken ct)
     {
         var exports = await ResolveAsync(ctx, ct).ConfigureAwait(false);
-        if (exports.Count == 0 || exports.All(e => e.Files.Count == 0))
-            throw new BedrockCostException(ErrorIds.NoCurFiles, ErrorKind.NotFound,
-                $"No CUR 2.0 data files (.parquet, .csv.gz, .csv) under {Description}.", Description);
+        if (exports.Count == 0 || exports.All(e => e.Files.Count == 0)) throw NoData();
         var roots = exports.Where(e => e.Mode != ExportMode.LooseFiles).Select(e => e.ExportRoot).Distinct().ToList();
         if (roots.Count > 1)
             ctx.Warning($"{roots.Count} exports found under {Description} ({string.Join(", ", roots.Select(r => r[(r.LastIndexOf('/') + 1)..]))}); " +
@@ -65,9 +96,23 @@ public sealed class CurSource : ICostSource
     internal async Task<IReadOnlyList<CurDataFile>> PrepareAsync(IEnumerable<(StoredObject Object, string? BillingPeriod)> objects,
         IOperationContext ctx, CancellationToken ct)
     {
-        var files = objects.Select(o => new CurDataFile(Store, o.Object, o.BillingPeriod)).ToList();
+        var files = ReadOnce.Distinct(objects.Select(o => new CurDataFile(Store, o.Object, o.BillingPeriod)), f => f.Identity, out var repeated);
+        if (repeated.Count > 0)
+            ctx.Warning($"The same data file was named more than once for this query: {ReadOnce.Describe(repeated, f => f.DisplayName)}. Each file is read once.");
         if (files.Count > 0) await Store.PrepareAsync(files.Select(f => f.Object).ToList(), ctx, ct).ConfigureAwait(false);
         return files;
+    }
+
+    /// <summary>No data file to read: says when the files found are empty (0 bytes) rather than absent.</summary>
+    internal BedrockCostException NoData()
+    {
+        var empty = (_listing ?? Array.Empty<StoredObject>()).Where(o => o.Size == 0 && ExportLayout.IsDataFile(o.Key) && !o.Key.Contains("/metadata/", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (empty.Count == 0)
+            return new BedrockCostException(ErrorIds.NoCurFiles, ErrorKind.NotFound, $"No CUR 2.0 data files (.parquet, .csv.gz, .csv) under {Description}.", Description);
+        var names = string.Join(", ", empty.Take(5).Select(o => $"'{Printable.Of(o.Key)}'")) + (empty.Count > 5 ? $" and {empty.Count - 5} more" : string.Empty);
+        return new BedrockCostException(ErrorIds.NoCurFiles, ErrorKind.NotFound,
+            empty.Count == 1 ? $"{names} is empty (0 bytes): it holds no CUR data." : $"The data files under {Description} are empty (0 bytes): {names}. They hold no CUR data.",
+            Description);
     }
 
     /// <summary>The billing periods to read; null means "every period overlapping the date range".</summary>

@@ -12,9 +12,7 @@ public static class ExportInspector
     public static async Task<IReadOnlyList<CostExport>> InspectAsync(CurSource source, IOperationContext ctx, CancellationToken ct)
     {
         var periods = await source.ResolveAsync(ctx, ct).ConfigureAwait(false);
-        if (periods.Count == 0 || periods.All(p => p.Files.Count == 0))
-            throw new BedrockCostException(ErrorIds.NoCurFiles, ErrorKind.NotFound,
-                $"No CUR 2.0 export (no .parquet, .csv.gz or .csv data files) under {source.Description}.", source.Description);
+        if (periods.Count == 0 || periods.All(p => p.Files.Count == 0)) throw source.NoData();
         var result = new List<CostExport>();
         foreach (var export in periods.GroupBy(p => (p.ExportRoot, p.Mode == ExportMode.LooseFiles)))
         {

@@ -78,13 +78,36 @@ public static class ExportLayout
         var result = new List<ExportPeriod>();
         foreach (var ((root, period), p) in partitions.OrderBy(x => x.Key.Root, StringComparer.Ordinal).ThenBy(x => x.Key.Period, StringComparer.Ordinal))
         {
-            if (p.Direct.Count == 0 && p.Executions.Count == 0) continue;
+            // A partition with a manifest but no data file is resolved too: its manifest may name files that are missing.
+            if (p.Direct.Count == 0 && p.Executions.Count == 0 && p.Manifests.Count == 0) continue;
             result.Add(await ResolvePartitionAsync(root, period, p, readManifest, ctx, ct).ConfigureAwait(false));
         }
         var looseData = loose.Where(o => o.Size > 0).ToList();
         if (looseData.Count > 0)
             result.Add(new ExportPeriod(string.Empty, "(files)", null, ExportMode.LooseFiles, null, looseData, null, loose.Count - looseData.Count));
         return result;
+    }
+
+    /// <summary>The billing period of a data file in the delivery layout (data/BILLING_PERIOD=YYYY-MM/...), from its key alone; else null.</summary>
+    public static string? DataPeriodOf(string key)
+    {
+        var (_, kind, period, _) = Locate(key.Split('/'));
+        return kind == "data" && IsDataFile(key) ? period : null;
+    }
+
+    /// <summary>
+    /// Whether a listed object belongs to what was pointed at inside an export (<paramref name="under"/>: the key
+    /// prefix or path given, listed from the export root): data files under it, and the metadata of its billing
+    /// period (of every period when it names none), so another period's manifest is not matched against files
+    /// that were left out on purpose.
+    /// </summary>
+    public static bool InScope(string key, string under)
+    {
+        var (_, kind, period, _) = Locate(key.Split('/'));
+        var manifest = kind == "metadata" || (kind == "legacy" && key.EndsWith("Manifest.json", StringComparison.OrdinalIgnoreCase));
+        if (!manifest) return !IsDataFile(key) || key.StartsWith(under, StringComparison.Ordinal);
+        var (_, _, wanted, _) = Locate(under.TrimEnd('/').Split('/').Append(string.Empty).ToArray());
+        return wanted is null || string.Equals(wanted, period, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>
@@ -139,19 +162,29 @@ public static class ExportLayout
             var listed = await ReadManifestFilesAsync(manifest, readManifest, ct).ConfigureAwait(false);
             if (listed is not null)
             {
-                var byTail = all.ToDictionary(o => Tail(o.Key), StringComparer.Ordinal);
-                var files = new List<StoredObject>();
+                // Each listed URI is matched by its path inside the export (s3:// URIs match local copies); keys are unique.
+                var byPath = all.DistinctBy(o => o.Key).ToDictionary(o => root.Length == 0 ? o.Key : o.Key[(root.Length + 1)..], StringComparer.Ordinal);
+                var named = new List<StoredObject>();
                 foreach (var uri in listed)
+                    named.Add(PathsInExport(uri).Select(byPath.GetValueOrDefault).FirstOrDefault(o => o is not null)
+                        ?? throw new BedrockCostException(ErrorIds.ManifestFileMissing, ErrorKind.InvalidData,
+                            $"The manifest '{manifest.Key}' lists '{Printable.Of(uri)}', which is not in the export. The delivery is incomplete or the copy is partial: " +
+                            "copy the whole export folder, or wait for the delivery to finish.", manifest.Key));
+                var files = ReadOnce.Distinct(named, o => o.Key, out var repeated);
+                if (repeated.Count > 0)
+                    ctx.Warning($"The manifest '{manifest.Key}' lists the same data file more than once: {ReadOnce.Describe(repeated, o => o.Key)}. Each file is read once.");
+                // A create-new export's manifest points at one execution; when it names several, only the latest counts (folder names start with the delivery time).
+                var executions = files.Select(f => ExecutionOf(f.Key) ?? string.Empty).Distinct().Order(StringComparer.Ordinal).ToList();
+                var execution = executions.Count == 0 ? string.Empty : executions[^1];
+                if (executions.Count > 1)
                 {
-                    if (byTail.TryGetValue(Tail(uri), out var obj)) files.Add(obj);
-                    else throw new BedrockCostException(ErrorIds.ManifestFileMissing, ErrorKind.InvalidData,
-                        $"The manifest '{manifest.Key}' lists '{uri}', which is not in the export. The delivery is incomplete or the copy is partial: " +
-                        "copy the whole export folder, or wait for the delivery to finish.", manifest.Key);
+                    ctx.Warning($"The manifest '{manifest.Key}' names the files of {executions.Count} executions ({string.Join(", ", executions.Select(e => e.Length == 0 ? "(none)" : e))}); " +
+                                $"only the latest, {execution}, counts, as for a create-new export. The files of the others are not read.");
+                    files = files.Where(f => (ExecutionOf(f.Key) ?? string.Empty) == execution).ToList();
                 }
-                var execution = files.Select(f => ExecutionOf(f.Key)).Distinct().SingleOrDefault();
                 ctx.Debug($"{exportName} {period}: manifest lists {files.Count} file(s)");
-                return new ExportPeriod(root, exportName, period, execution is null ? ExportMode.Overwrite : ExportMode.CreateNew,
-                    execution, files.Where(f => f.Size > 0).ToList(), manifest, all.Count - files.Count);
+                return new ExportPeriod(root, exportName, period, execution.Length == 0 ? ExportMode.Overwrite : ExportMode.CreateNew,
+                    execution.Length == 0 ? null : execution, files.Where(f => f.Size > 0).ToList(), manifest, all.Count - files.Count);
             }
         }
 
@@ -179,21 +212,49 @@ public static class ExportLayout
         return rest.Length > 1 ? rest[0] : null;
     }
 
-    /// <summary>The part of a key from its period folder on, so s3:// URIs and manifest keys match local copies.</summary>
-    private static string Tail(string keyOrUri)
+    /// <summary>
+    /// The paths inside an export a manifest entry (an s3:// URI, or a legacy report key) may stand for: the part of
+    /// it from each period folder on ("data/BILLING_PERIOD=...", or a legacy period folder), the outermost first, so
+    /// it matches a local copy of the export wherever that lies, and a nested ".../x/data/BILLING_PERIOD=..." is
+    /// never taken for the file of the same name above it.
+    /// </summary>
+    private static IEnumerable<string> PathsInExport(string uri)
     {
-        var segments = keyOrUri.Replace('\\', '/').Split('/');
-        var at = LocateAt(segments).At;
-        return at < 0 ? segments[^1] : string.Join('/', segments[at..]);
+        var segments = uri.Replace('\\', '/').Split('/');
+        for (var from = 0; from < segments.Length;)
+        {
+            var at = LocateAt(segments[from..]).At;
+            if (at < 0) yield break;
+            yield return string.Join('/', segments[(from + at)..]);
+            from += at + 1;
+        }
     }
+
+    /// <summary>A manifest lists URIs and column names: a few MiB at most. Anything larger is refused before it is read.</summary>
+    public const long MaxManifestBytes = 16 << 20;
 
     private static async Task<IReadOnlyList<string>?> ReadManifestFilesAsync(StoredObject manifest,
         Func<StoredObject, CancellationToken, Task<Stream>> readManifest, CancellationToken ct)
     {
+        BedrockCostException Invalid(string why, Exception? e = null) => new(ErrorIds.ManifestInvalid, ErrorKind.InvalidData,
+            $"The manifest '{manifest.Key}' {why}. Copy the export's metadata folder again, or delete the manifest to read the data files found.", manifest.Key, e);
+        if (manifest.Size > MaxManifestBytes) throw Invalid($"is {manifest.Size:N0} bytes, more than a manifest can be ({MaxManifestBytes:N0}): it was not read");
+        using var buffer = new MemoryStream();
+        await using (var stream = await readManifest(manifest, ct).ConfigureAwait(false))
+        {
+            // The listed size may not be the size served: the read stops at the bound whatever comes.
+            var chunk = new byte[81920];
+            int n;
+            while ((n = await stream.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + n > MaxManifestBytes) throw Invalid($"holds more than {MaxManifestBytes:N0} bytes, more than a manifest can be: it was not read");
+                buffer.Write(chunk, 0, n);
+            }
+        }
         try
         {
-            await using var stream = await readManifest(manifest, ct).ConfigureAwait(false);
-            using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+            using var doc = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Invalid("is not a JSON object");
             // Data Exports list "dataFiles" (s3:// URIs); legacy CUR manifests list "reportKeys" (object keys).
             if ((!doc.RootElement.TryGetProperty("dataFiles", out var files) && !doc.RootElement.TryGetProperty("reportKeys", out files)) ||
                 files.ValueKind != JsonValueKind.Array) return null;
@@ -201,8 +262,11 @@ public static class ExportLayout
         }
         catch (JsonException e)
         {
-            throw new BedrockCostException(ErrorIds.ManifestInvalid, ErrorKind.InvalidData,
-                $"The manifest '{manifest.Key}' is not valid JSON ({e.Message}).", manifest.Key, e);
+            throw Invalid($"is not valid JSON ({e.Message})", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Invalid("holds text that is not valid Unicode (a lone surrogate)", e);
         }
     }
 

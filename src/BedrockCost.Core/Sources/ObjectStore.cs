@@ -36,4 +36,11 @@ public interface IObjectStore : IDisposable
 
     /// <summary>Where the export whose root key is <paramref name="exportRoot"/> is, for the user.</summary>
     ExportLocation Locate(string exportRoot);
+
+    /// <summary>
+    /// Drops the local copy of <paramref name="obj"/> after its content failed to parse, so that the next open
+    /// fetches it again. Returns where the copy was (for messages), or null when the store keeps no copy: then a
+    /// second read would see the same bytes, and the caller does not retry.
+    /// </summary>
+    Task<string?> EvictAsync(StoredObject obj, CancellationToken ct) => Task.FromResult<string?>(null);
 }

@@ -100,7 +100,8 @@ public abstract class CurSourceCmdlet : AwsCmdlet
     protected virtual bool HasSource => _paths.Count > 0 || _s3.Count > 0;
 
     /// <summary>The CUR source of the parameters. Dispose it after use (S3: client, temporary download folder).</summary>
-    protected async Task<CurSource> CreateCurSourceAsync()
+    /// <param name="listOnly">The source is only listed (-WhatIf): the download cache is neither used nor cleaned.</param>
+    protected async Task<CurSource> CreateCurSourceAsync(bool listOnly = false)
     {
         if (!IsS3) return CurSource.Local(_paths.Distinct(StringComparer.Ordinal).ToList());
         var locations = _s3.Distinct().ToList();
@@ -109,13 +110,20 @@ public abstract class CurSourceCmdlet : AwsCmdlet
                 $"One S3 location per command; got {string.Join(", ", locations)}. Run the command once per export.", locations[0].ToString());
         var connection = await ConnectAwsAsync().ConfigureAwait(false);
         DownloadCache? cache = null;
-        if (!NoCache)
+        if (!NoCache && !listOnly)
         {
             cache = new DownloadCache(_cacheDirectory ?? DownloadCache.DefaultDirectory);
-            cache.RemoveStalePartials(TimeSpan.FromHours(1));
+            // Removing files is a change: never under -WhatIf (or $WhatIfPreference).
+            if (!await IsWhatIfAsync().ConfigureAwait(false)) cache.RemoveStalePartials(TimeSpan.FromHours(1));
             EmitDebug($"Download cache: {cache.Directory}");
         }
-        else EmitDebug("Download cache disabled (-NoCache): files go to a temporary folder deleted after the command.");
+        else EmitDebug("Download cache not used: files go to a temporary folder deleted after the command.");
         return new CurSource(new S3CachedStore(locations[0], connection, cache));
     }
+
+    /// <summary>-WhatIf was given, or $WhatIfPreference is set: nothing may change on disk, the cache included.</summary>
+    protected Task<bool> IsWhatIfAsync() => InvokeOnPipelineAsync(() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf)
+            ? LanguagePrimitives.IsTrue(whatIf)
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference")));
 }

@@ -57,7 +57,9 @@ public abstract class InsightCmdlet : CostQueryCmdlet
         foreach (var (currency, amount) in set.ExcludedAdjustments)
             EmitVerbose($"Left out {amount:0.########} {currency} of billing adjustments (credits, refunds, tax, fees, discounts, savings plans): they are not daily workload.");
         if (set.Groups.Count == 0)
-            EmitWarning("The data read holds no daily Bedrock usage for the period and filters given.");
+            EmitWarning(AsOfDay is { } before && StartDate is null && BillingPeriod.Length == 0
+                ? $"The data holds no daily Bedrock usage on or before -AsOf {before:yyyy-MM-dd} for the filters given: it starts later, or the filters select nothing. Give an -AsOf within the data."
+                : "The data read holds no daily Bedrock usage for the period and filters given.");
         else if (AsOfDay is { } asOf && asOf > set.LastDay)
             EmitWarning($"The data ends on {set.LastDay:yyyy-MM-dd}, before -AsOf {asOf:yyyy-MM-dd}; results are as of {set.LastDay:yyyy-MM-dd}.");
         return set;

@@ -29,8 +29,21 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    protected override async Task BeginProcessingAsync()
+    {
+        // -Destination is checked before anything is read: another provider's path is refused as -Path's is.
+        await InvokeOnPipelineAsync(() => FileSystemPath.Unresolved(this, Destination)).ConfigureAwait(false);
+        await base.BeginProcessingAsync().ConfigureAwait(false);
+    }
+
     protected override async Task EndProcessingAsync()
     {
+        // -WhatIf downloads nothing: an S3 export is only listed, for the billing periods that name the files.
+        if (IsS3 && HasSource && await IsWhatIfAsync().ConfigureAwait(false))
+        {
+            await WhatIfFromListingAsync().ConfigureAwait(false);
+            return;
+        }
         var statement = await BuildStatementAsync().ConfigureAwait(false);
         if (statement is null) return;
         var (folder, targets) = await InvokeOnPipelineAsync(() => Targets(statement)).ConfigureAwait(false);
@@ -55,6 +68,26 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
                 EmitError(ErrorRecords.Create(ErrorIds.OutputWriteFailed, ErrorKind.WriteError, $"Cannot write '{path}': {e.Message}", path));
             }
         }
+    }
+
+    /// <summary>Says what would be written and read, from the listing of the S3 export: nothing is downloaded.</summary>
+    private async Task WhatIfFromListingAsync()
+    {
+        using var source = await CreateCurSourceAsync(listOnly: true).ConfigureAwait(false);
+        Activity = $"listing {source.Description}";
+        var query = BuildQuery(Array.Empty<Core.Aggregation.GroupDimension>());
+        var data = (await source.Store.ListAsync(Context, CancelToken).ConfigureAwait(false))
+            .Select(o => (Object: o, Period: Core.Sources.ExportLayout.DataPeriodOf(o.Key))).Where(x => x.Period is not null).ToList();
+        var present = data.Select(x => x.Period!).Distinct().Order(StringComparer.Ordinal).ToList();
+        var periods = query.BillingPeriods.Count > 0 ? query.BillingPeriods.ToList()
+            : query.StartDate is not null || query.EndDate is not null ? present.Where(query.PeriodOverlapsDates).ToList()
+            : present.TakeLast(1).ToList();
+        var files = data.Where(x => periods.Contains(x.Period!) && x.Object.Size > 0).ToList();
+        EmitVerbose($"-WhatIf: nothing was downloaded. A run would download (unless cached) and read up to {files.Count} data file(s), " +
+                    $"{files.Sum(f => f.Object.Size) / 1048576.0:N1} MB, of {source.Description} for billing period(s) {string.Join(", ", periods)}.");
+        var (_, targets) = await InvokeOnPipelineAsync(() => Targets(new ChargebackStatement { BillingPeriods = periods })).ConfigureAwait(false);
+        foreach (var (format, path) in targets)
+            await InvokeOnPipelineAsync(() => ShouldProcess(path, $"Write the {format} chargeback statement")).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -64,6 +64,7 @@ public sealed class AthenaSource : ICostSource
         var check = new ResultCheck();
         var index = statement.Columns.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         var unreadable = new SortedDictionary<string, (long LineItems, SortedSet<string> Files)>(StringComparer.Ordinal);
+        var overflows = new SortedDictionary<SumOverflow, long>();
         await foreach (var row in _client.ReadRowsAsync(execution.QueryId, statement.Columns, ct).ConfigureAwait(false))
         {
             var item = ToLineItem(row, index, statement);
@@ -76,7 +77,8 @@ public sealed class AthenaSource : ICostSource
                 unreadable[column] = (lineItems + item.Count, files);
                 continue;
             }
-            aggregator.Add(item);
+            // A row the engine's sums cannot take (beyond the decimal range) is left out and counted by the aggregator.
+            if (aggregator.Add(item) is var overflow and not SumOverflow.None) overflows[overflow] = overflows.GetValueOrDefault(overflow) + item.Count;
         }
         check.Verify(execution.QueryId);
         foreach (var (column, (lineItems, files)) in unreadable)
@@ -89,6 +91,10 @@ public sealed class AthenaSource : ICostSource
                 $"or is beyond ±{(column == CurColumns.UsageAmount ? AthenaSql.UsageLimit : AthenaSql.MoneyLimit)} (what the query's decimal sums hold). " +
                 "They are left out of the totals, which are incomplete; the other line items are counted.", _settings.Table.ToString()));
         }
+        foreach (var (sum, lineItems) in overflows)
+            ctx.Error(new BedrockCostException(ErrorIds.CostSumOverflow, ErrorKind.InvalidData,
+                $"The Athena table {_settings.Table}: adding {lineItems:N0} Bedrock line item(s) would take a sum of {CurColumns.Of(sum)} beyond the decimal range. " +
+                "They are left out of the totals, which are incomplete; the other line items are counted.", _settings.Table.ToString()));
 
         if (!statement.HasPrincipalColumn)
             ctx.Warning(schema.IsLegacy

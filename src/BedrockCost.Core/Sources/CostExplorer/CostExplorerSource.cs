@@ -88,7 +88,9 @@ public sealed class CostExplorerSource : ICostSource
             if (query.Accounts.Count > 0) filter.Add(Dim("LINKED_ACCOUNT", query.Accounts));
             foreach (var (k, v) in query.Tags) filter.Add(TagFilter(k, v));
             foreach (var g in await GroupsAsync(from, to, daily, dims, filter, ct).ConfigureAwait(false))
-                aggregator.Add(ToLineItem(g, dims, aggregator.TagKeys));
+                if (aggregator.Add(ToLineItem(g, dims, aggregator.TagKeys)) != SumOverflow.None)
+                    throw new BedrockCostException(ErrorIds.CostExplorerBadResponse, ErrorKind.InvalidData,
+                        $"Cost Explorer returned amounts for {from:yyyy-MM-dd}..{to:yyyy-MM-dd} whose sum is beyond the decimal range; nothing was reported.", null);
         }
         var billed = _client.RequestCount - start;
         ctx.Verbose($"Cost Explorer: {billed} billed request(s) at ${PricePerRequest} each (${billed * PricePerRequest:0.00}).");

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace BedrockCost.Core.Sources.S3;
 
@@ -15,7 +13,6 @@ public sealed class DownloadCache : IDisposable
     /// <summary>Downloads running at once.</summary>
     public const int Parallelism = 4;
     private const int ProgressActivityId = 0x5303;
-    private const string PartialSuffix = ".partial";
     private readonly bool _temporary;
 
     /// <param name="directory">The cache folder (created when needed).</param>
@@ -49,15 +46,32 @@ public sealed class DownloadCache : IDisposable
         }
     }
 
-    /// <summary>Where the object lives in the cache. <paramref name="scope"/> names the store (for S3: the bucket).</summary>
-    public string PathFor(string scope, StoredObject obj)
+    /// <summary>
+    /// Where the object lives in the cache (<see cref="CacheNames"/>). <paramref name="scope"/> is the store's identity
+    /// (endpoint, region and bucket), so the same key from another endpoint is another file.
+    /// </summary>
+    public string PathFor(string scope, StoredObject obj) => System.IO.Path.Combine(Directory, CacheNames.RelativePath(scope, obj));
+
+    /// <summary>
+    /// Drops the cached copy of an object (it failed to parse), so the next fetch downloads it again; returns the path it
+    /// had, or null when there was no copy (then there is nothing to fetch again for).
+    /// </summary>
+    public string? Evict(string scope, StoredObject obj)
     {
-        var identity = $"{scope}\n{obj.Key}\n{obj.ETag ?? obj.LastModified.UtcTicks.ToString()}\n{obj.Size}";
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..24].ToLowerInvariant();
-        var name = obj.Key[(obj.Key.LastIndexOf('/') + 1)..];
-        if (name.Length > 80) name = name[^80..];
-        return System.IO.Path.Combine(Directory, hash[..2], $"{hash}-{name}");
+        var path = PathFor(scope, obj);
+        if (!File.Exists(path)) return null;
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BedrockCostException(ErrorIds.CacheWriteFailed, ErrorKind.WriteError,
+                $"Cannot remove the damaged cached copy '{path}': {e.Message} Delete it, choose another -CacheDirectory, or use -NoCache.", path, e);
+        }
+        return path;
     }
+
+    /// <summary>Opens a new temporary file for a download; tests replace it to make the disk fail.</summary>
+    internal Func<string, FileStream> CreateTemporaryFile { get; set; } =
+        path => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
 
     public bool Contains(string scope, StoredObject obj) => IsComplete(PathFor(scope, obj), obj.Size);
 
@@ -105,28 +119,41 @@ public sealed class DownloadCache : IDisposable
         return paths;
     }
 
-    private static async Task DownloadAsync(StoredObject obj, string path, Func<StoredObject, CancellationToken, Task<Stream>> open,
+    private async Task DownloadAsync(StoredObject obj, string path, Func<StoredObject, CancellationToken, Task<Stream>> open,
         DownloadProgress progress, CancellationToken ct)
     {
         await Local(() => Task.FromResult(System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!))).ConfigureAwait(false);
-        var temp = $"{path}.{Guid.NewGuid():N}{PartialSuffix}";
+        var temp = CacheNames.TemporaryPath(path);
         try
         {
             long written = 0;
             await using (var source = await open(obj, ct).ConfigureAwait(false))
-            await using (var target = await Local(() => Task.FromResult(new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))).ConfigureAwait(false))
             {
-                var buffer = new byte[1 << 16];
-                int n;
-                while ((n = await source.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                var target = await Local(() => Task.FromResult(CreateTemporaryFile(temp))).ConfigureAwait(false);
+                try
                 {
-                    await Local(async () => { await target.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false); return 0; }).ConfigureAwait(false);
-                    written += n;
-                    progress.Add(n);
+                    var buffer = new byte[1 << 16];
+                    int n;
+                    while ((n = await source.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                    {
+                        // The listed size bounds what is written: a server that sends more is not believed.
+                        if (written + n > obj.Size)
+                            throw new BedrockCostException(ErrorIds.InvalidS3Response, ErrorKind.InvalidData,
+                                $"The server sent more than the {obj.Size:N0} bytes listed for '{Printable.Of(obj.Key)}'; the download was stopped and nothing was kept.", obj.Key);
+                        await Local(async () => { await target.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false); return 0; }).ConfigureAwait(false);
+                        written += n;
+                        progress.Add(n);
+                    }
+                    // Buffered bytes reach the disk here: a full disk fails now, as a cache failure.
+                    await Local(async () => { await target.FlushAsync(ct).ConfigureAwait(false); return 0; }).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await Local(async () => { await target.DisposeAsync().ConfigureAwait(false); return 0; }).ConfigureAwait(false);
                 }
             }
             if (written != obj.Size)
-                throw new IOException($"The download of '{obj.Key}' ended after {written:N0} of {obj.Size:N0} bytes.");
+                throw new IOException($"The download of '{Printable.Of(obj.Key)}' ended after {written:N0} of {obj.Size:N0} bytes.");
             await Local(() => { File.Move(temp, path, overwrite: true); return Task.FromResult(0); }).ConfigureAwait(false);
         }
         finally
@@ -153,13 +180,26 @@ public sealed class DownloadCache : IDisposable
         }
     }
 
-    /// <summary>Removes partial files left by a process that was killed mid-download.</summary>
+    /// <summary>
+    /// Removes temporary files left by a process killed mid-download: only names of the module's own temporary
+    /// shape (<see cref="CacheNames.IsTemporary"/>), only in the cache's two-hex-digit folders, never through a link
+    /// (a linked folder or file is left alone), and only when older than <paramref name="olderThan"/>.
+    /// </summary>
     public void RemoveStalePartials(TimeSpan olderThan)
     {
         if (!System.IO.Directory.Exists(Directory)) return;
-        foreach (var f in new DirectoryInfo(Directory).EnumerateFiles("*" + PartialSuffix, SearchOption.AllDirectories))
-            if (DateTime.UtcNow - f.LastWriteTimeUtc > olderThan)
-                try { f.Delete(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        var noLinks = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+        try
+        {
+            foreach (var folder in new DirectoryInfo(Directory).EnumerateDirectories("*", noLinks))
+            {
+                if (!CacheNames.IsCacheFolder(folder.Name) || folder.LinkTarget is not null) continue;
+                foreach (var f in folder.EnumerateFiles("*" + CacheNames.TemporarySuffix, noLinks))
+                    if (CacheNames.IsTemporary(f.Name) && f.LinkTarget is null && DateTime.UtcNow - f.LastWriteTimeUtc > olderThan)
+                        try { f.Delete(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a cache it cannot list holds nothing to clean
     }
 
     public void Dispose()

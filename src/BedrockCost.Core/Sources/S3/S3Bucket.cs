@@ -25,8 +25,18 @@ public sealed class S3Bucket : IDisposable
 
     public S3Location Location { get; }
 
-    /// <summary>The endpoint and bucket: an object's identity includes them.</summary>
-    public string Identity => $"s3:{_connection.EndpointUrl ?? _connection.Region}:{Location.Bucket}";
+    /// <summary>The endpoint, region and bucket: an object's identity (and its cache key) includes them.</summary>
+    public string Identity => $"s3:{_connection.EndpointUrl ?? "aws"}|{_connection.Region}:{Location.Bucket}";
+
+    /// <summary>
+    /// Bounds of a listing, which the server chooses: pages (S3 sends up to 1,000 keys a page), objects, and
+    /// truncated pages in a row that bring no key. Beyond them the listing ends with InvalidS3Response.
+    /// </summary>
+    internal int MaxPages { get; init; } = 20_000;
+    internal int MaxObjects { get; init; } = 2_000_000;
+    internal int MaxEmptyPages { get; init; } = 100;
+    private const int MaxKeyBytes = 1024;
+    private const long MaxObjectSize = 5L << 40; // S3's largest object, 5 TiB
 
     public async Task<IReadOnlyList<StoredObject>> ListAsync(IOperationContext ctx, CancellationToken ct)
     {
@@ -37,7 +47,7 @@ public sealed class S3Bucket : IDisposable
         if (at < 0 && ("/" + prefix.TrimEnd('/')).EndsWith("/data", StringComparison.OrdinalIgnoreCase)) at = ("/" + prefix.TrimEnd('/')).Length - 5;
         var listFrom = at >= 0 ? prefix[..at] : prefix.Length == 0 || prefix.EndsWith('/') ? prefix : prefix + "/";
         var objects = await ListPrefixAsync(listFrom, ctx, ct).ConfigureAwait(false);
-        if (at >= 0) objects = objects.Where(o => !ExportLayout.IsDataFile(o.Key) || o.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        if (at >= 0) objects = objects.Where(o => ExportLayout.InScope(o.Key, prefix)).ToList();
         else if (objects.Count == 0 && prefix.Length > 0 && !prefix.EndsWith('/'))
             objects = (await ListPrefixAsync(prefix, ctx, ct).ConfigureAwait(false)).Where(o => o.Key == prefix).ToList();
         ctx.Debug($"Listed {objects.Count} object(s) under s3://{Location.Bucket}/{listFrom}");
@@ -48,18 +58,65 @@ public sealed class S3Bucket : IDisposable
     {
         var objects = new List<StoredObject>();
         var request = new ListObjectsV2Request { BucketName = Location.Bucket, Prefix = prefix.Length == 0 ? null : prefix };
-        do
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        var what = $"listing s3://{Location.Bucket}/{prefix}";
+        for (int pages = 1, empty = 0; ; pages++)
         {
-            var response = await CallAsync(() => _s3.ListObjectsV2Async(request, ct), $"listing s3://{Location.Bucket}/{prefix}", ct).ConfigureAwait(false);
-            foreach (var o in response.S3Objects ?? new List<S3Object>())
+            var response = await CallAsync(() => _s3.ListObjectsV2Async(request, ct), what, ct).ConfigureAwait(false);
+            var page = response.S3Objects ?? new List<S3Object>();
+            foreach (var o in page)
                 if (!o.Key.EndsWith('/'))
-                    objects.Add(new StoredObject(o.Key, o.Size ?? 0, o.LastModified is { } lm ? new DateTimeOffset(DateTime.SpecifyKind(lm, lm.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : lm.Kind)) : default, o.ETag?.Trim('"')));
-            request.ContinuationToken = response.NextContinuationToken;
-            if (response.IsTruncated == true) ctx.Debug($"Listed {objects.Count} object(s) so far under s3://{Location.Bucket}/{prefix}");
+                    objects.Add(Listed(o, what));
             if (response.IsTruncated != true) break;
-        } while (!string.IsNullOrEmpty(request.ContinuationToken));
+            // The server decides when a listing ends: a token seen before, or pages without end, would list forever.
+            var token = response.NextContinuationToken;
+            if (string.IsNullOrEmpty(token) || !tokens.Add(token))
+                throw Invalid(what, string.IsNullOrEmpty(token) ? "a page says more follow but gives no continuation token" : "it sent a continuation token it had sent before (the listing would never end)");
+            empty = page.Count == 0 ? empty + 1 : 0;
+            if (pages >= MaxPages || objects.Count > MaxObjects || empty > MaxEmptyPages)
+                throw Invalid(what, $"the listing did not end after {pages:N0} pages and {objects.Count:N0} objects, more than an export has");
+            Check(token, "continuation token", what, 4096);
+            request.ContinuationToken = token;
+            ctx.Debug($"Listed {objects.Count} object(s) so far under s3://{Location.Bucket}/{prefix}");
+        }
         return objects;
     }
+
+    /// <summary>A listed object, once its key, ETag and size are ones S3 can send: they name files in messages and go into requests.</summary>
+    private StoredObject Listed(S3Object o, string what)
+    {
+        Check(o.Key, "key", what, MaxKeyBytes);
+        var etag = o.ETag?.Trim('"');
+        if (etag is not null) Check(etag, $"ETag of '{Printable.Of(o.Key)}'", what, 256, quote: true);
+        if (o.Size is < 0 or > MaxObjectSize) throw Invalid(what, $"it lists '{Printable.Of(o.Key)}' with a size of {o.Size:N0} bytes");
+        var modified = o.LastModified is { } lm ? new DateTimeOffset(DateTime.SpecifyKind(lm, lm.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : lm.Kind)) : default;
+        return new StoredObject(o.Key, o.Size ?? 0, modified, etag);
+    }
+
+    /// <summary>
+    /// Text from the server that goes into file names, messages or request headers: no control character (a CR LF in
+    /// an ETag would add a header to the next request), valid UTF-16, within a length.
+    /// </summary>
+    private void Check(string value, string name, string what, int maxBytes, bool quote = false)
+    {
+        var bad = value.Length == 0 || value.Any(c => char.IsControl(c) || quote && c == '"') || HasLoneSurrogate(value) ||
+                  System.Text.Encoding.UTF8.GetByteCount(value) > maxBytes;
+        if (bad) throw Invalid(what, $"it sent a {name} that is empty, too long or holds control characters: '{Printable.Of(value, 120)}'");
+    }
+
+    private static bool HasLoneSurrogate(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+            else if (char.IsSurrogate(s[i])) return true;
+        }
+        return false;
+    }
+
+    private BedrockCostException Invalid(string what, string why) =>
+        new(ErrorIds.InvalidS3Response, ErrorKind.InvalidData,
+            $"The S3 endpoint's answer cannot be trusted ({what}): {why}. Nothing was read. Check -EndpointUrl and the bucket.", Location.ToString());
 
     /// <summary>The content of the listed version of <paramref name="obj"/> (a network stream; map its read failures with <see cref="CallAsync{T}"/>).</summary>
     public async Task<Stream> GetAsync(StoredObject obj, CancellationToken ct)
@@ -68,6 +125,14 @@ public sealed class S3Bucket : IDisposable
         // Only that version of the object: one that changed since the listing fails (PreconditionFailed).
         if (!string.IsNullOrEmpty(obj.ETag)) request.EtagToMatch = $"\"{obj.ETag}\"";
         var response = await _s3.GetObjectAsync(request, ct).ConfigureAwait(false);
+        // What the server says of the object must be what it listed: the same version, the same size.
+        var etag = response.ETag?.Trim('"');
+        if ((!string.IsNullOrEmpty(obj.ETag) && etag is not null && etag != obj.ETag) || response.ContentLength > obj.Size)
+        {
+            response.Dispose();
+            throw Invalid($"reading s3://{Location.Bucket}/{Printable.Of(obj.Key)}",
+                $"it answered with ETag '{Printable.Of(etag, 80)}' and {response.ContentLength:N0} bytes for an object listed with ETag '{obj.ETag}' and {obj.Size:N0} bytes");
+        }
         return response.ResponseStream;
     }
 
@@ -89,6 +154,11 @@ public sealed class S3Bucket : IDisposable
         catch (AggregateException e) when (e.InnerExceptions.Count > 0 && e.InnerExceptions.All(x => x is not OperationCanceledException))
         {
             throw AwsErrors.Map(e.InnerExceptions[0], what, Location.ToString(), _connection.Region);
+        }
+        catch (Exception e) when (e is System.Xml.XmlException || e.InnerException is System.Xml.XmlException)
+        {
+            // The SDK reads S3's answers as XML: one that is not XML 1.0 (a control character in a key) was not sent by S3.
+            throw Invalid(what, $"its answer is not valid XML ({Printable.Of((e as System.Xml.XmlException ?? e.InnerException)!.Message, 160)})");
         }
         catch (Exception e) when (e is not BedrockCostException && AwsErrors.IsAwsFailure(e))
         {

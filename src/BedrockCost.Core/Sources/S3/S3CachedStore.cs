@@ -26,16 +26,19 @@ public sealed class S3CachedStore : IObjectStore
     public Task<IReadOnlyList<StoredObject>> ListAsync(IOperationContext ctx, CancellationToken ct) => _bucket.ListAsync(ctx, ct);
 
     public Task PrepareAsync(IReadOnlyList<StoredObject> objects, IOperationContext ctx, CancellationToken ct) =>
-        _bucket.CallAsync(() => _cache.FetchAsync(_bucket.Location.Bucket, objects, _bucket.GetAsync, ctx, ct), $"downloading from {Description}", ct);
+        _bucket.CallAsync(() => _cache.FetchAsync(Identity, objects, _bucket.GetAsync, ctx, ct), $"downloading from {Description}", ct);
 
-    /// <summary>The local copy; an object not prepared (a manifest) is downloaded first, quietly.</summary>
+    /// <summary>The local copy; an object not prepared (a manifest, or one evicted) is downloaded first, quietly.</summary>
     public async Task<Stream> OpenReadAsync(StoredObject obj, CancellationToken ct)
     {
-        if (!_cache.Contains(_bucket.Location.Bucket, obj))
-            await _bucket.CallAsync(() => _cache.FetchAsync(_bucket.Location.Bucket, new[] { obj }, _bucket.GetAsync, NullOperationContext.Instance, ct),
-                $"reading s3://{_bucket.Location.Bucket}/{obj.Key}", ct).ConfigureAwait(false);
-        return Files.LocalFileStore.OpenFile(_cache.PathFor(_bucket.Location.Bucket, obj), obj.Key);
+        if (!_cache.Contains(Identity, obj))
+            await _bucket.CallAsync(() => _cache.FetchAsync(Identity, new[] { obj }, _bucket.GetAsync, NullOperationContext.Instance, ct),
+                $"reading s3://{_bucket.Location.Bucket}/{Printable.Of(obj.Key)}", ct).ConfigureAwait(false);
+        return Files.LocalFileStore.OpenFile(_cache.PathFor(Identity, obj), obj.Key);
     }
+
+    /// <summary>A cached copy that failed to parse is deleted, so the next open downloads it again.</summary>
+    public Task<string?> EvictAsync(StoredObject obj, CancellationToken ct) => Task.FromResult(_cache.Evict(Identity, obj));
 
     public ExportLocation Locate(string exportRoot)
     {
