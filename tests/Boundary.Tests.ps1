@@ -8,6 +8,7 @@ BeforeAll {
     $script:Temp = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-boundary-$([guid]::NewGuid())"
     $null = New-Item -ItemType Directory -Path $Temp
     $script:Fake = & (Join-Path $RepoRoot 'tests/tools/Start-FakeCostExplorer.ps1') -BuildPath (Join-Path $Temp 'fakece') -PageSize 1 -ThrottleFirst 0
+    $script:AthenaFake = Start-FakeAws athena '--export', "cid_data_export.cur2=$SamplePath", '--throttle', 'none', '--page-size', '5', '--region', 'eu-west-1'
 
     function Invoke-Bounded([string]$Script) {
         # Runs $Script in a fresh pwsh that has imported the module; its last output line is JSON. A child
@@ -35,6 +36,7 @@ BeforeAll {
     }
 
     $script:Aws = "-EndpointUrl '$($Fake.Url)' -AccessKey '$($Fake.AccessKey)' -SecretKey '$($Fake.SecretKey)'"
+    $script:Athena = "-Athena -EndpointUrl '$($AthenaFake.Url)' -AccessKey '$($AthenaFake.AccessKey)' -SecretKey '$($AthenaFake.SecretKey)' -Region eu-west-1"
     $script:Sample = $SamplePath
     # A loose file next to the export: Get-BedrockCostExport then lists two exports.
     $script:Loose = Join-Path $Temp 'loose.parquet'
@@ -43,12 +45,14 @@ BeforeAll {
 
 AfterAll {
     if ($Fake) { $Fake.Stop() }
+    Stop-FakeAws $AthenaFake
     Remove-Item -LiteralPath $Temp -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'Select-Object -First 1 after <Name>' -ForEach @(
     @{ Name = 'Get-BedrockCostByPrincipal'; Command = "Get-BedrockCostByPrincipal -Path '<sample>' -GroupBy Principal, Model, TokenType, Day"; Type = 'BedrockCost.Core.PrincipalCost' }
     @{ Name = 'Get-BedrockCostByPrincipal -CostExplorer'; Command = "Get-BedrockCostByPrincipal -CostExplorer <aws> -BillingPeriod 2026-05 -GroupBy Model, Day"; Type = 'BedrockCost.Core.PrincipalCost' }
+    @{ Name = 'Get-BedrockCostByPrincipal -Athena'; Command = "Get-BedrockCostByPrincipal <athena> -BillingPeriod 2026-05 -GroupBy Principal, Model, Day"; Type = 'BedrockCost.Core.PrincipalCost' }
     @{ Name = 'ConvertTo-BedrockChargeback'; Command = "ConvertTo-BedrockChargeback -Path '<sample>'"; Type = 'BedrockCost.Core.Allocation.ChargebackLine' }
     @{ Name = 'Export-BedrockChargeback'; Command = "Export-BedrockChargeback -Path '<sample>' -Format Csv, Json, Html -Destination '<out>' -Force"; Type = 'System.IO.FileInfo' }
     @{ Name = 'Get-BedrockCostExport'; Command = "Get-BedrockCostExport -Path '<sample>', '<loose>'"; Type = 'BedrockCost.Core.CostExport' }
@@ -59,7 +63,7 @@ Describe 'Select-Object -First 1 after <Name>' -ForEach @(
 ) {
     It 'ends with one object, and the command alone gives more' {
         $out = Join-Path $Temp ([guid]::NewGuid())
-        $command = $Command.Replace('<sample>', $Sample).Replace('<aws>', $Aws).Replace('<out>', $out).Replace('<loose>', $Loose)
+        $command = $Command.Replace('<sample>', $Sample).Replace('<aws>', $Aws).Replace('<athena>', $Athena).Replace('<out>', $out).Replace('<loose>', $Loose)
         $result = Invoke-Bounded @"
 `$all = @($command)
 `$first = @($command | Select-Object -First 1)

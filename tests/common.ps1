@@ -154,3 +154,34 @@ function Enable-Checkpoint {
     $checkpoints = $core.GetType('BedrockCost.Core.Checkpoints', $true)
     $checkpoints.GetMethod('Arm').Invoke($null, @($checkpoints.GetField($Name).GetValue($null), $Prefix))
 }
+
+function Start-FakeAws {
+    # Starts tests/tools/BedrockCost.FakeAws (built once per session into output/fake-aws) for a service (athena or
+    # dataexports) with its arguments; returns Url, the key pair it accepts, Process and Stop(). Stop it with Stop-FakeAws.
+    param([string]$Service, [string[]]$ArgumentList = @())
+    & (Join-Path $RepoRoot 'tests/tools/Start-FakeAws.ps1') -Project BedrockCost.FakeAws -BuildPath (Initialize-FakeAws) -ArgumentList (@($Service) + $ArgumentList) |
+        Add-Member -NotePropertyMembers @{ AccessKey = 'AKIAFAKEAWS000000001'; SecretKey = 'fake/aws/secret+key00000000000000000000' } -PassThru
+}
+
+function Stop-FakeAws($Fake) { if ($Fake) { $Fake.Stop() } }
+
+function Initialize-FakeAws {
+    # The folder of tests/tools/BedrockCost.FakeAws, built fresh once per session.
+    $out = Join-Path $RepoRoot 'output/fake-aws'
+    if (-not $script:FakeAwsBuilt) {
+        Remove-Item -LiteralPath $out -Recurse -Force -ErrorAction Ignore
+        $build = & dotnet build (Join-Path $RepoRoot 'tests/tools/BedrockCost.FakeAws') -c Release -o $out --nologo -v q 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "Building BedrockCost.FakeAws failed: $($build -join "`n")" }
+        $script:FakeAwsBuilt = $true
+    }
+    $out
+}
+
+function Invoke-DuckDb([string[]]$Statement) {
+    # Runs SQL statements in DuckDB (through the fake endpoints' program, which has it): data the module did not write.
+    $output = & dotnet (Join-Path (Initialize-FakeAws) 'BedrockCost.FakeAws.dll') duckdb @Statement 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "DuckDB failed: $($output -join "`n")" }
+}
+
+# Invoke-RestMethod writes a JSON array as one object: unroll it.
+function Get-FakeLog($Fake, [string]$What = 'requests') { @(Invoke-RestMethod "$($Fake.Url)/__$What" | ForEach-Object { $_ }) }
