@@ -77,30 +77,34 @@ Describe 'Select-Object -First 1 after <Name>' -ForEach @(
 
 Describe 'Stopping Export-BedrockChargeback mid-read (Ctrl+C)' {
     BeforeAll {
-        # Many copies of the sample's files, so that the read is still going when the stop lands.
-        $script:Many = Join-Path $Temp 'many'
-        $null = New-Item -ItemType Directory -Path $Many
-        $files = Get-ChildItem -LiteralPath (Join-Path $Sample 'data/BILLING_PERIOD=2026-06') -Filter *.parquet | Where-Object Length -GT 0
-        foreach ($i in 1..150) { foreach ($f in $files) { Copy-Item -LiteralPath $f.FullName -Destination (Join-Path $Many "copy$i-$($f.Name)") } }
+        # The sample's June files in a folder of this test's own: the checkpoint holds reads of these files only.
+        $script:Reading = Join-Path $Temp 'reading'
+        $null = New-Item -ItemType Directory -Path $Reading
+        Get-ChildItem -LiteralPath (Join-Path $Sample 'data/BILLING_PERIOD=2026-06') -Filter *.parquet | Where-Object Length -GT 0 |
+            Copy-Item -Destination $Reading
     }
 
     It 'stops when the read has started, writes no file and no error' {
         $out = Join-Path $Temp 'stopped'
         $result = Invoke-Bounded @"
+. '$(Join-Path $PSScriptRoot 'common.ps1')'
+# The read is held at the engine's test checkpoint until stopped: the stop always lands mid-read, whatever the timing.
+`$hold = Enable-Checkpoint CurFileRead '$Reading'
 `$ps = [powershell]::Create()
 `$null = `$ps.AddCommand('Import-Module').AddParameter('Name', '$ModulePath').Invoke()
 `$ps.Commands.Clear()
-`$null = `$ps.AddCommand('Export-BedrockChargeback').AddParameter('LiteralPath', '$Many').AddParameter('BillingPeriod', '2026-06').AddParameter('Destination', '$out')
-# The read's first progress record says the work has started: the event, not a sleep, starts the stop.
-`$null = Register-ObjectEvent -InputObject `$ps.Streams.Progress -EventName DataAdded -SourceIdentifier started
+`$null = `$ps.AddCommand('Export-BedrockChargeback').AddParameter('LiteralPath', '$Reading').AddParameter('BillingPeriod', '2026-06').AddParameter('Destination', '$out')
 `$output = [System.Management.Automation.PSDataCollection[psobject]]::new()
 `$noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
 `$noInput.Complete()
 `$async = `$ps.BeginInvoke(`$noInput, `$output)
-`$started = Wait-Event -SourceIdentifier started -Timeout $HangSeconds
+`$started = `$hold.Reached.Wait([TimeSpan]::FromSeconds($HangSeconds))
+`$running = -not `$async.IsCompleted
 `$ps.Stop()
+`$hold.Dispose()
 [pscustomobject]@{
-    Started = [bool]`$started
+    Started = `$started
+    Running = `$running
     State = "`$(`$ps.InvocationStateInfo.State)"
     Output = `$output.Count
     Errors = @(`$ps.Streams.Error | ForEach-Object { "`$(`$_.FullyQualifiedErrorId): `$_" })
@@ -108,7 +112,8 @@ Describe 'Stopping Export-BedrockChargeback mid-read (Ctrl+C)' {
 } | ConvertTo-Json -Compress
 "@
         $result.Started | Should -BeTrue -Because 'the export must have started reading'
-        $result.State | Should -Be 'Stopped' -Because 'the stop must land while the export is reading'
+        $result.Running | Should -BeTrue -Because 'the read is held until stopped'
+        $result.State | Should -Be 'Stopped'
         $result.Output | Should -Be 0
         $result.Errors | Should -BeNullOrEmpty
         $result.Files | Should -BeNullOrEmpty -Because 'no report, and no partial file, is written by a stopped export'
