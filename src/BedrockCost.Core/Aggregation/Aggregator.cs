@@ -206,10 +206,14 @@ public sealed class Aggregator
         var periods = _periods.Order(StringComparer.Ordinal).ToArray();
         var periodText = string.Join(",", periods);
         var rows = _groups.Where(kv => !kv.Value.IsEmpty)
-            .Select(kv => ToRow(kv.Key, kv.Value, basis, groupBy, periodText, source))
-            .OrderByDescending(r => r.IsAttributed).ThenByDescending(r => r.Cost)
-            .ThenBy(r => r.Principal ?? r.Model ?? r.TagValue ?? string.Empty, StringComparer.Ordinal)
-            .ThenBy(r => r.Day).ThenBy(r => r.UnattributedReason, StringComparer.Ordinal)
+            .Select(kv => (kv.Key, Row: ToRow(kv.Key, kv.Value, basis, groupBy, periodText, source)))
+            .OrderByDescending(x => x.Row.IsAttributed).ThenByDescending(x => x.Row.Cost)
+            .ThenBy(x => x.Row.Principal ?? x.Row.Model ?? x.Row.TagValue ?? string.Empty, StringComparer.Ordinal)
+            .ThenBy(x => x.Row.Day).ThenBy(x => x.Row.UnattributedReason, StringComparer.Ordinal)
+            // Rows equal on all of these (differing in month, region or another tag...) by their group key, so the
+            // order never depends on the order the line items arrived in (files, workers, a source's result).
+            .ThenBy(x => x.Key, KeyComparer.Instance)
+            .Select(x => x.Row)
             .ToList();
         var unrecognised = _unrecognised.Order(StringComparer.Ordinal).ToArray();
         if (unrecognised.Length > 0)
@@ -287,10 +291,16 @@ public sealed class Aggregator
         public bool IsEmpty => Sums.IsEmpty;
     }
 
-    private sealed class KeyComparer : IEqualityComparer<string?[]>
+    private sealed class KeyComparer : IEqualityComparer<string?[]>, IComparer<string?[]>
     {
         public static readonly KeyComparer Instance = new();
         public bool Equals(string?[]? x, string?[]? y) => x!.AsSpan().SequenceEqual(y);
+        public int Compare(string?[]? x, string?[]? y)
+        {
+            for (var i = 0; i < x!.Length; i++)
+                if (string.CompareOrdinal(x[i], y![i]) is var c and not 0) return c;
+            return 0;
+        }
         public int GetHashCode(string?[] key)
         {
             var h = new HashCode();

@@ -152,6 +152,8 @@ public static class CurEngine
                 var file = new OpenFile(data, await data.OpenAsync(ct).ConfigureAwait(false), Unit(data, pool));
                 _open[file] = true;
                 var format = await DetectFormatAsync(file.Stream, data.DisplayName, ct).ConfigureAwait(false);
+                // Tests hold the read here to stop it mid-read by construction (Checkpoints); one volatile read otherwise.
+                if (format != FileFormat.Empty) await Checkpoints.ReachAsync(Checkpoints.CurFileRead, data.DisplayName, ct).ConfigureAwait(false);
                 if (format == FileFormat.Parquet)
                 {
                     file.Parquet = await ParquetCurFile.OpenAsync(file.Stream, data.DisplayName, ct).ConfigureAwait(false);

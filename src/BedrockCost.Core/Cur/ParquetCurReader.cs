@@ -34,6 +34,8 @@ internal sealed class ParquetCurFile : IAsyncDisposable
     public IRandomAccess Source { get; }
     public string DisplayName { get; }
     public int LeafCount { get; }
+    /// <summary>Top-level columns of the schema (a map is one).</summary>
+    public int TopLevelColumns => _reader.Schema.Fields.Count;
     public int RowGroupCount => _reader.RowGroupCount;
     public FileMetaData Metadata => _reader.Metadata!;
 
@@ -276,6 +278,7 @@ internal static class ParquetCurReader
         var principal = file.Fields[CurColumns.IamPrincipal];
         facts.HasPrincipalColumn &= principal is not null;
         facts.HasTagsColumn &= file.Fields.HasTags;
+        facts.Columns = Math.Max(facts.Columns, file.TopLevelColumns);
         facts.IsLegacy |= file.Fields.IsLegacy;
         var ids = new int[Window];
         var def = new int[Window];
@@ -697,7 +700,7 @@ internal static class ParquetCurReader
                 if (_verdicts[r] == RowRules.Verdict.NeedsProduct && !RowRules.IsBedrockMarketplaceProduct(productValues?[1], productValues?[2])) continue;
                 var item = new LineItem
                 {
-                    UsageStart = _usageStart?.Timestamp(r) ?? _periodStart?.Timestamp(r) ?? default,
+                    UsageStart = _usageStart?.Timestamp(r) ?? default,
                     Account = _account?.String(r, pool),
                     LineItemType = _itemType.String(r, pool),
                     ProductCode = _code.String(r, pool),

@@ -9,7 +9,7 @@ namespace BedrockCost.Abstractions;
 
 /// <summary>
 /// The parameters every cost-reading cmdlet shares: the source (-Path / -LiteralPath / -S3Uri / -Bucket, from
-/// <see cref="CurSourceCmdlet"/>; -CostExplorer from CostQueryCmdlet.CostExplorer.cs),
+/// <see cref="CurSourceCmdlet"/>; -CostExplorer from CostQueryCmdlet.CostExplorer.cs; -Athena from CostQueryCmdlet.Athena.cs),
 /// the period, the filters and the cost basis.
 /// </summary>
 public abstract partial class CostQueryCmdlet : CurSourceCmdlet
@@ -45,11 +45,17 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
     [Parameter]
     public SwitchParameter IncludeAgentCore { get; set; }
 
-    /// <summary>The source named by the parameters (CUR on disk or in S3, or Cost Explorer). Dispose it after use.</summary>
-    protected async Task<ICostSource> CreateSourceAsync() =>
-        ParameterSetName == CostExplorerSet ? await CreateCostExplorerSourceAsync().ConfigureAwait(false) : await CreateCurSourceAsync().ConfigureAwait(false);
+    /// <summary>The source named by the parameters (CUR on disk or in S3, Cost Explorer, or Athena). Dispose it after use.</summary>
+    protected async Task<ICostSource> CreateSourceAsync() => ParameterSetName switch
+    {
+        CostExplorerSet => await CreateCostExplorerSourceAsync().ConfigureAwait(false),
+        AthenaSet => await CreateAthenaSourceAsync().ConfigureAwait(false),
+        _ => await CreateCurSourceAsync().ConfigureAwait(false),
+    };
 
-    protected override bool HasSource => ParameterSetName == CostExplorerSet || base.HasSource;
+    protected override IReadOnlyList<string> AwsParameterSets { get; } = new[] { S3Set, S3BucketSet, CostExplorerSet, AthenaSet };
+
+    protected override bool HasSource => ParameterSetName is CostExplorerSet or AthenaSet || base.HasSource;
 
     /// <summary>
     /// The query of the parameters, with <paramref name="groupBy"/> as the grouping, and the dates given here
