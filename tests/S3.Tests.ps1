@@ -288,11 +288,25 @@ Describe 'S3 download cache safety (issue 10)' {
         $rows.Count | Should -BeGreaterThan 0
         Test-Path -LiteralPath $ownStale | Should -BeFalse
         Test-Path -LiteralPath $thesis | Should -BeTrue
-        # The cached files are named by hash and an ASCII stem, in two-hex-digit folders.
-        foreach ($f in Get-ChildItem -LiteralPath $safeCache -Recurse -File | Where-Object FullName -NE $thesis) {
-            $f.Directory.Name | Should -Match '^[0-9a-f]{2}$'
-            $f.Name | Should -Match '^[0-9a-f]{32}-[A-Za-z0-9._-]+$'
-            [System.Text.Encoding]::UTF8.GetByteCount($f.Name) | Should -BeLessOrEqual 100
+        # Whole objects are named by hash and an ASCII stem, in two-hex-digit folders; ranges of a Parquet object are
+        # named by their offsets only, in the object's range folder (hash, ASCII stem, '-ranges') under ranges/<two hex>.
+        $files = @(Get-ChildItem -LiteralPath $safeCache -Recurse -File | Where-Object FullName -NE $thesis)
+        $ranges = @($files | Where-Object Name -Like '*.range')
+        $ranges.Count | Should -BeGreaterThan 0
+        foreach ($f in $files) {
+            if ($f.Name -like '*.range') {
+                $f.Name | Should -Match '^\d{1,19}-\d{1,19}\.range$'
+                $f.Directory.Name | Should -Match '^[0-9a-f]{32}-[A-Za-z0-9._-]+-ranges$'
+                [System.Text.Encoding]::UTF8.GetByteCount($f.Directory.Name) | Should -BeLessOrEqual 100
+                $f.Directory.Parent.Name | Should -Match '^[0-9a-f]{2}$'
+                $f.Directory.Parent.Parent.FullName | Should -Be (Join-Path $safeCache 'ranges')
+            }
+            else {
+                $f.Directory.Name | Should -Match '^[0-9a-f]{2}$'
+                $f.Directory.Parent.FullName | Should -Be $safeCache
+                $f.Name | Should -Match '^[0-9a-f]{32}-[A-Za-z0-9._-]+$'
+                [System.Text.Encoding]::UTF8.GetByteCount($f.Name) | Should -BeLessOrEqual 100
+            }
         }
     }
 }
