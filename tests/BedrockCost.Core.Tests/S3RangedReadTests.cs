@@ -291,12 +291,10 @@ public sealed class S3RangedReadTests : IDisposable
     }
 
     /// <summary>A local S3 endpoint for one object: lists it, serves ranged GETs of it (honestly, or with a lie).</summary>
-    public sealed class RangeServer : IDisposable
+    public sealed class RangeServer : LoopbackServer
     {
         public enum Lie { None, WrongRange, Truncated, WholeObject, OtherETag, WrongSize }
 
-        private readonly HttpListener _listener = new();
-        private readonly CancellationTokenSource _stop = new();
         private byte[] _content;
         private string _etag, _listedETag;
         private readonly List<(long Start, long End)> _served = new();
@@ -307,20 +305,8 @@ public sealed class S3RangedReadTests : IDisposable
         {
             _content = content;
             _etag = _listedETag = etag;
-            for (var attempt = 0; ; attempt++)
-            {
-                var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-                probe.Start(); var port = ((IPEndPoint)probe.LocalEndpoint).Port; probe.Stop();
-                Url = $"http://127.0.0.1:{port}";
-                _listener.Prefixes.Clear();
-                _listener.Prefixes.Add(Url + "/");
-                try { _listener.Start(); break; }
-                catch (HttpListenerException) when (attempt < 5) { }
-            }
-            _ = Task.Run(LoopAsync);
         }
 
-        public string Url { get; }
         public Lie Lying { get; set; }
         public long BytesServed => Interlocked.Read(ref _bytes);
         public int RangeRequests => Volatile.Read(ref _ranges);
@@ -346,83 +332,54 @@ public sealed class S3RangedReadTests : IDisposable
             if (at < _content.Length) yield return (at, _content.Length - at);
         }
 
-        private async Task LoopAsync()
+        protected override async Task HandleAsync(HttpListenerContext c)
         {
-            while (!_stop.IsCancellationRequested)
+            var content = _content;
+            if (c.Request.QueryString["list-type"] == "2")
             {
-                HttpListenerContext c;
-                try { c = await _listener.GetContextAsync(); } catch { return; }
-                _ = Task.Run(() => HandleAsync(c));
+                await Reply(c, 200, "application/xml", Encoding.UTF8.GetBytes($"""
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>cur/r/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>
+                    <Contents><Key>{Key}</Key><LastModified>2026-06-01T00:00:00.000Z</LastModified><ETag>"{_listedETag}"</ETag><Size>{content.Length}</Size><StorageClass>STANDARD</StorageClass></Contents>
+                    </ListBucketResult>
+                    """));
+                return;
             }
-        }
-
-        private async Task HandleAsync(HttpListenerContext c)
-        {
-            try
+            var ifMatch = c.Request.Headers["If-Match"];
+            if (ifMatch is not null && ifMatch.Trim('"') != _etag && Lying != Lie.OtherETag)
             {
-                var content = _content;
-                if (c.Request.QueryString["list-type"] == "2")
-                {
-                    await Reply(c, 200, "application/xml", Encoding.UTF8.GetBytes($"""
-                        <?xml version="1.0" encoding="UTF-8"?>
-                        <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>cur/r/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>
-                        <Contents><Key>{Key}</Key><LastModified>2026-06-01T00:00:00.000Z</LastModified><ETag>"{_listedETag}"</ETag><Size>{content.Length}</Size><StorageClass>STANDARD</StorageClass></Contents>
-                        </ListBucketResult>
-                        """));
-                    return;
-                }
-                var ifMatch = c.Request.Headers["If-Match"];
-                if (ifMatch is not null && ifMatch.Trim('"') != _etag && Lying != Lie.OtherETag)
-                {
-                    await Reply(c, 412, "application/xml", Encoding.UTF8.GetBytes("<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>"));
-                    return;
-                }
-                var range = c.Request.Headers["Range"]!.Replace("bytes=", "").Split('-');
-                var start = long.Parse(range[0], CultureInfo.InvariantCulture);
-                var end = Math.Min(long.Parse(range[1], CultureInfo.InvariantCulture), content.Length - 1);
-                Interlocked.Increment(ref _ranges);
-                lock (_served) _served.Add((start, end));
-                var body = content.AsMemory((int)start, (int)(end - start + 1));
-                c.Response.AddHeader("ETag", $"\"{(Lying == Lie.OtherETag ? "someone-else" : _etag)}\"");
-                switch (Lying)
-                {
-                    case Lie.WholeObject:
-                        await Reply(c, 200, "application/octet-stream", content);
-                        return;
-                    case Lie.WrongRange:
-                        c.Response.AddHeader("Content-Range", $"bytes {start + 1}-{end + 1}/{content.Length}");
-                        break;
-                    case Lie.WrongSize:
-                        c.Response.AddHeader("Content-Range", $"bytes {start}-{end}/{content.Length + 1}");
-                        break;
-                    default:
-                        c.Response.AddHeader("Content-Range", $"bytes {start}-{end}/{content.Length}");
-                        break;
-                }
-                c.Response.StatusCode = 206;
-                c.Response.ContentType = "application/octet-stream";
-                c.Response.ContentLength64 = body.Length;
-                if (Lying == Lie.Truncated) body = body[..(body.Length / 2)];
-                await c.Response.OutputStream.WriteAsync(body);
-                Interlocked.Add(ref _bytes, body.Length);
-                if (Lying == Lie.Truncated) c.Response.Abort(); else c.Response.Close();
+                await Reply(c, 412, "application/xml", Encoding.UTF8.GetBytes("<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>"));
+                return;
             }
-            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException) { }
-        }
-
-        private static async Task Reply(HttpListenerContext c, int status, string type, byte[] bytes)
-        {
-            c.Response.StatusCode = status;
-            c.Response.ContentType = type;
-            c.Response.ContentLength64 = bytes.Length;
-            await c.Response.OutputStream.WriteAsync(bytes);
-            c.Response.Close();
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            try { _listener.Stop(); _listener.Close(); } catch (ObjectDisposedException) { }
+            var range = c.Request.Headers["Range"]!.Replace("bytes=", "").Split('-');
+            var start = long.Parse(range[0], CultureInfo.InvariantCulture);
+            var end = Math.Min(long.Parse(range[1], CultureInfo.InvariantCulture), content.Length - 1);
+            Interlocked.Increment(ref _ranges);
+            lock (_served) _served.Add((start, end));
+            var body = content.AsMemory((int)start, (int)(end - start + 1));
+            c.Response.AddHeader("ETag", $"\"{(Lying == Lie.OtherETag ? "someone-else" : _etag)}\"");
+            switch (Lying)
+            {
+                case Lie.WholeObject:
+                    await Reply(c, 200, "application/octet-stream", content);
+                    return;
+                case Lie.WrongRange:
+                    c.Response.AddHeader("Content-Range", $"bytes {start + 1}-{end + 1}/{content.Length}");
+                    break;
+                case Lie.WrongSize:
+                    c.Response.AddHeader("Content-Range", $"bytes {start}-{end}/{content.Length + 1}");
+                    break;
+                default:
+                    c.Response.AddHeader("Content-Range", $"bytes {start}-{end}/{content.Length}");
+                    break;
+            }
+            c.Response.StatusCode = 206;
+            c.Response.ContentType = "application/octet-stream";
+            c.Response.ContentLength64 = body.Length;
+            if (Lying == Lie.Truncated) body = body[..(body.Length / 2)];
+            await c.Response.OutputStream.WriteAsync(body);
+            Interlocked.Add(ref _bytes, body.Length);
+            if (Lying == Lie.Truncated) c.Response.Abort(); else c.Response.Close();
         }
     }
 }
