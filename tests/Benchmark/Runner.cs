@@ -20,7 +20,7 @@ internal static class Runner
         string[] Pwsh, int RowGroup, string RepoRoot, string[] Writers, int ImportRuns, bool S3);
 
     /// <summary>The S3 figures of one month: a cold run, warm reruns and the same query on the local files.</summary>
-    private sealed record S3Cell(Month Month, string Grouping, Measure.S3Result Cold, List<Measure.S3Result> Warm, List<Measure.S3Result> Local);
+    private sealed record S3Cell(Month Month, string Grouping, Measure.S3Result Cold, List<Measure.S3Result> Warm, List<Measure.S3Result> Local, double Others);
 
     /// <summary>One generated month as one writer wrote it.</summary>
     private sealed record Month(long Rows, string Writer, string Dir, int Files, int RowGroups, double MiB, decimal Expected);
@@ -33,9 +33,14 @@ internal static class Runner
         public List<RunResult> DuckDb { get; } = [];
         /// <summary>The engine's peak live managed memory (one sampled run).</summary>
         public RunResult? Live { get; set; }
+        /// <summary>Other processes' share of the machine while this case ran (<see cref="OthersCpu"/>).</summary>
+        public double Others { get; set; } = double.NaN;
     }
 
-    private sealed record ImportTimes(List<double> Bare, List<double> WithImport);
+    private sealed record ImportTimes(List<double> Bare, List<double> WithImport)
+    {
+        public double Others { get; set; } = double.NaN;
+    }
 
     public const string ParquetNet = "Parquet.Net";
     public const string DuckDbWriterName = "DuckDB";
@@ -49,7 +54,6 @@ internal static class Runner
         Directory.CreateDirectory(o.OutDir);
         var cells = new List<Cell>();
         var failures = new List<string>();
-        var load = new List<double>();
         for (var s = 0; s < o.Rows.Length; s++)
         {
             var rows = o.Rows[s];
@@ -62,7 +66,7 @@ internal static class Runner
                 {
                     Console.WriteLine($"== {rows:N0} rows written by {writer}, {month.Files} files, {month.RowGroups} row groups, {month.MiB:F0} MiB, by {grouping}");
                     var cell = new Cell(month, grouping);
-                    load.Add(LoadAverage());
+                    var mark = OthersCpu.Take();
                     // In one process: a warm-up round, then the measured rounds (engine, then DuckDB, each round).
                     var warm = RunSelfAll("warm", month.Dir, grouping, ("repeat", (warmRuns + 1).ToString(Inv)));
                     cell.WarmEngine.AddRange(warm.Where(r => r.Engine == "engine").Skip(1));
@@ -84,6 +88,8 @@ internal static class Runner
                         cell.Live = RunSelf("live", month.Dir, grouping);
                         Console.WriteLine($"   engine peak live managed memory: {Measure.Mib(cell.Live.PeakBytes)} MiB");
                     }
+                    cell.Others = OthersCpu.Share(mark, OthersCpu.Take());
+                    Console.WriteLine($"   other processes used {OthersCpu.Show(cell.Others)} of the machine meanwhile");
                     failures.AddRange(Check(cell));
                     cells.Add(cell);
                 }
@@ -92,20 +98,20 @@ internal static class Runner
         var s3 = new List<S3Cell>();
         if (o.S3)
         {
-            load.Add(LoadAverage());
             s3 = await MeasureS3Async(o, cells.Select(c => c.Month).Where(m => m.Rows <= 2_000_000).Distinct().ToList(), failures);
         }
         ImportTimes? import = null;
         if (o.Module is not null && o.ImportRuns > 0)
         {
-            load.Add(LoadAverage());
+            var mark = OthersCpu.Take();
             import = MeasureImport(o);
+            import.Others = OthersCpu.Share(mark, OthersCpu.Take());
         }
 
-        var markdown = Markdown(o, cells, s3, import, failures, load);
+        var markdown = Markdown(o, cells, s3, import, failures);
         await File.WriteAllTextAsync(Path.Combine(o.OutDir, "results.md"), markdown);
         await File.WriteAllTextAsync(Path.Combine(o.OutDir, "results.json"),
-            JsonSerializer.Serialize(new { machine = Machine(), load, cells, s3, import, failures }, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(new { machine = Machine(), commit = Commit(o.RepoRoot), cells, s3, import, failures }, new JsonSerializerOptions { WriteIndented = true }));
         if (o.Docs is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Docs))!);
@@ -297,10 +303,11 @@ internal static class Runner
             var prefix = $"{month.Writer.ToLowerInvariant().Replace(".", "")}-{month.Rows}";
             Console.WriteLine($"== S3: {month.Rows:N0} rows written by {month.Writer}, uploading to s3rver ({server.Endpoint}) ...");
             await Upload.RunAsync(server.Endpoint, "bench", month.Dir, prefix, createBucket: true, quiet: true);
+            var mark = OthersCpu.Take(server.ProcessId);
             var lines = RunLines(Self("s3", month.Dir, Groupings.Principal, ("endpoint", server.Endpoint), ("bucket", "bench"), ("prefix", prefix), ("repeat", "7")), "s3");
             var results = lines.Select(l => JsonSerializer.Deserialize<Measure.S3Result>(l)!).ToList();
             var cell = new S3Cell(month, Groupings.Principal, results.First(r => r.Mode == "cold"), results.Where(r => r.Mode == "warm").ToList(),
-                results.Where(r => r.Mode == "local").ToList());
+                results.Where(r => r.Mode == "local").ToList(), OthersCpu.Share(mark, OthersCpu.Take(server.ProcessId)));
             Console.WriteLine(string.Create(Inv, $"   cold: fetched {cell.Cold.FetchedBytes:N0} of {cell.Cold.ObjectBytes:N0} bytes in {cell.Cold.Requests} requests, {cell.Cold.Seconds:F2} s; " +
                                                  $"warm {Series(cell.Warm)}; local {Series(cell.Local)}"));
             var local = cell.Local[0].Rows;
@@ -352,11 +359,20 @@ internal static class Runner
                 yield return $"{c.Month.Rows:N0} rows ({c.Month.Writer}) by {c.Grouping}: {r.Engine} total {r.Total} differs from the expected {c.Month.Expected}";
     }
 
-    /// <summary>The 1-minute load average (Linux), to say how busy the machine was.</summary>
-    private static double LoadAverage()
+    /// <summary>The commit measured (with "+changes" when the work tree differs from it).</summary>
+    private static string Commit(string repo)
     {
-        try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], Inv); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return double.NaN; }
+        static string Git(string repo, params string[] args)
+        {
+            var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "-C", repo }.Concat(args)) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var text = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            return p.ExitCode == 0 ? text : "?";
+        }
+        try { return Git(repo, "rev-parse", "--short", "HEAD") + (Git(repo, "status", "--porcelain", "--untracked-files=no").Length > 0 ? "+changes" : ""); }
+        catch (System.ComponentModel.Win32Exception) { return "?"; }
     }
 
     private static string Machine()
@@ -370,13 +386,24 @@ internal static class Runner
 
     private const double FetchTarget = 0.15, WarmTarget = 1.3;
 
-    private static string Markdown(Options o, List<Cell> cells, List<S3Cell> s3, ImportTimes? import, List<string> failures, List<double> load)
+    private static string Markdown(Options o, List<Cell> cells, List<S3Cell> s3, ImportTimes? import, List<string> failures)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Benchmark: Get-BedrockCostByPrincipal against DuckDB");
         sb.AppendLine();
-        sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine()}. DuckDB {DuckDbVersion()} (DuckDB.NET.Data.Full). " +
-                      (load.Count > 0 ? string.Create(Inv, $"1-minute load average when each case started: {load.Min():F1} to {load.Max():F1} (median {Median(load):F1}).") : ""));
+        sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC at commit {Commit(o.RepoRoot)} on {Machine()}. DuckDB {DuckDbVersion()} (DuckDB.NET.Data.Full).");
+        sb.AppendLine();
+        // Every phase says how much of the machine other processes took meanwhile; a busy machine slows the module
+        // and DuckDB unequally (the engine uses every core, DuckDB too, pwsh start-up one), so its ratios mislead.
+        var shares = cells.Select(c => c.Others).Concat(s3.Select(c => c.Others)).Concat(import is null ? [] : [import.Others]).ToList();
+        var loaded = shares.Where(x => double.IsNaN(x) || x > OthersCpu.Quiet).ToList();
+        if (loaded.Count > 0)
+            sb.AppendLine(string.Create(Inv, $"> **Not representative: the machine was loaded.** Other processes took up to {OthersCpu.Show(shares.Where(x => !double.IsNaN(x)).DefaultIfEmpty(double.NaN).Max())} " +
+                                             $"of its processor time during {loaded.Count} of the {shares.Count} measured phases (quiet means at most {OthersCpu.Show(OthersCpu.Quiet)}; " +
+                                             $"the \"Others\" columns show each phase). Times and ratios below are not the module's; rerun on a quiet machine."));
+        else
+            sb.AppendLine(string.Create(Inv, $"Quiet machine: other processes took at most {OthersCpu.Show(shares.DefaultIfEmpty(0).Max())} of its processor time during any measured phase " +
+                                             $"(the \"Others\" columns; a phase above {OthersCpu.Show(OthersCpu.Quiet)} would mark the report as not representative)."));
         sb.AppendLine();
         sb.AppendLine("Data: synthetic CUR 2.0 months (the full 125-column schema with its MAP columns and timestamps, one billing period, " +
                       "about 5% Bedrock rows spread through every row group, about 500,000 rows a file), generated by " +
@@ -399,15 +426,15 @@ internal static class Runner
                       "in-memory connection each time), so both see the same machine load. Medians of the measured rounds; every " +
                       "run's total is checked against the generator's expected total, to the cent.");
         sb.AppendLine();
-        sb.AppendLine("| Rows | Writer | Grouping | Rounds | Engine median | DuckDB median | Engine / DuckDB | Engine rows/s | Total (engine = DuckDB = expected) |");
-        sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine("| Rows | Writer | Grouping | Rounds | Engine median | DuckDB median | Engine / DuckDB | Engine rows/s | Total (engine = DuckDB = expected) | Others |");
+        sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---|---:|");
         foreach (var c in cells)
         {
             var e = Median(c.WarmEngine.Select(r => r.Seconds));
             var d = Median(c.WarmDuckDb.Select(r => r.Seconds));
             sb.AppendLine(string.Create(Inv,
                 $"| {c.Month.Rows:N0} | {c.Month.Writer} | {Show(c.Grouping)} | {c.WarmEngine.Count} | {Fmt(e)} | {Fmt(d)} | {e / d:F2}x | " +
-                $"{c.Month.Rows / e / 1e6:F1} M | {Totals(c, c.WarmEngine, c.WarmDuckDb)} |"));
+                $"{c.Month.Rows / e / 1e6:F1} M | {Totals(c, c.WarmEngine, c.WarmDuckDb)} | {OthersCpu.Show(c.Others)} |"));
         }
         sb.AppendLine();
 
@@ -444,8 +471,8 @@ internal static class Runner
                           "(the same cache) alternating with the same query on the local files. Loopback, so the times show the work, not a network. " +
                           "Every run's rows are compared with the local files', exactly.");
             sb.AppendLine();
-            sb.AppendLine("| Rows | Writer | Objects | Cold: fetched | of the objects | Requests | Cold time | Warm reruns: fetched | Warm median | Local median | Warm / local | Rows identical |");
-            sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            sb.AppendLine("| Rows | Writer | Objects | Cold: fetched | of the objects | Requests | Cold time | Warm reruns: fetched | Warm median | Local median | Warm / local | Rows identical | Others |");
+            sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
             foreach (var c in s3)
             {
                 var warm = Median(c.Warm.Select(r => r.Seconds));
@@ -454,7 +481,7 @@ internal static class Runner
                 sb.AppendLine(string.Create(Inv,
                     $"| {c.Month.Rows:N0} | {c.Month.Writer} | {c.Cold.ObjectBytes / 1048576.0:F0} MiB | {c.Cold.FetchedBytes / 1048576.0:F1} MiB | " +
                     $"{100.0 * c.Cold.FetchedBytes / c.Cold.ObjectBytes:F1}% | {c.Cold.Requests} | {Fmt(c.Cold.Seconds)} | {c.Warm.Sum(r => r.FetchedBytes):N0} bytes | " +
-                    $"{Fmt(warm)} | {Fmt(local)} | {warm / local:F2}x | {(identical ? "yes" : "**no**")} |"));
+                    $"{Fmt(warm)} | {Fmt(local)} | {warm / local:F2}x | {(identical ? "yes" : "**no**")} | {OthersCpu.Show(c.Others)} |"));
             }
             sb.AppendLine();
         }
@@ -468,7 +495,8 @@ internal static class Runner
             sb.AppendLine(string.Create(Inv,
                 $"Wall-clock time of a fresh `pwsh -NoProfile -NonInteractive -Command 1` and of the same with `Import-Module <output/BedrockCost>`, " +
                 $"alternating, {import.Bare.Count} of each after a warm-up: medians {bare * 1000:F0} ms and {with * 1000:F0} ms, so the import adds " +
-                $"**{(with - bare) * 1000:F0} ms** (spread of the import runs {import.WithImport.Min() * 1000:F0}-{import.WithImport.Max() * 1000:F0} ms)."));
+                $"**{(with - bare) * 1000:F0} ms** (spread of the import runs {import.WithImport.Min() * 1000:F0}-{import.WithImport.Max() * 1000:F0} ms; " +
+                $"others took {OthersCpu.Show(import.Others)} of the machine meanwhile)."));
             sb.AppendLine();
         }
 
@@ -478,12 +506,12 @@ internal static class Runner
         {
             var ratio = Median(c.WarmEngine.Select(r => r.Seconds)) / Median(c.WarmDuckDb.Select(r => r.Seconds));
             sb.AppendLine(string.Create(Inv, $"- Engine, {c.Month.Rows:N0} rows written by {c.Month.Writer}, by {Show(c.Grouping)}: " +
-                                             $"engine / DuckDB in one process, warm = {ratio:F2}x (target at most {EngineTarget:F1}x): **{Verdict(ratio <= EngineTarget)}**."));
+                                             $"engine / DuckDB in one process, warm = {ratio:F2}x (target at most {EngineTarget:F1}x): **{Verdict(ratio <= EngineTarget)}**{Loaded(c.Others)}."));
         }
         if (import is not null)
         {
             var added = Median(import.WithImport) - Median(import.Bare);
-            sb.AppendLine(string.Create(Inv, $"- Import-Module adds {added * 1000:F0} ms to a bare pwsh start (target at most {ImportTarget * 1000:F0} ms): **{Verdict(added <= ImportTarget)}**."));
+            sb.AppendLine(string.Create(Inv, $"- Import-Module adds {added * 1000:F0} ms to a bare pwsh start (target at most {ImportTarget * 1000:F0} ms): **{Verdict(added <= ImportTarget)}**{Loaded(import.Others)}."));
         }
         foreach (var c in s3)
         {
@@ -493,7 +521,7 @@ internal static class Runner
             sb.AppendLine(string.Create(Inv, $"- S3, {c.Month.Rows:N0} rows written by {c.Month.Writer}: a cold per-principal query fetches {100 * fetched:F1}% of the export's bytes " +
                                              $"(target at most {100 * FetchTarget:F0}%): **{Verdict(fetched <= FetchTarget)}**; a warm rerun fetches {c.Warm.Sum(r => r.FetchedBytes):N0} bytes " +
                                              $"(target nothing): **{Verdict(c.Warm.All(r => r.FetchedBytes == 0))}** and takes {ratio:F2}x the local files' time (target at most {WarmTarget:F1}x): " +
-                                             $"**{Verdict(ratio <= WarmTarget)}**; results identical to the local engine's: **{Verdict(identical)}**."));
+                                             $"**{Verdict(ratio <= WarmTarget)}**{Loaded(c.Others)}; results identical to the local engine's: **{Verdict(identical)}**."));
         }
         var sizes = cells.Where(c => c.Cmdlet.Count > 0).Select(c => c.Month.Rows).Distinct().Order().ToArray();
         if (sizes.Length > 1)
@@ -546,6 +574,10 @@ internal static class Runner
     }
 
     private static string Verdict(bool met) => met ? "met" : "missed";
+
+    /// <summary>A time taken while other processes used the machine is marked as such.</summary>
+    private static string Loaded(double others) =>
+        double.IsNaN(others) || others > OthersCpu.Quiet ? $" (timed while others took {OthersCpu.Show(others)} of the machine: not representative)" : "";
     private static string Show(string grouping) => grouping.Replace(",", " + ");
     private static string Fmt(double seconds) => double.IsNaN(seconds) ? "-" : seconds.ToString("F3", Inv) + " s";
 

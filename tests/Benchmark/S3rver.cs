@@ -21,6 +21,7 @@ internal sealed class S3rver : IDisposable
     }
 
     public string Endpoint { get; }
+    public int ProcessId => _process.Id;
 
     public static S3rver Start(string repoRoot)
     {
