@@ -78,24 +78,25 @@ Describe 'Export-BedrockChargeback' {
     It 'writes CSV, JSON and HTML into a folder and returns their FileInfo' {
         $out = Join-Path $Work 'all'
         $files = Export-BedrockChargeback -Path $SamplePath -CostCenterTag cost-center -UnallocatedPolicy Even -Destination "$out/"
-        $files | Should -HaveCount 3
+        $files | Should -HaveCount 4
         $files | ForEach-Object { $_ | Should -BeOfType System.IO.FileInfo; $_.Exists | Should -BeTrue }
-        $files.Name | Should -Be 'bedrock-chargeback-2026-06.csv', 'bedrock-chargeback-2026-06.json', 'bedrock-chargeback-2026-06.html'
-        (Get-ChildItem -LiteralPath $out -Force).Name | Should -HaveCount 3   # no temporary files left
+        $files.Name | Should -Be 'bedrock-chargeback-2026-06.csv', 'bedrock-chargeback-2026-06-summary.csv', 'bedrock-chargeback-2026-06.json', 'bedrock-chargeback-2026-06.html'
+        (Get-ChildItem -LiteralPath $out -Force).Name | Should -HaveCount 4   # no temporary files left
 
         $json = Get-Content -Raw -LiteralPath (Join-Path $out 'bedrock-chargeback-2026-06.json') | ConvertFrom-Json
         $json.reconciliation[0].difference | Should -Be 0
         $json.reconciliation[0].sourceTotal | Should -Be $json.reconciliation[0].allocatedTotal
     }
 
-    It 'escapes spreadsheet formulas in the CSV and keeps the reconciliation rows' {
-        $file = Export-BedrockChargeback -Path $SamplePath -CostCenterTag cost-center -Destination (Join-Path $Work 'cc.csv')
-        $rows = Import-Csv -LiteralPath $file.FullName
+    It 'escapes spreadsheet formulas in the CSV and keeps the reconciliation rows in the summary file' {
+        $lines, $summary = Export-BedrockChargeback -Path $SamplePath -CostCenterTag cost-center -Destination (Join-Path $Work 'cc.csv')
+        $summary.Name | Should -Be 'cc-summary.csv'
+        $rows = Import-Csv -LiteralPath $lines.FullName
         $rows.CostCenter | Should -Contain "'=HYPERLINK(`"http://x`")"
         $rows.CostCenter | Should -Not -Contain '=HYPERLINK("http://x")'
-        [decimal]($rows | Where-Object RowType -EQ 'Difference').Cost | Should -Be 0
-        $lines = $rows | Where-Object RowType -EQ 'Line'
-        ($lines | Measure-Object { [decimal]$_.Cost } -Sum).Sum | Should -Be ([decimal]($rows | Where-Object RowType -EQ 'SourceTotal').Cost)
+        $totals = Import-Csv -LiteralPath $summary.FullName
+        [decimal]($totals | Where-Object RowType -EQ 'Difference').Cost | Should -Be 0
+        ($rows | Measure-Object { [decimal]$_.Cost } -Sum).Sum | Should -Be ([decimal]($totals | Where-Object RowType -EQ 'SourceTotal').Cost)
     }
 
     It 'writes nothing with -WhatIf' {
@@ -126,7 +127,7 @@ Describe 'Export-BedrockChargeback' {
         $null = New-Item -ItemType Directory -Path (Join-Path $Work 'piped')
         $files = Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Principal, Model |
             Export-BedrockChargeback -Destination $base -Format Csv, Html
-        $files.Name | Should -Be 'chargeback.csv', 'chargeback.html'
+        $files.Name | Should -Be 'chargeback.csv', 'chargeback-summary.csv', 'chargeback.html'
     }
 
     It 'writes PathNotFound for a missing source and writes no file' {

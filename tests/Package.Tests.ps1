@@ -119,7 +119,7 @@ Describe 'Installing the package as a user' {
     }
 
     It 'Export-BedrockChargeback writes its CSV, JSON and HTML, reconciling to the sample''s Bedrock total' {
-        $result.Files.Name | Should -Be 'bedrock-chargeback-2026-06.csv', 'bedrock-chargeback-2026-06.json', 'bedrock-chargeback-2026-06.html'
+        $result.Files.Name | Should -Be 'bedrock-chargeback-2026-06.csv', 'bedrock-chargeback-2026-06-summary.csv', 'bedrock-chargeback-2026-06.json', 'bedrock-chargeback-2026-06.html'
         $result.Files | ForEach-Object { $_.Exists | Should -BeTrue; $_.Length | Should -BeGreaterThan 0 }
         [decimal]$result.SourceTotal | Should -Be ([decimal]$june.bedrock.unblendedCost)
         [decimal]$result.AllocatedTotal | Should -Be ([decimal]$june.bedrock.unblendedCost)
