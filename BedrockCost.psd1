@@ -22,6 +22,7 @@
         'Get-BedrockCostForecast'
         'Get-BedrockPrincipalTag'
         'Enable-BedrockPrincipalTag'
+        'New-BedrockCostExport'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -176,6 +176,10 @@ function Invoke-Test {
     # The install test (tests/Package.Tests.ps1) installs this package; a failure here is reported there again.
     try { Invoke-Package } catch { Write-Warning "Package: $_" }
 
+    # Before xunit: the SQL grammar check (node-sql-parser) runs in xunit.
+    Write-Step 'Test prerequisites'
+    & (Join-Path $RepoRoot 'tests/tools/Install-TestPrerequisites.ps1') -OutputPath (Join-Path $OutputRoot 'tools')
+
     Write-Step 'xunit'
     $trx = 'xunit.trx'
     Remove-Item -LiteralPath (Join-Path $TestResults $trx) -ErrorAction Ignore
@@ -189,9 +193,6 @@ function Invoke-Test {
 
     Write-Step 'Sample export'
     try { $null = Initialize-Sample } catch { Write-Warning "Could not generate samples/bedrock-cur: $_" }
-
-    Write-Step 'Test prerequisites'
-    & (Join-Path $RepoRoot 'tests/tools/Install-TestPrerequisites.ps1') -OutputPath (Join-Path $OutputRoot 'tools')
 
     Write-Step 'Pester'
     $pesterResult = Join-Path $TestResults 'pester.xml'

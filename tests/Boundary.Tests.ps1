@@ -8,6 +8,7 @@ BeforeAll {
     $script:Temp = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-boundary-$([guid]::NewGuid())"
     $null = New-Item -ItemType Directory -Path $Temp
     $script:Fake = & (Join-Path $RepoRoot 'tests/tools/Start-FakeCostExplorer.ps1') -BuildPath (Join-Path $Temp 'fakece') -PageSize 1 -ThrottleFirst 0
+    $script:AthenaFake = Start-FakeAws athena '--export', "cid_data_export.cur2=$SamplePath", '--throttle', 'none', '--page-size', '5', '--region', 'eu-west-1'
 
     function Invoke-Bounded([string]$Script) {
         # Runs $Script in a fresh pwsh that has imported the module; its last output line is JSON. A child
@@ -35,6 +36,7 @@ BeforeAll {
     }
 
     $script:Aws = "-EndpointUrl '$($Fake.Url)' -AccessKey '$($Fake.AccessKey)' -SecretKey '$($Fake.SecretKey)'"
+    $script:Athena = "-Athena -EndpointUrl '$($AthenaFake.Url)' -AccessKey '$($AthenaFake.AccessKey)' -SecretKey '$($AthenaFake.SecretKey)' -Region eu-west-1"
     $script:Sample = $SamplePath
     # A loose file next to the export: Get-BedrockCostExport then lists two exports.
     $script:Loose = Join-Path $Temp 'loose.parquet'
@@ -43,12 +45,14 @@ BeforeAll {
 
 AfterAll {
     if ($Fake) { $Fake.Stop() }
+    Stop-FakeAws $AthenaFake
     Remove-Item -LiteralPath $Temp -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'Select-Object -First 1 after <Name>' -ForEach @(
     @{ Name = 'Get-BedrockCostByPrincipal'; Command = "Get-BedrockCostByPrincipal -Path '<sample>' -GroupBy Principal, Model, TokenType, Day"; Type = 'BedrockCost.Core.PrincipalCost' }
     @{ Name = 'Get-BedrockCostByPrincipal -CostExplorer'; Command = "Get-BedrockCostByPrincipal -CostExplorer <aws> -BillingPeriod 2026-05 -GroupBy Model, Day"; Type = 'BedrockCost.Core.PrincipalCost' }
+    @{ Name = 'Get-BedrockCostByPrincipal -Athena'; Command = "Get-BedrockCostByPrincipal <athena> -BillingPeriod 2026-05 -GroupBy Principal, Model, Day"; Type = 'BedrockCost.Core.PrincipalCost' }
     @{ Name = 'ConvertTo-BedrockChargeback'; Command = "ConvertTo-BedrockChargeback -Path '<sample>'"; Type = 'BedrockCost.Core.Allocation.ChargebackLine' }
     @{ Name = 'Export-BedrockChargeback'; Command = "Export-BedrockChargeback -Path '<sample>' -Format Csv, Json, Html -Destination '<out>' -Force"; Type = 'System.IO.FileInfo' }
     @{ Name = 'Get-BedrockCostExport'; Command = "Get-BedrockCostExport -Path '<sample>', '<loose>'"; Type = 'BedrockCost.Core.CostExport' }
@@ -59,7 +63,7 @@ Describe 'Select-Object -First 1 after <Name>' -ForEach @(
 ) {
     It 'ends with one object, and the command alone gives more' {
         $out = Join-Path $Temp ([guid]::NewGuid())
-        $command = $Command.Replace('<sample>', $Sample).Replace('<aws>', $Aws).Replace('<out>', $out).Replace('<loose>', $Loose)
+        $command = $Command.Replace('<sample>', $Sample).Replace('<aws>', $Aws).Replace('<athena>', $Athena).Replace('<out>', $out).Replace('<loose>', $Loose)
         $result = Invoke-Bounded @"
 `$all = @($command)
 `$first = @($command | Select-Object -First 1)
@@ -73,30 +77,34 @@ Describe 'Select-Object -First 1 after <Name>' -ForEach @(
 
 Describe 'Stopping Export-BedrockChargeback mid-read (Ctrl+C)' {
     BeforeAll {
-        # Many copies of the sample's files, so that the read is still going when the stop lands.
-        $script:Many = Join-Path $Temp 'many'
-        $null = New-Item -ItemType Directory -Path $Many
-        $files = Get-ChildItem -LiteralPath (Join-Path $Sample 'data/BILLING_PERIOD=2026-06') -Filter *.parquet | Where-Object Length -GT 0
-        foreach ($i in 1..150) { foreach ($f in $files) { Copy-Item -LiteralPath $f.FullName -Destination (Join-Path $Many "copy$i-$($f.Name)") } }
+        # The sample's June files in a folder of this test's own: the checkpoint holds reads of these files only.
+        $script:Reading = Join-Path $Temp 'reading'
+        $null = New-Item -ItemType Directory -Path $Reading
+        Get-ChildItem -LiteralPath (Join-Path $Sample 'data/BILLING_PERIOD=2026-06') -Filter *.parquet | Where-Object Length -GT 0 |
+            Copy-Item -Destination $Reading
     }
 
     It 'stops when the read has started, writes no file and no error' {
         $out = Join-Path $Temp 'stopped'
         $result = Invoke-Bounded @"
+. '$(Join-Path $PSScriptRoot 'common.ps1')'
+# The read is held at the engine's test checkpoint until stopped: the stop always lands mid-read, whatever the timing.
+`$hold = Enable-Checkpoint CurFileRead '$Reading'
 `$ps = [powershell]::Create()
 `$null = `$ps.AddCommand('Import-Module').AddParameter('Name', '$ModulePath').Invoke()
 `$ps.Commands.Clear()
-`$null = `$ps.AddCommand('Export-BedrockChargeback').AddParameter('LiteralPath', '$Many').AddParameter('BillingPeriod', '2026-06').AddParameter('Destination', '$out')
-# The read's first progress record says the work has started: the event, not a sleep, starts the stop.
-`$null = Register-ObjectEvent -InputObject `$ps.Streams.Progress -EventName DataAdded -SourceIdentifier started
+`$null = `$ps.AddCommand('Export-BedrockChargeback').AddParameter('LiteralPath', '$Reading').AddParameter('BillingPeriod', '2026-06').AddParameter('Destination', '$out')
 `$output = [System.Management.Automation.PSDataCollection[psobject]]::new()
 `$noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
 `$noInput.Complete()
 `$async = `$ps.BeginInvoke(`$noInput, `$output)
-`$started = Wait-Event -SourceIdentifier started -Timeout $HangSeconds
+`$started = `$hold.Reached.Wait([TimeSpan]::FromSeconds($HangSeconds))
+`$running = -not `$async.IsCompleted
 `$ps.Stop()
+`$hold.Dispose()
 [pscustomobject]@{
-    Started = [bool]`$started
+    Started = `$started
+    Running = `$running
     State = "`$(`$ps.InvocationStateInfo.State)"
     Output = `$output.Count
     Errors = @(`$ps.Streams.Error | ForEach-Object { "`$(`$_.FullyQualifiedErrorId): `$_" })
@@ -104,7 +112,8 @@ Describe 'Stopping Export-BedrockChargeback mid-read (Ctrl+C)' {
 } | ConvertTo-Json -Compress
 "@
         $result.Started | Should -BeTrue -Because 'the export must have started reading'
-        $result.State | Should -Be 'Stopped' -Because 'the stop must land while the export is reading'
+        $result.Running | Should -BeTrue -Because 'the read is held until stopped'
+        $result.State | Should -Be 'Stopped'
         $result.Output | Should -Be 0
         $result.Errors | Should -BeNullOrEmpty
         $result.Files | Should -BeNullOrEmpty -Because 'no report, and no partial file, is written by a stopped export'

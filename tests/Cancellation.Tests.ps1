@@ -1,51 +1,80 @@
-# Ctrl+C: stopping a running command ends it quickly and quietly (no error record, no partial output).
+# Ctrl+C: stopping a running command ends it quietly (no error record, no output, no partial file). The work is held
+# at a test-only checkpoint of the engine (Enable-Checkpoint, common.ps1) until the test stops it, so the stop always
+# lands mid-read or mid-write: no sleeps, no timing thresholds (waits are hang detectors only).
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    # Many copies of the sample's files as loose files: reading them all takes seconds, so the stop lands mid-read.
-    $many = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-cancel-$([guid]::NewGuid())"
-    $null = New-Item -ItemType Directory -Path $many
-    $files = Get-ChildItem -LiteralPath (Join-Path $SamplePath 'data') -Recurse -Filter *.parquet | Where-Object Length -GT 0
-    foreach ($i in 1..300) { foreach ($f in $files) { Copy-Item -LiteralPath $f.FullName -Destination (Join-Path $many "copy$i-$($f.Directory.Name)-$($f.Name)") } }
-    # The control: the same data read to the end, and how long that takes.
-    $full = Measure-Command { $script:rows = @(Get-BedrockCostByPrincipal -LiteralPath $many -BillingPeriod 2026-06) }
+    $script:Work = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-cancel-$([guid]::NewGuid())"
+    $script:Data = Join-Path $Work 'data'
+    $null = New-Item -ItemType Directory -Path $Data
+    # The sample's June files as loose files in a folder of the test's own (the checkpoints hold only work on it).
+    Get-ChildItem -LiteralPath (Join-Path $SamplePath 'data/BILLING_PERIOD=2026-06') -Filter *.parquet | Where-Object Length -GT 0 |
+        Copy-Item -Destination $Data
+
+
+    # Runs one command in a new runspace of this process (the module imported first, in its own invocation: a
+    # stopped multi-statement invocation reports PipelineStopped itself).
+    function script:Start-Command([string]$Name, [hashtable]$Parameters) {
+        $ps = [powershell]::Create()
+        $null = $ps.AddCommand('Import-Module').AddParameter('Name', $ModulePath).Invoke()
+        $ps.Commands.Clear()
+        $null = $ps.AddCommand($Name).AddParameters($Parameters)
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $noInput.Complete()
+        [pscustomobject]@{ PowerShell = $ps; Output = $output; Async = $ps.BeginInvoke($noInput, $output) }
+    }
+
+    function script:Stop-Command($Command) {
+        $stop = $Command.PowerShell.BeginStop($null, $null)
+        # A hang detector, not a speed limit: a stop that never ends fails here instead of hanging the run.
+        $stop.AsyncWaitHandle.WaitOne([TimeSpan]::FromMinutes(2)) | Should -BeTrue -Because 'the stopped command must end'
+        $Command.PowerShell.EndStop($stop)
+    }
 }
 
 AfterAll {
-    Remove-Item -LiteralPath $many -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $Work -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'Stopping Get-BedrockCostByPrincipal' {
     It 'stops mid-read without an error record or output' {
-        $ps = [powershell]::Create()
+        $hold = Enable-Checkpoint CurFileRead $Data
+        $command = Start-Command Get-BedrockCostByPrincipal @{ LiteralPath = $Data }
         try {
-            # Import first, in its own invocation: a stopped multi-statement invocation reports PipelineStopped itself.
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $ModulePath).Invoke()
-            $ps.Commands.Clear()
-            $null = $ps.AddCommand('Get-BedrockCostByPrincipal').AddParameter('LiteralPath', $many).AddParameter('BillingPeriod', '2026-06')
-            $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-            $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
-            $noInput.Complete()
-            $async = $ps.BeginInvoke($noInput, $output)
-            # Wait until the read is under way (its progress record), then press "Ctrl+C".
-            while ($ps.Streams.Progress.Count -eq 0 -and -not $async.IsCompleted -and $watch.Elapsed.TotalSeconds -lt 60) { Start-Sleep -Milliseconds 20 }
-            $ps.Streams.Progress.Count | Should -BeGreaterThan 0
-            $async.IsCompleted | Should -BeFalse -Because 'the read must still be running when it is stopped'
-            $stopWatch = [System.Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            # Cancellation reaches the read: stopping takes a fraction of reading everything.
-            $stopWatch.Elapsed.TotalSeconds | Should -BeLessThan ($full.TotalSeconds / 2)
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            $output.Count | Should -Be 0
-            ($ps.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" }) -join "`n" | Should -BeNullOrEmpty
+            $hold.Reached.Wait([TimeSpan]::FromMinutes(2)) | Should -BeTrue -Because 'the read must start'
+            $command.Async.IsCompleted | Should -BeFalse -Because 'the read is held at its checkpoint until stopped'
+            Stop-Command $command
+            $command.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
+            $command.Output.Count | Should -Be 0
+            ($command.PowerShell.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" }) -join "`n" | Should -BeNullOrEmpty
         }
-        finally { $ps.Dispose() }
+        finally { $hold.Dispose(); $command.PowerShell.Dispose() }
     }
 
     It 'reads the same files completely when not stopped' {
-        # The control: the same data does produce output, so the empty result above is the stop's doing.
-        $rows.Count | Should -BeGreaterThan 0
-        $full.TotalSeconds | Should -BeGreaterThan 0.5 -Because 'the data must take long enough to read for the stop to land mid-read'
+        # The control: the same files do produce the sample's June figures, so the empty result above is the stop's doing.
+        $rows = @(Get-BedrockCostByPrincipal -LiteralPath $Data)
+        Get-DecimalSum $rows | Should -Be (Get-Truth 2026-06).bedrock.unblendedCost
+    }
+}
+
+Describe 'Stopping Export-BedrockChargeback' {
+    It 'stops mid-write and leaves no file, temporary or partial, in the destination' {
+        $destination = Join-Path $Work 'reports'
+        $null = New-Item -ItemType Directory -Path $destination
+        $hold = Enable-Checkpoint ReportWritten $destination
+        $command = Start-Command Export-BedrockChargeback @{ LiteralPath = $Data; Destination = $destination; Format = 'Csv', 'Json', 'Html' }
+        try {
+            $hold.Reached.Wait([TimeSpan]::FromMinutes(2)) | Should -BeTrue -Because 'the export must reach its first file'
+            # Mid-write: the first report sits complete in its temporary file, not yet renamed.
+            @(Get-ChildItem -LiteralPath $destination -Force).Name | Should -BeLike '.bedrock-chargeback-2026-06.*.tmp'
+            Stop-Command $command
+            $command.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
+            $command.Output.Count | Should -Be 0
+            ($command.PowerShell.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" }) -join "`n" | Should -BeNullOrEmpty
+            @(Get-ChildItem -LiteralPath $destination -Force) | Should -BeNullOrEmpty
+        }
+        finally { $hold.Dispose(); $command.PowerShell.Dispose() }
     }
 }

@@ -3,8 +3,8 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    $expected = Get-Content -Raw (Join-Path $RepoRoot 'samples/expected.json') | ConvertFrom-Json
-    $june = $expected.periods | Where-Object billingPeriod -EQ '2026-06'
+    # The independent truth: samples/expected.json, written by the generator from what it chose for each row.
+    $june = Get-Truth 2026-06
     $temp = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-pester-$([guid]::NewGuid())"
     $null = New-Item -ItemType Directory -Path $temp
 }
@@ -14,21 +14,28 @@ AfterAll {
 }
 
 Describe 'Get-BedrockCostByPrincipal on the embedded sample' {
-    It 'defaults to the latest billing period, grouped by principal, and reconciles to the Bedrock total' {
+    It 'defaults to the latest billing period, grouped by principal, and adds up to the Bedrock total' {
         $rows = Get-BedrockCostByPrincipal -Path $SamplePath
         # Types live in the module's own load context: check by name, as the format view does.
         $rows[0].GetType().FullName | Should -Be 'BedrockCost.Core.PrincipalCost'
         $rows[0].PSObject.TypeNames[0] | Should -Be 'BedrockCost.Core.PrincipalCost'
         ($rows.BillingPeriod | Sort-Object -Unique) | Should -Be '2026-06'
-        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.bedrock.unblendedCost)
+        Get-DecimalSum $rows | Should -Be $june.bedrock.unblendedCost
     }
 
-    It 'matches the independent per-principal figures' {
+    It 'matches the independent per-principal figures in both cost bases' {
         $rows = Get-BedrockCostByPrincipal -Path $SamplePath -BillingPeriod 2026-06 | Where-Object IsAttributed
+        $net = Get-BedrockCostByPrincipal -Path $SamplePath -BillingPeriod 2026-06 -CostBasis NetUnblended | Where-Object IsAttributed
         foreach ($p in $june.principals) {
             $row = $rows | Where-Object Principal -EQ $p.principal
-            $row.UnblendedCost | Should -Be ([decimal]$p.unblendedCost) -Because $p.principal
-            $row.InputTokens | Should -Be $p.inputTokens
+            $row.Cost | Should -Be $p.unblendedCost -Because $p.principal
+            $row.NetUnblendedCost | Should -Be $p.netUnblendedCost -Because $p.principal
+            $row.InputTokens | Should -Be $p.inputTokens -Because $p.principal
+            $row.OutputTokens | Should -Be $p.outputTokens -Because $p.principal
+            $row.CacheReadTokens | Should -Be $p.cacheReadTokens -Because $p.principal
+            $row.CacheWriteTokens | Should -Be $p.cacheWriteTokens -Because $p.principal
+            $row.LineItemCount | Should -Be $p.rows -Because $p.principal
+            ($net | Where-Object Principal -EQ $p.principal).Cost | Should -Be $p.netUnblendedCost -Because "$($p.principal), net basis"
         }
         $rows.Count | Should -Be $june.principals.Count
     }
@@ -36,53 +43,67 @@ Describe 'Get-BedrockCostByPrincipal on the embedded sample' {
     It 'shows unattributed cost with its reason' {
         $rows = Get-BedrockCostByPrincipal -Path $SamplePath | Where-Object { -not $_.IsAttributed }
         $rows.Principal | Sort-Object -Unique | Should -Be '(unattributed)'
-        $rows.UnattributedReason | Should -Contain 'credit'
-        $rows.UnattributedReason | Should -Contain 'tax'
-        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.unattributed.unblendedCost)
+        Assert-Groups $rows { $args[0].UnattributedReason } $june.unattributedReasons reason '?'
+        Get-DecimalSum $rows | Should -Be $june.unattributed.unblendedCost
     }
 
-    It 'writes the reconciliation to the verbose stream' {
+    It 'writes the reconciliation of the Bedrock total to the verbose stream' {
         $verbose = Get-BedrockCostByPrincipal -Path $SamplePath -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        ($verbose.Message -join "`n") | Should -Match 'rows sum to [\d.]+, Bedrock total of the data read [\d.]+, difference 0'
+        $total = $june.bedrock.unblendedCost.ToString('0.########', [cultureinfo]::InvariantCulture)
+        ($verbose.Message -join "`n") | Should -Match ([regex]::Escape("USD: rows sum to $total, Bedrock total of the data read $total, difference 0"))
     }
 
     It 'groups by any combination of dimensions and tags' {
         $rows = Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Model, TokenType, iamPrincipal/team
         $rows[0].GroupBy | Should -Be @('Model', 'TokenType', 'iamPrincipal/team')
         $rows.Tags.Keys | Sort-Object -Unique | Should -Be 'iamPrincipal/team'
-        $rows | Where-Object { $_.Tags['iamPrincipal/team'] -eq '(untagged)' } | Should -Not -BeNullOrEmpty
-        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.bedrock.unblendedCost)
-        $rows | Where-Object TokenType -EQ 'Input' | ForEach-Object { $_.InputTokens | Should -BeGreaterThan 0 }
+        Get-DecimalSum $rows | Should -Be $june.bedrock.unblendedCost
+        Assert-Groups $rows { $args[0].Model } $june.models model '(none)'
+        Assert-Groups $rows { $args[0].TokenType } $june.tokenTypes tokenType '(none)'
+        Assert-Groups $rows { $args[0].Tags['iamPrincipal/team'] } $june.teams team '(untagged)'
+    }
+
+    It 'groups by team and cost centre tags as the truth does, in the net basis too' {
+        Assert-Groups (Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy iamPrincipal/team -CostBasis NetUnblended) { $args[0].TagValue } $june.teams team '(untagged)' -Net
+        Assert-Groups (Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy iamPrincipal/cost-center) { $args[0].TagValue } $june.costCenters costCenter '(untagged)'
     }
 
     It 'groups by Person across roles and by Day over a date range' {
         $people = Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Person
         $people.Person | Should -Contain 'jane@example.com'
         $people.Person | Should -Contain 'alice'
+        # Both users named alice are the person alice.
+        ($people | Where-Object Person -EQ 'alice').Cost | Should -Be (Get-DecimalSum ($june.principals | Where-Object principal -Like '*:user/alice') unblendedCost)
         $days = Get-BedrockCostByPrincipal -Path $SamplePath -StartDate 2026-05-30 -EndDate 2026-06-02 -GroupBy Day
         ($days.Day | Sort-Object -Unique | ForEach-Object { $_.ToString('yyyy-MM-dd') }) | Should -Be @('2026-05-30', '2026-05-31', '2026-06-01', '2026-06-02')
         $days[0].Day.Kind | Should -Be 'Utc'
+        $truthDays = @((Get-Truth 2026-05).days) + @($june.days) | Where-Object { $_.day -ge '2026-05-30' -and $_.day -le '2026-06-02' }
+        Assert-Groups $days { $args[0].Day.ToString('yyyy-MM-dd') } $truthDays day '?'
     }
 
     It 'filters by principal, model, account and tag with wildcards' {
-        (Get-BedrockCostByPrincipal -Path $SamplePath -Principal '*:user/alice').Principal | Sort-Object -Unique |
-            Should -Be @('arn:aws:iam::111122223333:user/alice', 'arn:aws:iam::444455556666:user/alice')
+        $alice = Get-BedrockCostByPrincipal -Path $SamplePath -Principal '*:user/alice'
+        $alice.Principal | Sort-Object -Unique | Should -Be @('arn:aws:iam::111122223333:user/alice', 'arn:aws:iam::444455556666:user/alice')
+        Get-DecimalSum $alice | Should -Be (Get-DecimalSum ($june.principals | Where-Object principal -Like '*:user/alice') unblendedCost)
         (Get-BedrockCostByPrincipal -Path $SamplePath -Account '4444*').Account | Sort-Object -Unique | Should -Be '444455556666'
-        (Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Model -Model 'Claude*').Model | ForEach-Object { $_ | Should -BeLike 'Claude*' }
+        $claude = Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Model -Model 'Claude*'
+        Assert-Groups $claude { $args[0].Model } ($june.models | Where-Object model -Like 'Claude*') model '(none)'
         $ml = Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy iamPrincipal/team -Tag @{ team = 'ml' }
         $ml.TagValue | Should -Be 'ml'
+        $ml.Cost | Should -Be ($june.teams | Where-Object team -EQ 'ml').unblendedCost
     }
 
     It 'uses the net unblended basis when asked' {
-        $rows = Get-BedrockCostByPrincipal -Path $SamplePath -CostBasis NetUnblended
-        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.bedrock.netUnblendedCost)
-        $rows | ForEach-Object { $_.Cost | Should -Be $_.NetUnblendedCost }
+        $rows = Get-BedrockCostByPrincipal -Path $SamplePath -CostBasis NetUnblended -GroupBy Model
+        Get-DecimalSum $rows | Should -Be $june.bedrock.netUnblendedCost
+        Assert-Groups $rows { $args[0].Model } $june.models model '(none)' -Net
     }
 
     It 'reads files piped from Get-ChildItem as one data set (LiteralPath by property name)' {
         $files = Get-ChildItem -LiteralPath (Join-Path $SamplePath 'data/BILLING_PERIOD=2026-06') -Filter *.parquet
         $rows = $files | Get-BedrockCostByPrincipal
-        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$june.bedrock.unblendedCost)
+        Get-DecimalSum $rows | Should -Be $june.bedrock.unblendedCost
+        Assert-Groups ($rows | Where-Object IsAttributed) { $args[0].Principal } $june.principals principal '?'
     }
 
     It 'composes with Group-Object and Sort-Object' {
@@ -90,7 +111,7 @@ Describe 'Get-BedrockCostByPrincipal on the embedded sample' {
         $byType.Name | Should -Contain 'IdentityCenterUser'
         $byType.Name | Should -Contain 'ApiKey'
         $top = Get-BedrockCostByPrincipal -Path $SamplePath | Sort-Object Cost -Descending | Select-Object -First 1
-        $top.Cost | Should -BeGreaterThan 0
+        $top.Cost | Should -Be (@($june.principals.unblendedCost) + @($june.unattributedReasons.unblendedCost) | Sort-Object -Descending | Select-Object -First 1)
     }
 
     It 'exports to CSV with readable tags and grouping, not type names' {

@@ -13,10 +13,12 @@ BeforeAll {
     # Invoke-RestMethod writes a JSON array as one object: unroll it.
     function Get-FakeRequests($fake) { @(Invoke-RestMethod "$($fake.Url)/__requests" | ForEach-Object { $_ }) }
     # The fake's own records of Bedrock cost in May 2026: the independent truth the results are checked against.
+    # Read with exact decimals; served as application/x-amz-json-1.1, so Invoke-WebRequest gives bytes.
     function Get-BedrockMay($fake) {
-        @(Invoke-RestMethod "$($fake.Url)/__records" | ForEach-Object { $_ } | Where-Object {
-                ($_.Service -eq 'Amazon Bedrock' -or $_.Service -like '*(Amazon Bedrock Edition)') -and
-                $(if ($_.Day -is [datetime]) { $_.Day.ToString('yyyy-MM') } else { $_.Day.Substring(0, 7) }) -eq '2026-05' })
+        $json = [System.Text.Encoding]::UTF8.GetString((Invoke-WebRequest "$($fake.Url)/__records").Content)
+        $records = @($json | ConvertFrom-ExactJson | ForEach-Object { $_ })
+        if (-not $records.Count) { throw 'The fake Cost Explorer has no records.' }
+        @($records | Where-Object { ($_.Service -eq 'Amazon Bedrock' -or $_.Service -like '*(Amazon Bedrock Edition)') -and $_.Day.Substring(0, 7) -eq '2026-05' })
     }
 }
 
@@ -42,7 +44,8 @@ Describe 'Get-BedrockCostByPrincipal -CostExplorer' {
         @($rows).Count | Should -Be $expected.Count
         foreach ($g in $expected) {
             $row = $rows | Where-Object TagValue -EQ $g.Name
-            $row.UnblendedCost | Should -Be ([decimal]($g.Group | Measure-Object Unblended -Sum).Sum) -Because $g.Name
+            $row.UnblendedCost | Should -Be (Get-DecimalSum $g.Group Unblended) -Because $g.Name
+            $row.NetUnblendedCost | Should -Be (Get-DecimalSum $g.Group Net) -Because $g.Name
             $row.Source | Should -Be 'CostExplorer'
         }
         $rows.TagValue | Should -Contain '(untagged)'
@@ -51,12 +54,14 @@ Describe 'Get-BedrockCostByPrincipal -CostExplorer' {
         @($requests | Where-Object { $_.Status -eq 400 -and $_.Target -eq 'AWSInsightsIndexService.GetCostAndUsage' }).Count | Should -Be 1
         @($requests | Where-Object { $_.Target -like '*GetCostAndUsage' -and $_.Body -like '*NextPageToken*' }).Count | Should -BeGreaterThan 0
         @($verbose | Where-Object { $_ -like "Cost Explorer: $($requests.Count) billed request(s)*" }).Count | Should -Be 1
-        ($verbose | Where-Object { $_ -like 'Reconciliation*' }) | Should -Match 'difference 0'
+        # The reconciliation line states the fake's Bedrock total for May.
+        $total = (Get-DecimalSum $bedrockMay Unblended).ToString('0.########', [cultureinfo]::InvariantCulture)
+        ($verbose | Where-Object { $_ -like 'Reconciliation*' }) | Should -Match ([regex]::Escape("rows sum to $total, Bedrock total of the data read $total, difference 0"))
     }
 
     It 'groups by model, account and team by day (three dimensions split into exact requests)' {
         $rows = Get-BedrockCostByPrincipal @ce -BillingPeriod 2026-05 -GroupBy Model, Account, iamPrincipal/team, Day
-        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]($bedrockMay | Measure-Object Unblended -Sum).Sum)
+        Get-DecimalSum $rows | Should -Be (Get-DecimalSum $bedrockMay Unblended)
         $rows.Model | Sort-Object -Unique | Should -Be @('(Amazon Bedrock)', 'Claude Sonnet 4')
         ($rows.Day | Sort-Object -Unique).Count | Should -Be 4
     }
@@ -83,10 +88,10 @@ Describe 'Get-BedrockCostByPrincipal -CostExplorer' {
     # Grouped by what the source can group by: model, day and the tag (no principal, no token type).
     It 'charges back per team tag and model, reconciled to the data' {
         $lines = @(ConvertTo-BedrockChargeback @ce -BillingPeriod 2026-05 -CostCenterTag team)
-        [decimal]($lines | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]($bedrockMay | Measure-Object Unblended -Sum).Sum)
+        Get-DecimalSum $lines | Should -Be (Get-DecimalSum $bedrockMay Unblended)
         foreach ($team in @($bedrockMay | ForEach-Object { $_.Tags.'iamPrincipal/team' } | Where-Object { $_ } | Sort-Object -Unique)) {
-            [decimal](($lines | Where-Object CostCenter -EQ $team) | Measure-Object Cost -Sum).Sum |
-                Should -Be ([decimal](($bedrockMay | Where-Object { $_.Tags.'iamPrincipal/team' -eq $team }) | Measure-Object Unblended -Sum).Sum) -Because $team
+            Get-DecimalSum ($lines | Where-Object CostCenter -EQ $team) |
+                Should -Be (Get-DecimalSum ($bedrockMay | Where-Object { $_.Tags.'iamPrincipal/team' -eq $team }) Unblended) -Because $team
         }
         $lines.Principal | Where-Object { $_ } | Should -BeNullOrEmpty -Because 'Cost Explorer has no principals'
     }

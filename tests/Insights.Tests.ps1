@@ -1,5 +1,13 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
+    $june = Get-Truth 2026-06
+    # Insights forecast usage: billing adjustments (credits, tax, discounts, all dated the 1st of the month) are left out.
+    $adjustments = Get-DecimalSum ($june.unattributedReasons | Where-Object reason -In 'credit', 'refund', 'tax', 'fee', 'discount', 'savings plan') unblendedCost
+    # The truth's usage cost of June 1 to $LastDay: every Bedrock row but the adjustments, or the given principals' rows.
+    function Get-MonthToDate([string]$LastDay, [string]$PrincipalLike) {
+        if ($PrincipalLike) { Get-DecimalSum ($june.principals | Where-Object principal -Like $PrincipalLike | ForEach-Object days | Where-Object day -LE $LastDay) unblendedCost }
+        else { (Get-DecimalSum ($june.days | Where-Object day -LE $LastDay) unblendedCost) - $adjustments }
+    }
 }
 
 Describe 'Get-BedrockCostAnomaly' {
@@ -22,7 +30,7 @@ Describe 'Get-BedrockCostAnomaly' {
     It 'finds the provisioned-throughput day and explains it by model' {
         $pt = $anomalies | Where-Object { $_.UnattributedReason -eq 'provisioned throughput' }
         $pt.Date | Should -Be ([datetime]'2026-06-20')
-        $pt.Cost | Should -Be 564
+        $pt.Cost | Should -Be ($june.unattributedReasons | Where-Object reason -EQ 'provisioned throughput').unblendedCost
         $pt.Changes[0].Model | Should -Not -BeNullOrEmpty
     }
 
@@ -64,23 +72,25 @@ Describe 'Get-BedrockCostAnomaly' {
 }
 
 Describe 'Get-BedrockCostForecast' {
-    It 'as of the last day of the data, projects exactly the month to date, which matches Get-BedrockCostByPrincipal' {
+    It 'as of the last day of the data, projects exactly the month to date, which is the truth of each principal' {
         $forecast = @(Get-BedrockCostForecast -Path $SamplePath)
         $forecast.Count | Should -BeGreaterThan 0
-        $june = Get-BedrockCostByPrincipal -Path $SamplePath -StartDate 2026-06-01 -EndDate 2026-06-30 | Where-Object IsAttributed
+        @($forecast | Where-Object UnattributedReason -EQ '').Count | Should -Be $june.principals.Count
         foreach ($f in $forecast | Where-Object UnattributedReason -EQ '') {
             $f.GetType().FullName | Should -Be 'BedrockCost.Core.Insights.CostForecast'
             $f.Month | Should -Be '2026-06'
             $f.DaysRemaining | Should -Be 0
             $f.ProjectedCost | Should -Be $f.MonthToDateCost
-            $f.MonthToDateCost | Should -Be ($june | Where-Object Principal -EQ $f.Principal).Cost
+            $f.MonthToDateCost | Should -Be ($june.principals | Where-Object principal -EQ $f.Principal).unblendedCost -Because $f.Principal
         }
+        Get-DecimalSum $forecast MonthToDateCost | Should -Be (Get-MonthToDate 2026-06-30)
     }
 
     It 'projects mid-month with a range and flags groups over -Budget' {
         $forecast = @(Get-BedrockCostForecast -Path $SamplePath -AsOf 2026-06-15 -Budget @{ '*:user/alice' = 50; '*' = 100000 })
         $alice = $forecast | Where-Object Principal -EQ 'arn:aws:iam::111122223333:user/alice'
         $alice.DaysElapsed | Should -Be 15
+        $alice.MonthToDateCost | Should -Be (Get-MonthToDate 2026-06-15 'arn:aws:iam::111122223333:user/alice')
         $alice.ProjectedCost | Should -BeGreaterThan $alice.MonthToDateCost
         $alice.ProjectedLow | Should -BeLessOrEqual $alice.ProjectedCost
         $alice.ProjectedHigh | Should -BeGreaterOrEqual $alice.ProjectedCost
@@ -106,11 +116,9 @@ Describe 'Get-BedrockCostForecast' {
             $platform.Budget | Should -Be 10
             $platform.ProjectedOverBudget | Should -BeTrue
             ($forecast | Where-Object Group -EQ 'CC-Research').ProjectedOverBudget | Should -BeFalse
-            # The cost centres' month to date is the same money as the principals' month to date.
-            $byPrincipal = @(Get-BedrockCostForecast -Path $SamplePath -AsOf 2026-06-15)
-            function Sum($rows) { $t = [decimal]0; foreach ($r in $rows) { $t += $r.MonthToDateCost }; $t }
-            Sum $forecast | Should -Be (Sum $byPrincipal)
-            $platform.MonthToDateCost | Should -Be (Sum ($byPrincipal | Where-Object Principal -Like '*:user/alice'))
+            # The cost centres' month to date is the truth's June 1-15, and CC-Platform's is both alice users'.
+            Get-DecimalSum $forecast MonthToDateCost | Should -Be (Get-MonthToDate 2026-06-15)
+            $platform.MonthToDateCost | Should -Be (Get-MonthToDate 2026-06-15 '*:user/alice')
             # -Budget entries win over the file's.
             (Get-BedrockCostForecast -Path $SamplePath -AsOf 2026-06-15 -MappingFile $mapping -Budget @{ 'CC-Platform' = 1e6 } |
                 Where-Object Group -EQ 'CC-Platform').Budget | Should -Be 1e6

@@ -17,8 +17,7 @@ BeforeAll {
         $null = & (Join-Path $tools 'New-ModulePackage.ps1') -ModulePath (Split-Path -Parent $ModulePath) -OutputPath $packageDir
     }
 
-    $expected = Get-Content -Raw (Join-Path $RepoRoot 'samples/expected.json') | ConvertFrom-Json
-    $june = $expected.periods | Where-Object billingPeriod -EQ '2026-06'
+    $june = Get-Truth 2026-06
 
     $work = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-install-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
     $userHome = Join-Path $work 'home'
@@ -112,17 +111,17 @@ Describe 'Installing the package as a user' {
         $attributed.Count | Should -Be $june.principals.Count
         foreach ($p in $june.principals) {
             $row = $attributed | Where-Object Principal -EQ $p.principal
-            [decimal]$row.UnblendedCost | Should -Be ([decimal]$p.unblendedCost) -Because $p.principal
+            ConvertTo-Decimal $row.UnblendedCost | Should -Be $p.unblendedCost -Because $p.principal
             [long]$row.InputTokens | Should -Be $p.inputTokens -Because $p.principal
         }
-        ($rows | ForEach-Object { [decimal]$_.Cost } | Measure-Object -Sum).Sum | Should -Be ([decimal]$june.bedrock.unblendedCost)
+        Get-DecimalSum $rows | Should -Be $june.bedrock.unblendedCost
     }
 
     It 'Export-BedrockChargeback writes its CSV, JSON and HTML, reconciling to the sample''s Bedrock total' {
         $result.Files.Name | Should -Be 'bedrock-chargeback-2026-06.csv', 'bedrock-chargeback-2026-06-summary.csv', 'bedrock-chargeback-2026-06.json', 'bedrock-chargeback-2026-06.html'
         $result.Files | ForEach-Object { $_.Exists | Should -BeTrue; $_.Length | Should -BeGreaterThan 0 }
-        [decimal]$result.SourceTotal | Should -Be ([decimal]$june.bedrock.unblendedCost)
-        [decimal]$result.AllocatedTotal | Should -Be ([decimal]$june.bedrock.unblendedCost)
+        ConvertTo-Decimal $result.SourceTotal | Should -Be $june.bedrock.unblendedCost
+        ConvertTo-Decimal $result.AllocatedTotal | Should -Be $june.bedrock.unblendedCost
     }
 
     It 'Get-Help -Examples shows the examples of the help pages' {

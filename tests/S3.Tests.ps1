@@ -32,12 +32,14 @@ BeforeAll {
     Invoke-TestData upload --endpoint $s3.Endpoint --bucket other --dir (Join-Path $temp 'np') --prefix exports --create-bucket
 
     $aws = @{ EndpointUrl = $s3.Endpoint; AccessKey = 'S3RVER'; SecretKey = 'S3RVER' }
-    $expectedCn = Get-Content -Raw (Join-Path $temp 'cn/expected.json') | ConvertFrom-Json
+    # The truth of each export: the expected.json the generator wrote beside it (not uploaded).
+    function Get-ExportTruth([string]$Export, [string]$Period) { Get-Truth $Period -Path (Join-Path $temp "$Export/expected.json") }
 
-    function ConvertTo-CostMap($rows) {
-        $map = @{}
-        foreach ($r in $rows) { $map["$($r.Principal)|$($r.UnattributedReason)"] = $r.Cost }
-        $map
+    # Per principal and per unattributed reason, the rows equal the export's truth, and they add up to its Bedrock total.
+    function Assert-ExportTruth($Rows, $Truth) {
+        Assert-Groups @($Rows | Where-Object IsAttributed) { $args[0].Principal } $Truth.principals principal
+        Assert-Groups @($Rows | Where-Object { -not $_.IsAttributed }) { $args[0].UnattributedReason } $Truth.unattributedReasons reason
+        Get-DecimalSum $Rows | Should -Be $Truth.bedrock.unblendedCost
     }
     function Get-VerboseText($records) { ($records | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -join "`n" }
     function Get-CacheFiles { @(Get-ChildItem -LiteralPath $cache -Recurse -File -ErrorAction Ignore) }
@@ -49,43 +51,35 @@ AfterAll {
 }
 
 Describe 'Get-BedrockCostByPrincipal from S3' {
-    It 'returns exactly the results of the same overwrite export on disk' {
+    It 'returns the figures of the overwrite export truth' {
         foreach ($period in '2026-05', '2026-06') {
             $fromS3 = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod $period)
-            $fromDisk = @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp 'ow/ow-cur') -BillingPeriod $period)
             $fromS3.Count | Should -BeGreaterThan 1
-            $fromS3.Count | Should -Be $fromDisk.Count
-            $s3Map = ConvertTo-CostMap $fromS3
-            $diskMap = ConvertTo-CostMap $fromDisk
-            foreach ($k in $diskMap.Keys) { $s3Map[$k] | Should -Be $diskMap[$k] -Because $k }
+            Assert-ExportTruth $fromS3 (Get-ExportTruth ow $period)
         }
     }
 
     It 'accepts -Bucket/-Prefix/-ExportName like -S3Uri' {
         $a = @(Get-BedrockCostByPrincipal -Bucket billing -Prefix cur -ExportName ow-cur @aws -CacheDirectory $cache -BillingPeriod 2026-05)
         $b = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur/' @aws -CacheDirectory $cache -BillingPeriod 2026-05)
-        ($a | Measure-Object Cost -Sum).Sum | Should -Be ($b | Measure-Object Cost -Sum).Sum
+        Get-DecimalSum $a | Should -Be (Get-ExportTruth ow 2026-05).bedrock.unblendedCost
+        Get-DecimalSum $b | Should -Be (Get-ExportTruth ow 2026-05).bedrock.unblendedCost
     }
 
     It 'counts only the latest execution of a create-new export' {
-        foreach ($p in $expectedCn.periods) {
-            $rows = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/cn-cur' @aws -CacheDirectory $cache -BillingPeriod $p.billingPeriod)
-            [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]$p.bedrock.unblendedCost)
-            $disk = @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp 'cn/cn-cur') -BillingPeriod $p.billingPeriod)
-            $diskMap = ConvertTo-CostMap $disk
-            $s3Map = ConvertTo-CostMap $rows
-            foreach ($k in $diskMap.Keys) { $s3Map[$k] | Should -Be $diskMap[$k] }
+        foreach ($period in '2026-05', '2026-06') {
+            $rows = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/cn-cur' @aws -CacheDirectory $cache -BillingPeriod $period)
+            Assert-ExportTruth $rows (Get-ExportTruth cn $period)
         }
     }
 
     It 'downloads nothing on a second run over the same month' {
-        $first = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-06 -Verbose 4>&1
+        $null = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-06
         $stamps = Get-CacheFiles | ForEach-Object { "$($_.FullName)|$($_.LastWriteTimeUtc.Ticks)" }
         $second = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-06 -Verbose 4>&1
         Get-VerboseText $second | Should -Match 'Downloaded 0 file\(s\); \d+ from the cache'
         (Get-CacheFiles | ForEach-Object { "$($_.FullName)|$($_.LastWriteTimeUtc.Ticks)" }) | Should -Be $stamps
-        (@($second | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) | Measure-Object Cost -Sum).Sum |
-            Should -Be (@($first | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) | Measure-Object Cost -Sum).Sum
+        Assert-ExportTruth @($second | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) (Get-ExportTruth ow 2026-06)
         Get-CacheFiles | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
     }
 
@@ -114,13 +108,13 @@ Describe 'Get-BedrockCostByPrincipal from S3' {
 
     It 'downloads a restated (changed) object again and the result changes' {
         $old = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-05)
+        Get-DecimalSum $old | Should -Be (Get-ExportTruth ow 2026-05).bedrock.unblendedCost
         Invoke-TestData upload --endpoint $s3.Endpoint --bucket billing --dir (Join-Path $temp 'ow2') --prefix cur
         $records = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-05 -Verbose 4>&1
         Get-VerboseText $records | Should -Match 'Downloaded [1-9]\d* file\(s\)'
-        $new = @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
-        ($new | Measure-Object Cost -Sum).Sum | Should -Not -Be ($old | Measure-Object Cost -Sum).Sum
-        $disk = @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp 'ow2/ow-cur') -BillingPeriod 2026-05)
-        ($new | Measure-Object Cost -Sum).Sum | Should -Be ($disk | Measure-Object Cost -Sum).Sum
+        # The restated month's own truth, not the first one's.
+        Assert-ExportTruth @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) (Get-ExportTruth ow2 2026-05)
+        (Get-ExportTruth ow2 2026-05).bedrock.unblendedCost | Should -Not -Be (Get-ExportTruth ow 2026-05).bedrock.unblendedCost
     }
 }
 
@@ -208,7 +202,7 @@ Describe 'Get-BedrockCostExport' {
     It 'pipes into Get-BedrockCostByPrincipal by property name' {
         $rows = @(Get-BedrockCostExport -S3Uri 's3://billing/cur/cn-cur' @aws -CacheDirectory $cache |
                 Get-BedrockCostByPrincipal @aws -CacheDirectory $cache -BillingPeriod 2026-05 -ErrorAction Stop)
-        [decimal]($rows | Measure-Object Cost -Sum).Sum | Should -Be ([decimal]($expectedCn.periods | Where-Object billingPeriod -EQ '2026-05').bedrock.unblendedCost)
+        Assert-ExportTruth $rows (Get-ExportTruth cn 2026-05)
     }
 
     It 'shows the table view' {

@@ -10,19 +10,11 @@ BeforeAll {
     $script:Work = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-statement-$([guid]::NewGuid())"
     $null = New-Item -ItemType Directory -Path $Work
 
-    # The generator's truth, numbers as exact decimals (ConvertFrom-Json would go through double).
-    $script:Truth = [System.Text.Json.JsonDocument]::Parse((Get-Content -Raw -LiteralPath (Join-Path $RepoRoot 'samples/expected.json')))
-    function script:TruthOf([string]$Period, [string]$Field, [string]$Part = 'bedrock') {
-        $p = $Truth.RootElement.GetProperty('periods').EnumerateArray() | Where-Object { $_.GetProperty('billingPeriod').GetString() -eq $Period }
-        $p.GetProperty($Part).GetProperty($Field).GetDecimal()
-    }
+    # The generator's truth (expected.json, numbers as exact decimals): the Bedrock total of a period, its tokens.
+    function script:TruthOf([string]$Period, [string]$Field) { (Get-Truth $Period).bedrock.$Field }
     function script:TokensOf([string]$Period) {
-        (TruthOf $Period inputTokens) + (TruthOf $Period outputTokens) + (TruthOf $Period cacheReadTokens) + (TruthOf $Period cacheWriteTokens)
-    }
-    function script:Sum($Rows, [string]$Column) {
-        $total = [decimal]0
-        foreach ($r in $Rows) { if ($r.$Column) { $total += [decimal]::Parse($r.$Column, [System.Globalization.CultureInfo]::InvariantCulture) } }
-        $total
+        $b = (Get-Truth $Period).bedrock
+        $b.inputTokens + $b.outputTokens + $b.cacheReadTokens + $b.cacheWriteTokens
     }
 
     # A loose CUR 2.0 CSV holding what a real bill can: a tag value of 256 characters (the AWS maximum, with no
@@ -35,13 +27,14 @@ BeforeAll {
             @{ P = $LongArn; Team = $Long; Cost = 12.5; Amount = 1500 }
             @{ P = 'arn:aws:iam::123456789012:user/rtl'; Team = "finance$([char]0x202E)gnp.exe"; Cost = 3.25; Amount = 400 }
             @{ P = 'arn:aws:iam::123456789012:user/nul'; Team = "nul$([char]0)team"; Cost = 1.75; Amount = 100 }
-            @{ P = ''; Team = $null; Cost = -2; Amount = 0; Type = 'Credit' })) {
+            # A credit on a model with no usage: that model's total is negative.
+            @{ P = ''; Team = $null; Cost = -2; Amount = 0; Type = 'Credit'; UsageType = 'USE1-Claude4.6Opus-input-tokens' })) {
         [pscustomobject][ordered]@{
             bill_billing_period_start_date = '2026-07-01T00:00:00Z'
             line_item_line_item_type       = if ($r.Type) { $r.Type } else { 'Usage' }
             line_item_usage_start_date     = '2026-07-03T00:00:00Z'
             line_item_product_code         = 'AmazonBedrock'
-            line_item_usage_type           = 'USE1-Claude4.6Sonnet-input-tokens'
+            line_item_usage_type           = if ($r.UsageType) { $r.UsageType } else { 'USE1-Claude4.6Sonnet-input-tokens' }
             line_item_usage_amount         = $r.Amount
             line_item_unblended_cost       = $r.Cost
             line_item_currency_code        = 'USD'
@@ -55,7 +48,6 @@ BeforeAll {
 }
 
 AfterAll {
-    $Truth.Dispose()
     Remove-Item -LiteralPath $Work -Recurse -Force -ErrorAction Ignore
 }
 
@@ -64,12 +56,8 @@ Describe 'The chargeback statement' {
         $lines = Get-BedrockCostByPrincipal -Path $SamplePath | ConvertTo-BedrockChargeback -CostCenterTag team -WarningVariable warnings
         $warnings | Should -BeNullOrEmpty
         # Direct cost per team is each team's cost in the truth (the sample's principals keep their team all month).
-        $teams = $Truth.RootElement.GetProperty('periods').EnumerateArray() | Where-Object { $_.GetProperty('billingPeriod').GetString() -eq '2026-06' } |
-            ForEach-Object { $_.GetProperty('teams').EnumerateArray() }
-        foreach ($t in $teams | Where-Object { $_.GetProperty('team').GetString() }) {
-            $name = $t.GetProperty('team').GetString()
-            [decimal](($lines | Where-Object { $_.CostCenter -eq $name -and $_.LineType -eq 'Direct' }) | Measure-Object Cost -Sum).Sum |
-                Should -Be $t.GetProperty('unblendedCost').GetDecimal() -Because $name
+        foreach ($t in (Get-Truth 2026-06).teams | Where-Object team) {
+            Get-DecimalSum ($lines | Where-Object { $_.CostCenter -ceq $t.team -and $_.LineType -eq 'Direct' }) | Should -Be $t.unblendedCost -Because $t.team
         }
         ($lines | Where-Object LineType -EQ 'Direct').CostCenter | Should -Not -Contain '(unallocated)'
     }
@@ -79,7 +67,7 @@ Describe 'The chargeback statement' {
             Tee-Object -Variable all | Where-Object { $_ -is [System.IO.FileInfo] }
         $lines = Import-Csv -LiteralPath $files[0].FullName
         foreach ($f in 'InputTokens', 'OutputTokens', 'CacheReadTokens', 'CacheWriteTokens') {
-            Sum $lines $f | Should -Be (TruthOf 2026-06 ($f.Substring(0, 1).ToLower() + $f.Substring(1))) -Because $f
+            Get-DecimalSum $lines $f | Should -Be (TruthOf 2026-06 ($f.Substring(0, 1).ToLower() + $f.Substring(1))) -Because $f
         }
         if ($_ -ne 'Keep') {
             $shares = $lines | Where-Object { $_.LineType -eq 'Allocation' -and $_.Principal -like '*BatchRunner*' }
@@ -87,8 +75,8 @@ Describe 'The chargeback statement' {
             $shares | ForEach-Object { [long]$_.TotalTokens | Should -BeGreaterThan 0 }
         }
         $summary = Import-Csv -LiteralPath $files[1].FullName
-        [decimal]($summary | Where-Object RowType -EQ 'SourceTotal').Tokens | Should -Be (TokensOf 2026-06)
-        [decimal]($summary | Where-Object RowType -EQ 'Difference').Tokens | Should -Be 0
+        ConvertTo-Decimal ($summary | Where-Object RowType -EQ 'SourceTotal').Tokens | Should -Be (TokensOf 2026-06)
+        ConvertTo-Decimal ($summary | Where-Object RowType -EQ 'Difference').Tokens | Should -Be 0
         ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Reconciliation: 2026-06*' }).Message |
             Should -Match "tokens: source $(TokensOf 2026-06), allocated $(TokensOf 2026-06), difference 0"
     }
@@ -97,9 +85,9 @@ Describe 'The chargeback statement' {
         $lines, $summary = Export-BedrockChargeback -Path $SamplePath -CostCenterTag team -UnallocatedPolicy Proportional -Format Csv -Destination (Join-Path $Work 'sum.csv')
         $rows = Import-Csv -LiteralPath $lines.FullName
         $rows[0].PSObject.Properties.Name | Should -Not -Contain 'RowType'
-        Sum $rows Cost | Should -Be (TruthOf 2026-06 unblendedCost)
-        Sum $rows UnblendedCost | Should -Be (TruthOf 2026-06 unblendedCost)
-        Sum $rows NetUnblendedCost | Should -Be (TruthOf 2026-06 netUnblendedCost)
+        Get-DecimalSum $rows Cost | Should -Be (TruthOf 2026-06 unblendedCost)
+        Get-DecimalSum $rows UnblendedCost | Should -Be (TruthOf 2026-06 unblendedCost)
+        Get-DecimalSum $rows NetUnblendedCost | Should -Be (TruthOf 2026-06 netUnblendedCost)
         $rows | ForEach-Object { $_.UnblendedCost | Should -Not -BeNullOrEmpty; $_.NetUnblendedCost | Should -Not -BeNullOrEmpty }
         $totals = Import-Csv -LiteralPath $summary.FullName
         ($totals.RowType | Sort-Object -Unique) | Should -Be 'AllocatedTotal', 'CostCenterTotal', 'Difference', 'SourceTotal'
@@ -111,8 +99,8 @@ Describe 'The chargeback statement' {
         $rows = Import-Csv -LiteralPath ($files | Where-Object Name -EQ 'bedrock-chargeback-2026-05_2026-06.csv').FullName
         ($rows.BillingPeriod | Sort-Object -Unique) | Should -Be '2026-05', '2026-06'
         foreach ($period in '2026-05', '2026-06') {
-            Sum ($rows | Where-Object BillingPeriod -EQ $period) Cost | Should -Be (TruthOf $period unblendedCost) -Because $period
-            Sum ($rows | Where-Object BillingPeriod -EQ $period) TotalTokens | Should -Be (TokensOf $period) -Because $period
+            Get-DecimalSum ($rows | Where-Object BillingPeriod -EQ $period) Cost | Should -Be (TruthOf $period unblendedCost) -Because $period
+            Get-DecimalSum ($rows | Where-Object BillingPeriod -EQ $period) TotalTokens | Should -Be (TokensOf $period) -Because $period
         }
         $summary = Import-Csv -LiteralPath ($files | Where-Object Name -Like '*-summary.csv').FullName
         ($summary | Where-Object RowType -EQ 'SourceTotal').BillingPeriod | Should -Be '2026-05', '2026-06'
@@ -127,7 +115,7 @@ Describe 'The chargeback statement' {
         ($files.Name | Sort-Object) | Should -Be 'focus.csv', 'focus.parquet'
         (Get-Content -LiteralPath ($files | Where-Object Extension -EQ '.parquet').FullName -AsByteStream -TotalCount 4) | Should -Be 80, 65, 82, 49   # PAR1
         $rows = Import-Csv -LiteralPath ($files | Where-Object Extension -EQ '.csv').FullName
-        Sum $rows BilledCost | Should -Be (TruthOf 2026-06 unblendedCost)
+        Get-DecimalSum $rows BilledCost | Should -Be (TruthOf 2026-06 unblendedCost)
         $rows[0].PSObject.Properties.Name | Should -Contain 'AllocatedMethodId'
         $rows[0].PSObject.Properties.Name | Should -Contain 'x_InputTokens'
         ($rows.ServiceName | Sort-Object -Unique) | Should -Be 'Amazon Bedrock'
@@ -270,8 +258,11 @@ JSON.stringify([...document.querySelectorAll('#chart-daily text.tick[text-anchor
         $values[0] | Should -BeGreaterOrEqual 600
     }
 
-    It 'draws a bar for every model, negative totals too' {
-        $facts = Get-RenderedPage -Browser $Browser -Url (UriOf $SampleHtml) -Expression @'
+    It 'draws a bar for every model, negative totals too (<Name>)' -ForEach @(
+        @{ Name = 'sample'; Html = 'SampleHtml'; Negative = @() }
+        # The hostile file's only Claude Opus line is a credit: that model's total is negative.
+        @{ Name = 'a negative model'; Html = 'HostileHtml'; Negative = @('Claude Opus 4.6') }) {
+        $facts = Get-RenderedPage -Browser $Browser -Url (UriOf (Get-Variable -Name $Html -ValueOnly)) -Expression @'
 JSON.stringify((() => {
   const bars = [...document.querySelectorAll('#chart-models g.bar')].map(g => ({
     label: g.querySelector('text').textContent,
@@ -284,7 +275,7 @@ JSON.stringify((() => {
 '@
         $facts.bars.label | Sort-Object | Should -Be ($facts.models | Sort-Object)
         $facts.bars | ForEach-Object { ($_.widths | Measure-Object -Maximum).Maximum | Should -BeGreaterThan 0 -Because $_.label }
-        ($facts.bars | Where-Object label -EQ '(none)').fills | Should -Contain '#c0392b'
+        foreach ($model in $Negative) { ($facts.bars | Where-Object label -EQ $model).fills | Should -Contain '#c0392b' -Because "$model is negative" }
     }
 
     It 'names the export, not the local path, and a screenshot shows the statement' {

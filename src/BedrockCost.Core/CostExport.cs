@@ -39,6 +39,10 @@ public sealed class CostExport
     public bool HasTags { get; init; }
     /// <summary>The iamPrincipal/ tag keys found in the inspected period.</summary>
     public string[] PrincipalTagKeys { get; init; } = Array.Empty<string>();
+    /// <summary>Top-level columns of the inspected files (the module reads 17 of CUR 2.0's columns).</summary>
+    public int Columns { get; init; }
     /// <summary>What is misconfigured and how to fix it (also written as warnings).</summary>
     public string[] Problems { get; init; } = Array.Empty<string>();
+    /// <summary>For a full-width export, the Bedrock-only export New-BedrockCostExport creates (also on the Verbose stream); else null.</summary>
+    public string? Suggestion { get; init; }
 }

@@ -89,6 +89,18 @@ public static class ErrorIds
     public const string CostAllocationTagNotFound = "CostAllocationTagNotFound";
     public const string CostAllocationTagActivationFailed = "CostAllocationTagActivationFailed";
 
+    // Athena and Data Exports
+    public const string AthenaInvalidParameter = "AthenaInvalidParameter";
+    public const string AthenaTableNotFound = "AthenaTableNotFound";
+    public const string AthenaTableNotCur = "AthenaTableNotCur";
+    public const string AthenaOutputLocationRequired = "AthenaOutputLocationRequired";
+    public const string AthenaQueryFailed = "AthenaQueryFailed";
+    public const string AthenaQueryCancelled = "AthenaQueryCancelled";
+    public const string AthenaBadResponse = "AthenaBadResponse";
+    public const string AthenaResultIncomplete = "AthenaResultIncomplete";
+    public const string DataExportsBucketNotWritable = "DataExportsBucketNotWritable";
+    public const string DataExportsInvalidRequest = "DataExportsInvalidRequest";
+
     // Chargeback: mapping files, policies, report files
     public const string MappingFileNotFound = "MappingFileNotFound";
     public const string MappingFileInvalid = "MappingFileInvalid";

@@ -32,6 +32,21 @@ public sealed class ChargebackReportFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cancel_after_the_content_is_written_leaves_no_file_behind()
+    {
+        // Held once the temporary file is written, before the rename: the cancel lands there, whatever the timing.
+        var target = Path.Combine(_dir, "report.html");
+        using var hold = Checkpoints.Arm(Checkpoints.ReportWritten, _dir);
+        using var cts = new CancellationTokenSource();
+        var write = AtomicFile.WriteAsync(target, Bytes("<html>complete</html>"), overwrite: false, cts.Token);
+        Assert.True(hold.Reached.Wait(TimeSpan.FromMinutes(2)), "the write never reached its checkpoint"); // a hang detector
+        Assert.Single(Directory.EnumerateFiles(_dir)); // the temporary file, fully written
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir));
+    }
+
+    [Fact]
     public async Task A_failure_mid_overwrite_keeps_the_old_file()
     {
         var target = Path.Combine(_dir, "report.csv");

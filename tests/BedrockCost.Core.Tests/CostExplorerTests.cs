@@ -38,6 +38,12 @@ public sealed class CostExplorerTests : IDisposable
         public void Progress(ProgressReport r) { }
     }
 
+    /// <summary>The model each Cost Explorer service stands for: a Marketplace edition is its model, the rest of Amazon Bedrock has none.</summary>
+    private static readonly Dictionary<string, string> ModelNames = new()
+    {
+        ["Amazon Bedrock"] = "(Amazon Bedrock)", ["Claude Sonnet 4 (Amazon Bedrock Edition)"] = "Claude Sonnet 4",
+    };
+
     private static bool IsBedrock(CeRecord r) => r.Service == "Amazon Bedrock" || r.Service.EndsWith("(Amazon Bedrock Edition)");
 
     private static IEnumerable<CeRecord> Period(IEnumerable<CeRecord> rs, string month) =>
@@ -64,8 +70,10 @@ public sealed class CostExplorerTests : IDisposable
             Assert.Equal(row.TagValue, row.Tags["iamPrincipal/team"]);
         }
         Assert.Contains(result.Rows, r => r.TagValue == "(untagged)");
-        Assert.Equal(result.Rows.Sum(r => r.Cost), result.BedrockTotals.Single().UnblendedCost);
+        // The totals are the server's records, not the sum of the rows returned.
         Assert.Equal(expected.Values.Sum(v => v.Item1), result.BedrockTotals.Single().UnblendedCost);
+        Assert.Equal(expected.Values.Sum(v => v.Item2), result.BedrockTotals.Single().NetUnblendedCost);
+        Assert.Equal(expected.Values.Sum(v => v.Item1), result.Rows.Sum(r => r.Cost));
 
         var requests = _server.Requests;
         Assert.All(requests, r => Assert.Null(r.Problem));
@@ -95,7 +103,7 @@ public sealed class CostExplorerTests : IDisposable
         };
         var result = await new CostExplorerSource(client).QueryAsync(query, new Log(), CancellationToken.None);
         var expected = _server.Records.Where(r => IsBedrock(r) && r.Day < query.EndDate)
-            .GroupBy(r => (CostExplorerSource.ModelName(r.Service), r.Account, r.Tags.GetValueOrDefault("iamPrincipal/team") ?? "(untagged)", r.Day))
+            .GroupBy(r => (ModelNames[r.Service], r.Account, r.Tags.GetValueOrDefault("iamPrincipal/team") ?? "(untagged)", r.Day))
             .ToDictionary(g => g.Key, g => g.Sum(r => r.Net));
         Assert.Equal(expected.Count, result.Rows.Count);
         foreach (var row in result.Rows)

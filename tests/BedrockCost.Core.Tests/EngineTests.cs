@@ -1,4 +1,3 @@
-using System.Text.Json;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Sources;
 using BedrockCost.TestData;
@@ -13,17 +12,8 @@ public class EngineTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("bedrockcost-engine-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    internal static string RepoRoot
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "BedrockCost.sln"))) return d.FullName;
-            throw new InvalidOperationException("repository root not found");
-        }
-    }
-
-    internal static string SamplePath => Path.Combine(RepoRoot, "samples", "bedrock-cur");
+    internal static string RepoRoot => Truth.RepoRoot;
+    internal static string SamplePath => Truth.SamplePath;
 
     private sealed class Collecting : IOperationContext
     {
@@ -37,60 +27,81 @@ public class EngineTests : IDisposable
     private static Task<CostResult> Query(string path, CostQuery q, IOperationContext? ctx = null) =>
         CurSource.Local(new[] { path }).QueryAsync(q, ctx ?? new Collecting(), CancellationToken.None);
 
-    [Theory]
-    [InlineData("2026-05")]
-    [InlineData("2026-06")]
-    public async Task Sample_per_principal_figures_equal_the_independent_computation(string period)
+    public static TheoryData<string, CostBasis> PeriodsAndBases()
     {
-        using var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot, "samples", "expected.json")));
-        var p = expected.RootElement.GetProperty("periods").EnumerateArray().Single(e => e.GetProperty("billingPeriod").GetString() == period);
+        var data = new TheoryData<string, CostBasis>();
+        foreach (var period in Truth.Periods)
+            foreach (var basis in Enum.GetValues<CostBasis>()) data.Add(period, basis);
+        return data;
+    }
 
-        var result = await Query(SamplePath, new CostQuery { BillingPeriods = new[] { period } });
+    [Theory]
+    [MemberData(nameof(PeriodsAndBases))]
+    public async Task Sample_per_principal_figures_equal_the_independent_truth(string period, CostBasis basis)
+    {
+        var truth = Truth.Of(period);
+        var net = basis == CostBasis.NetUnblended;
+        var result = await Query(SamplePath, new CostQuery { BillingPeriods = new[] { period }, CostBasis = basis });
 
-        var attributed = result.Rows.Where(r => r.IsAttributed).ToDictionary(r => r.Principal!);
-        var principals = p.GetProperty("principals").EnumerateArray().ToList();
-        Assert.Equal(principals.Count, attributed.Count);
-        foreach (var e in principals)
-        {
-            var row = attributed[e.GetProperty("principal").GetString()!];
-            Assert.Equal(e.GetProperty("unblendedCost").GetDecimal(), row.UnblendedCost);
-            Assert.Equal(e.GetProperty("netUnblendedCost").GetDecimal(), row.NetUnblendedCost);
-            Assert.Equal(e.GetProperty("inputTokens").GetDecimal(), row.InputTokens);
-            Assert.Equal(e.GetProperty("outputTokens").GetDecimal(), row.OutputTokens);
-            Assert.Equal(e.GetProperty("cacheReadTokens").GetDecimal(), row.CacheReadTokens);
-            Assert.Equal(e.GetProperty("cacheWriteTokens").GetDecimal(), row.CacheWriteTokens);
-            Assert.Equal(e.GetProperty("rows").GetInt64(), row.LineItemCount);
-        }
+        // Each principal ARN its own row (alice in two accounts are two principals), with its cost in the basis asked,
+        // both costs, its tokens and its line items; unattributed cost by reason.
+        Truth.AssertGroups(result.Rows.Where(r => r.IsAttributed), r => r.Principal!,
+            truth.Principals.Select(p => (p.Principal, p.Figures)), net, "principal");
+        Truth.AssertGroups(result.Rows.Where(r => !r.IsAttributed), r => r.UnattributedReason,
+            truth.UnattributedReasons.Select(kv => (kv.Key, kv.Value)), net, "unattributed");
+        Assert.All(result.Rows.Where(r => !r.IsAttributed), r => Assert.Equal(Aggregator.Unattributed, r.Principal));
 
-        var bedrock = p.GetProperty("bedrock");
-        var unattributed = p.GetProperty("unattributed");
-        Assert.Equal(bedrock.GetProperty("unblendedCost").GetDecimal(), result.Rows.Sum(r => r.Cost));
-        Assert.Equal(bedrock.GetProperty("unblendedCost").GetDecimal(), result.BedrockTotals.Single().UnblendedCost);
-        Assert.Equal(unattributed.GetProperty("unblendedCost").GetDecimal(), result.Rows.Where(r => !r.IsAttributed).Sum(r => r.Cost));
-        Assert.Equal(bedrock.GetProperty("rows").GetInt64(), result.BedrockLineItems);
+        var bedrock = Assert.Single(result.BedrockTotals);
+        Assert.Equal(truth.Bedrock.UnblendedCost, bedrock.UnblendedCost);
+        Assert.Equal(truth.Bedrock.NetUnblendedCost, bedrock.NetUnblendedCost);
+        Assert.Equal(truth.Bedrock.Rows, result.BedrockLineItems);
+        Assert.Equal(truth.Bedrock.Cost(net), result.Rows.Sum(r => r.Cost));
+    }
+
+    [Theory]
+    [MemberData(nameof(PeriodsAndBases))]
+    public async Task Sample_figures_by_team_cost_centre_model_token_type_and_day_equal_the_independent_truth(string period, CostBasis basis)
+    {
+        var truth = Truth.Of(period);
+        var net = basis == CostBasis.NetUnblended;
+        async Task<IReadOnlyList<PrincipalCost>> By(GroupDimension d) =>
+            (await Query(SamplePath, new CostQuery { BillingPeriods = new[] { period }, CostBasis = basis, GroupBy = new[] { d } })).Rows;
+
+        Truth.AssertGroups(await By(GroupDimension.Parse(ExpectedTotals.TeamTag)), r => r.Tags[ExpectedTotals.TeamTag],
+            Truth.Keyed(truth.Teams, Aggregator.Untagged), net, "team");
+        Truth.AssertGroups(await By(GroupDimension.Parse(ExpectedTotals.CostCenterTag)), r => r.Tags[ExpectedTotals.CostCenterTag],
+            Truth.Keyed(truth.CostCenters, Aggregator.Untagged), net, "cost centre");
+        Truth.AssertGroups(await By(new GroupDimension(Dimension.Model)), r => r.Model!, Truth.Keyed(truth.Models, Aggregator.None), net, "model");
+        Truth.AssertGroups(await By(new GroupDimension(Dimension.TokenType)), r => r.TokenType!, Truth.Keyed(truth.TokenTypes, Aggregator.None), net, "token type");
+        Truth.AssertGroups(await By(new GroupDimension(Dimension.Day)), r => r.Day!.Value.ToString("yyyy-MM-dd"),
+            truth.Days.Select(kv => (kv.Key, kv.Value)), net, "day");
     }
 
     [Fact]
-    public async Task Latest_period_is_the_default_and_every_grouping_reconciles()
+    public async Task Latest_period_is_the_default_and_every_grouping_adds_up_to_the_truth()
     {
-        var total = (await Query(SamplePath, new CostQuery())).BedrockTotals.Single();
+        var june = Truth.Of("2026-06").Bedrock;
         var dims = Enum.GetValues<Dimension>().Where(d => d != Dimension.Tag)
-            .Select(d => new GroupDimension(d)).Append(new GroupDimension(Dimension.Tag, "iamPrincipal/team")).ToList();
+            .Select(d => new GroupDimension(d)).Append(new GroupDimension(Dimension.Tag, ExpectedTotals.TeamTag)).ToList();
         foreach (var d in dims)
         {
             var r = await Query(SamplePath, new CostQuery { GroupBy = new[] { d }, CostBasis = CostBasis.NetUnblended });
             Assert.Equal(new[] { "2026-06" }, r.BillingPeriods);
-            Assert.Equal(total.NetUnblendedCost, r.Rows.Sum(x => x.Cost));
+            Assert.True(june.NetUnblendedCost == r.Rows.Sum(x => x.Cost), $"by {d}: {r.Rows.Sum(x => x.Cost)} instead of {june.NetUnblendedCost}");
+            Assert.Equal(june.Rows, r.Rows.Sum(x => x.LineItemCount));
         }
     }
 
     [Fact]
     public async Task Filters_select_a_share_and_say_so()
     {
-        var r = await Query(SamplePath, new CostQuery { Principals = new[] { "*:user/alice" }, Tags = new Dictionary<string, string> { ["iamPrincipal/team"] = "*" } });
-        Assert.All(r.Rows, x => Assert.EndsWith(":user/alice", x.Principal));
-        Assert.Equal(r.SelectedTotals.Single().UnblendedCost, r.Rows.Sum(x => x.Cost));
-        Assert.True(r.SelectedTotals.Single().UnblendedCost < r.BedrockTotals.Single().UnblendedCost);
+        // Users named alice (two accounts) with a team tag: only the one in 111122223333 has one.
+        var r = await Query(SamplePath, new CostQuery { Principals = new[] { "*:user/alice" }, Tags = new Dictionary<string, string> { [ExpectedTotals.TeamTag] = "*" } });
+        var expected = Truth.Of("2026-06").Principals.Where(p => p.Principal.EndsWith(":user/alice") && p.Tag(ExpectedTotals.TeamTag) is not null).ToList();
+        Assert.Equal(new[] { Catalog.Alice.Arn }, expected.Select(p => p.Principal));
+        Truth.AssertGroups(r.Rows, x => x.Principal!, expected.Select(p => (p.Principal, p.Figures)), net: false, "filtered");
+        Assert.Equal(expected.Single().Figures.UnblendedCost, r.SelectedTotals.Single().UnblendedCost);
+        Assert.Equal(Truth.Of("2026-06").Bedrock.UnblendedCost, r.BedrockTotals.Single().UnblendedCost);
         Assert.Contains("filters selected", r.ReconciliationText());
     }
 
@@ -119,8 +130,11 @@ public class EngineTests : IDisposable
         var (root, truth) = await WriteExport(new ExportOptions { Root = _dir, Mode = mode, Format = format, RowGroupSize = 50 }, executions: 3);
         if (withoutManifest) Directory.Delete(Path.Combine(root, "metadata"), recursive: true);
         var r = await Query(root, new CostQuery());
-        Assert.Equal(truth.Periods["2026-05"].Bedrock.UnblendedCost, r.Rows.Sum(x => x.Cost));
-        Assert.Equal(truth.Periods["2026-05"].Bedrock.UnblendedCost, r.BedrockTotals.Single().UnblendedCost);
+        var may = truth.Periods["2026-05"].Single;
+        Assert.Equal(may.Bedrock.UnblendedCost, r.Rows.Sum(x => x.Cost));
+        Assert.Equal(may.Bedrock.UnblendedCost, r.BedrockTotals.Single().UnblendedCost);
+        Assert.Equal(may.Bedrock.NetUnblendedCost, r.BedrockTotals.Single().NetUnblendedCost);
+        Assert.Equal(may.Bedrock.Rows, r.BedrockLineItems);
     }
 
     [Fact]
@@ -131,7 +145,8 @@ public class EngineTests : IDisposable
         ExportWriter.WriteTestObject(_dir);
         Directory.Delete(Path.Combine(root, "metadata"), recursive: true);
         var r = await Query(_dir, new CostQuery());
-        Assert.Equal(truth.Periods["2026-05"].Bedrock.UnblendedCost, r.Rows.Sum(x => x.Cost));
+        Assert.Equal(truth.Periods["2026-05"].Single.Bedrock.UnblendedCost, r.Rows.Sum(x => x.Cost));
+        Assert.Equal(truth.Periods["2026-05"].Single.Bedrock.Rows, r.BedrockLineItems);
     }
 
     [Fact]
@@ -139,16 +154,22 @@ public class EngineTests : IDisposable
     {
         var o = new ExportOptions { Root = _dir, Schema = new CurSchemaOptions { OmitIamPrincipal = true, OmitNetUnblended = true } };
         var (root, truth) = await WriteExport(o, 1);
+        var may = truth.Periods["2026-05"].Single;
         var ctx = new Collecting();
-        var r = await Query(root, new CostQuery(), ctx);
+        var r = await Query(root, new CostQuery { CostBasis = CostBasis.NetUnblended }, ctx);
         Assert.False(r.HasPrincipalData);
         Assert.Contains(ctx.Warnings, w => w.Contains("INCLUDE_IAM_PRINCIPAL_DATA"));
         Assert.All(r.Rows, x => Assert.False(x.IsAttributed));
-        Assert.Contains(r.Rows, x => x.UnattributedReason == "no principal data in export");
-        Assert.Equal(truth.Periods["2026-05"].Bedrock.UnblendedCost, r.Rows.Sum(x => x.Cost));
-        // Without the net column, net equals unblended.
-        Assert.Equal(r.BedrockTotals.Single().UnblendedCost, r.BedrockTotals.Single().NetUnblendedCost);
+        Assert.Empty(may.Principals);
+        // Without the net column, net is the unblended cost as written (the truth's rule for a missing column).
+        Truth.AssertGroups(r.Rows, x => x.UnattributedReason, may.Reasons.Items.Select(i => (i.Key!, Figures(i.Totals))), net: true, "reason");
+        Assert.Equal(may.Bedrock.NetUnblendedCost, r.BedrockTotals.Single().NetUnblendedCost);
+        Assert.Equal(may.Bedrock.UnblendedCost, r.BedrockTotals.Single().UnblendedCost);
     }
+
+    /// <summary>Figures of an <see cref="ExpectedTotals"/> group (the truth of rows a test generated), in the form expected.json gives.</summary>
+    internal static ExpectedFigures Figures(ExpectedTotals.Totals t) =>
+        new(t.Rows, t.UnblendedCost, t.NetUnblendedCost, t.InputTokens, t.OutputTokens, t.CacheReadTokens, t.CacheWriteTokens);
 
     [Fact]
     public async Task Truncated_parquet_is_a_clear_error()
@@ -200,10 +221,18 @@ public class EngineTests : IDisposable
         var rows = SampleData.Build().Where(r => r.BillingPeriodStart.Month == 5).ToList();
         var eur = rows.Select((r, i) => i % 3 == 0 ? r with { CurrencyCode = "EUR" } : r).ToList();
         await ExportWriter.WriteFileAsync(Path.Combine(_dir, "mixed.snappy.parquet"), eur, new ExportOptions { Root = _dir });
+        var truth = ExpectedTotals.Compute(eur).Periods["2026-05"];
         var r = await Query(_dir, new CostQuery());
         Assert.Equal(new[] { "EUR", "USD" }, r.SelectedTotals.Select(t => t.Currency));
-        foreach (var t in r.SelectedTotals)
-            Assert.Equal(t.UnblendedCost, r.Rows.Where(x => x.Currency == t.Currency).Sum(x => x.Cost));
+        foreach (var currency in new[] { "EUR", "USD" })
+        {
+            var want = truth.Currency(currency);
+            Assert.Equal(want.Bedrock.UnblendedCost, r.BedrockTotals.Single(t => t.Currency == currency).UnblendedCost);
+            Truth.AssertGroups(r.Rows.Where(x => x.Currency == currency && x.IsAttributed), x => x.Principal!,
+                want.Principals.Values.Select(p => (p.Principal, Figures(p))), net: false, currency);
+            Truth.AssertGroups(r.Rows.Where(x => x.Currency == currency && !x.IsAttributed), x => x.UnattributedReason,
+                want.Reasons.Items.Select(i => (i.Key!, Figures(i.Totals))), net: false, currency + " unattributed");
+        }
     }
 
     [Fact]
@@ -219,12 +248,12 @@ public class EngineTests : IDisposable
     [Fact]
     public async Task Date_range_spans_periods_and_filters_usage_days()
     {
-        var all = await Query(SamplePath, new CostQuery { BillingPeriods = new[] { "2026-05", "2026-06" }, GroupBy = new[] { new GroupDimension(Dimension.Day) } });
         var start = new DateTime(2026, 5, 20, 0, 0, 0, DateTimeKind.Utc);
         var end = new DateTime(2026, 6, 10, 0, 0, 0, DateTimeKind.Utc);
         var ranged = await Query(SamplePath, new CostQuery { StartDate = start, EndDate = end, GroupBy = new[] { new GroupDimension(Dimension.Day) } });
-        Assert.All(ranged.Rows, r => Assert.InRange(r.Day!.Value, start, end.AddTicks(-1)));
-        Assert.Equal(all.Rows.Where(r => r.Day >= start && r.Day < end).Sum(r => r.Cost), ranged.Rows.Sum(r => r.Cost));
+        var days = Truth.Periods.SelectMany(p => Truth.Of(p).Days)
+            .Where(d => string.CompareOrdinal(d.Key, "2026-05-20") >= 0 && string.CompareOrdinal(d.Key, "2026-06-10") < 0).ToList();
+        Truth.AssertGroups(ranged.Rows, r => r.Day!.Value.ToString("yyyy-MM-dd"), days.Select(d => (d.Key, d.Value)), net: false, "day");
         Assert.Equal(new[] { "2026-05", "2026-06" }, ranged.BillingPeriods);
     }
 }

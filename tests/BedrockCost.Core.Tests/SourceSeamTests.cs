@@ -94,6 +94,13 @@ public class SourceSeamTests
             var fromDisk = await CurSource.Local(new[] { EngineTests.SamplePath }).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
 
             Assert.Equal(Describe(fromDisk), Describe(fromMemory));
+            // ...and both are the sample's truth, not merely the same as each other.
+            if (query.GroupBy[0].Kind == Dimension.Principal)
+                Truth.AssertGroups(fromMemory.Rows.Where(r => r.IsAttributed), r => r.Principal!,
+                    Truth.Periods.SelectMany(p => Truth.Of(p).Principals).GroupBy(p => p.Principal).Select(g => (g.Key, g.Select(p => p.Figures).Aggregate(Truth.Plus))),
+                    net: false, "principal");
+            else
+                Truth.AssertGroups(fromMemory.Rows, r => r.Tags["iamPrincipal/team"], Truth.Keyed(Truth.Of("2026-06").Teams, Aggregator.Untagged), net: true, "team");
             Assert.Equal(fromDisk.RowsScanned, fromMemory.RowsScanned);
             Assert.Equal(fromDisk.FilesRead, fromMemory.FilesRead);
             // The store prepared exactly the data files it was then asked to open, before opening them.
@@ -216,6 +223,10 @@ public class SourceSeamTests
         var fromGroups = Build(pre);
 
         Assert.Equal(Describe(fromItems), Describe(fromGroups));
+        // ...and both add up to the items the test made.
+        Assert.Equal(items.Sum(i => i.UnblendedCost), fromGroups.BedrockTotals.Single().UnblendedCost);
+        Assert.Equal(items.Sum(i => i.NetUnblendedCost), fromGroups.BedrockTotals.Single().NetUnblendedCost);
+        Assert.Equal(items.Sum(i => i.UnblendedCost), fromGroups.Rows.Sum(r => r.Cost));
         Assert.Equal(items.Count, fromGroups.BedrockLineItems);
         Assert.Equal(items.Count, fromGroups.Rows.Sum(r => r.LineItemCount));
         Assert.Contains(fromGroups.Rows, r => !r.IsAttributed);

@@ -5,6 +5,7 @@ using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Allocation;
 using BedrockCost.Core.Reports;
 using BedrockCost.Core.Sources;
+using BedrockCost.TestData;
 using DuckDB.NET.Data;
 using Xunit;
 
@@ -20,13 +21,8 @@ public class StatementTests
 {
     private const string Team = "iamPrincipal/team";
 
-    private static JsonElement Period(string period)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(ChargebackSampleTests.RepoRoot, "samples", "expected.json")));
-        return doc.RootElement.GetProperty("periods").EnumerateArray().Single(e => e.GetProperty("billingPeriod").GetString() == period).Clone();
-    }
-
-    private static decimal Truth(string period, string field) => Period(period).GetProperty("bedrock").GetProperty(field).GetDecimal();
+    /// <summary>The Bedrock figures of a period in the generator's truth (samples/expected.json).</summary>
+    private static ExpectedFigures Bedrock(string period) => Truth.Of(period).Bedrock;
 
     /// <summary>A statement of the sample as Export-BedrockChargeback reads it: per period, principal, account, model, token type, day and team.</summary>
     private static async Task<ChargebackStatement> StatementAsync(UnallocatedPolicy policy, params string[] periods)
@@ -51,21 +47,17 @@ public class StatementTests
     public async Task Tokens_travel_with_cost_and_reconcile_to_the_truth(UnallocatedPolicy policy)
     {
         var s = await StatementAsync(policy, "2026-06");
-        foreach (var (field, tokens) in new (string, Func<ChargebackLine, long>)[]
-                 {
-                     ("inputTokens", l => l.InputTokens), ("outputTokens", l => l.OutputTokens),
-                     ("cacheReadTokens", l => l.CacheReadTokens), ("cacheWriteTokens", l => l.CacheWriteTokens),
-                 })
-            Assert.Equal(Truth("2026-06", field), s.Lines.Sum(tokens));
+        var june = Bedrock("2026-06");
+        Assert.Equal((june.InputTokens, june.OutputTokens, june.CacheReadTokens, june.CacheWriteTokens),
+            (s.Lines.Sum(l => l.InputTokens), s.Lines.Sum(l => l.OutputTokens), s.Lines.Sum(l => l.CacheReadTokens), s.Lines.Sum(l => l.CacheWriteTokens)));
         var r = Assert.Single(s.Reconciliation);
-        Assert.Equal((long)(Truth("2026-06", "inputTokens") + Truth("2026-06", "outputTokens") + Truth("2026-06", "cacheReadTokens") + Truth("2026-06", "cacheWriteTokens")), r.SourceTokens);
+        Assert.Equal(june.InputTokens + june.OutputTokens + june.CacheReadTokens + june.CacheWriteTokens, r.SourceTokens);
         Assert.Equal(0, r.TokenDifference);
         Assert.True(s.Reconciles);
         Assert.Contains("tokens: source", s.ReconciliationText());
         // A principal whose cost was shared out keeps its tokens, in its shares and in the report's top principals.
-        var batch = Period("2026-06").GetProperty("principals").EnumerateArray()
-            .Single(p => p.GetProperty("principal").GetString()!.Contains("BatchRunner"));
-        var batchTokens = batch.GetProperty("inputTokens").GetInt64() + batch.GetProperty("outputTokens").GetInt64();
+        var batch = Truth.Of("2026-06").Principals.Single(p => p.Principal.Contains("BatchRunner")).Figures;
+        var batchTokens = batch.InputTokens + batch.OutputTokens + batch.CacheReadTokens + batch.CacheWriteTokens;
         Assert.Equal(batchTokens, s.ByPrincipal.Single(p => p.Key.Contains("BatchRunner")).Tokens);
         if (policy != UnallocatedPolicy.Keep)
             Assert.All(s.Lines.Where(l => l.LineType == ChargebackLineType.Allocation && l.Principal!.Contains("BatchRunner")), l => Assert.True(l.TotalTokens > 0));
@@ -78,9 +70,9 @@ public class StatementTests
     public async Task Every_line_carries_both_cost_bases_and_each_sums_to_the_truth(UnallocatedPolicy policy)
     {
         var s = await StatementAsync(policy, "2026-06");
-        Assert.Equal(Truth("2026-06", "unblendedCost"), s.Lines.Sum(l => l.Cost));
-        Assert.Equal(Truth("2026-06", "unblendedCost"), s.Lines.Sum(l => l.UnblendedCost));
-        Assert.Equal(Truth("2026-06", "netUnblendedCost"), s.Lines.Sum(l => l.NetUnblendedCost));
+        Assert.Equal(Bedrock("2026-06").UnblendedCost, s.Lines.Sum(l => l.Cost));
+        Assert.Equal(Bedrock("2026-06").UnblendedCost, s.Lines.Sum(l => l.UnblendedCost));
+        Assert.Equal(Bedrock("2026-06").NetUnblendedCost, s.Lines.Sum(l => l.NetUnblendedCost));
         Assert.All(s.Lines.Where(l => l.LineType == ChargebackLineType.Allocation), l => Assert.Equal(l.Cost, l.UnblendedCost));
     }
 
@@ -92,12 +84,12 @@ public class StatementTests
         foreach (var period in new[] { "2026-05", "2026-06" })
         {
             var r = s.Reconciliation.Single(x => x.BillingPeriod == period);
-            Assert.Equal(Truth(period, "unblendedCost"), r.SourceTotal);
-            Assert.Equal(Truth(period, "unblendedCost"), s.Lines.Where(l => l.BillingPeriod == period).Sum(l => l.Cost));
+            Assert.Equal(Bedrock(period).UnblendedCost, r.SourceTotal);
+            Assert.Equal(Bedrock(period).UnblendedCost, s.Lines.Where(l => l.BillingPeriod == period).Sum(l => l.Cost));
             Assert.Equal(0m, r.Difference);
             Assert.Equal(0, r.TokenDifference);
             // Shares of a period's unallocated cost go only to that period's lines.
-            Assert.Equal(Truth(period, "unblendedCost"), s.CostCentersByPeriod.Where(c => c.BillingPeriod == period).Sum(c => c.Total));
+            Assert.Equal(Bedrock(period).UnblendedCost, s.CostCentersByPeriod.Where(c => c.BillingPeriod == period).Sum(c => c.Total));
         }
         Assert.All(s.Lines, l => Assert.Contains(l.BillingPeriod, new[] { "2026-05", "2026-06" }));
         Assert.Equal(s.Lines.Sum(l => l.Cost), s.CostCenters.Sum(c => c.Total));
@@ -109,14 +101,14 @@ public class StatementTests
         var s = await StatementAsync(UnallocatedPolicy.Proportional, "2026-05", "2026-06");
         var lines = await CsvRowsAsync(CsvReport.WriteAsync, s);
         Assert.Equal(s.Lines.Count, lines.Count);
-        Assert.Equal(Truth("2026-05", "unblendedCost") + Truth("2026-06", "unblendedCost"), lines.Sum(l => Number(l["Cost"])));
+        Assert.Equal(Bedrock("2026-05").UnblendedCost + Bedrock("2026-06").UnblendedCost, lines.Sum(l => Number(l["Cost"])));
         Assert.All(lines, l =>
         {
             Assert.NotEqual(string.Empty, l["UnblendedCost"]);
             Assert.NotEqual(string.Empty, l["NetUnblendedCost"]);
             Assert.NotEqual(string.Empty, l["TotalTokens"]);
         });
-        Assert.Equal(Truth("2026-06", "netUnblendedCost"), lines.Where(l => l["BillingPeriod"] == "2026-06").Sum(l => Number(l["NetUnblendedCost"])));
+        Assert.Equal(Bedrock("2026-06").NetUnblendedCost, lines.Where(l => l["BillingPeriod"] == "2026-06").Sum(l => Number(l["NetUnblendedCost"])));
         var summary = await CsvRowsAsync(CsvReport.WriteSummaryAsync, s);
         var sources = summary.Where(r => r["RowType"] == "SourceTotal").ToList();
         Assert.Equal(new[] { "2026-05", "2026-06" }, sources.Select(r => r["BillingPeriod"]));
@@ -198,8 +190,8 @@ public class StatementTests
             // Custom columns carry the x_ prefix; every other column is a FOCUS column.
             Assert.All(types.Keys.Where(k => !FocusMandatory.Concat(FocusApplicable).Any(c => c.Name == k)), k => Assert.StartsWith("x_", k));
             Assert.Equal(s.Lines.Count, Scalar<long>(db, $"SELECT count(*) FROM read_parquet('{parquet}')"));
-            Assert.Equal(Truth("2026-05", "unblendedCost") + Truth("2026-06", "unblendedCost"), Scalar<decimal>(db, $"SELECT sum(BilledCost) FROM read_parquet('{parquet}')"));
-            Assert.Equal(Truth("2026-06", "unblendedCost"), Scalar<decimal>(db,
+            Assert.Equal(Bedrock("2026-05").UnblendedCost + Bedrock("2026-06").UnblendedCost, Scalar<decimal>(db, $"SELECT sum(BilledCost) FROM read_parquet('{parquet}')"));
+            Assert.Equal(Bedrock("2026-06").UnblendedCost, Scalar<decimal>(db,
                 $"SELECT sum(BilledCost) FROM read_parquet('{parquet}') WHERE BillingPeriodStart = TIMESTAMPTZ '2026-06-01 00:00:00+00'"));
             Assert.Equal(0L, Scalar<long>(db, $"SELECT count(*) FROM read_parquet('{parquet}') WHERE ChargeCategory NOT IN ('{string.Join("','", ChargeCategories)}')"));
             Assert.Equal(0L, Scalar<long>(db, $"SELECT count(*) FROM read_parquet('{parquet}') WHERE ChargeClass IS NOT NULL AND ChargeClass <> 'Correction'"));
@@ -217,7 +209,7 @@ public class StatementTests
                 """));
             Assert.Equal(0L, Scalar<long>(db, $"SELECT count(*) FROM read_parquet('{parquet}') WHERE Tags IS NOT NULL AND NOT json_valid(Tags)"));
             // Tokens as x_ columns, summing to the truth.
-            Assert.Equal(Truth("2026-06", "inputTokens"), Scalar<decimal>(db,
+            Assert.Equal(Bedrock("2026-06").InputTokens, Scalar<decimal>(db,
                 $"SELECT sum(x_InputTokens) FROM read_parquet('{parquet}') WHERE BillingPeriodStart = TIMESTAMPTZ '2026-06-01 00:00:00+00'"));
 
             // The CSV: the same columns, every value of a non-null column present, the same total.
@@ -225,7 +217,7 @@ public class StatementTests
             Assert.Equal(types.Keys, csvColumns);
             foreach (var (name, _, nullable) in FocusMandatory.Concat(FocusApplicable).Where(c => !c.Nullable))
                 Assert.Equal(0L, Scalar<long>(db, $"SELECT count(*) FROM read_csv('{csv}', header = true, all_varchar = true) WHERE \"{name}\" IS NULL OR \"{name}\" = ''"));
-            Assert.Equal(Truth("2026-05", "unblendedCost") + Truth("2026-06", "unblendedCost"),
+            Assert.Equal(Bedrock("2026-05").UnblendedCost + Bedrock("2026-06").UnblendedCost,
                 Scalar<decimal>(db, $"SELECT sum(CAST(BilledCost AS DECIMAL(38,18))) FROM read_csv('{csv}', header = true, all_varchar = true)"));
             Assert.Equal(0L, Scalar<long>(db, $"SELECT count(*) FROM read_csv('{csv}', header = true, all_varchar = true) WHERE NOT regexp_full_match(ChargePeriodStart, '\\d{{4}}-\\d{{2}}-\\d{{2}}T\\d{{2}}:\\d{{2}}:\\d{{2}}Z')"));
         }

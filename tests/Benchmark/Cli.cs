@@ -17,6 +17,9 @@ internal static class Cli
                 for (var i = int.Parse(Arg("repeat", "1"), System.Globalization.CultureInfo.InvariantCulture); i > 0; i--)
                     Console.WriteLine(Measure.ToJson(await Measure.EngineAsync(Arg("path", "."), Arg("group", Groupings.Principal))));
                 return 0;
+            case "live":
+                Console.WriteLine(Measure.ToJson(await Measure.LiveAsync(Arg("path", "."), Arg("group", Groupings.Principal))));
+                return 0;
             case "duckdb":
                 Console.WriteLine(Measure.ToJson(Measure.DuckDb(Arg("path", "."), Arg("group", Groupings.Principal))));
                 return 0;

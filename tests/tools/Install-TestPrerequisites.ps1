@@ -5,7 +5,8 @@ Installs what the Pester tests need, into the repository, idempotently.
 .DESCRIPTION
 - Pester 6.2.0 and AWSSDK.Core 3.7.402 from NuGet (PackageDownload restore of TestTools.csproj), copied to
   <OutputPath>/Pester and <OutputPath>/AWSSDK.Core.3.7.
-- s3rver (npm) into tests/tools/node/node_modules; installs Debian nodejs/npm first when missing and root.
+- s3rver and node-sql-parser (npm, tests/tools/node/package.json) into tests/tools/node/node_modules; installs Debian
+  nodejs/npm first when missing and root.
 - Debian chromium when /usr/bin/chromium is missing and root (HTML report tests).
 Each step is skipped when already done.
 #>
@@ -46,11 +47,12 @@ $nodeDir = Join-Path $PSScriptRoot 'node'
 if (-not (Get-Command node -ErrorAction Ignore) -or -not (Get-Command npm -ErrorAction Ignore)) {
     Install-DebianPackage nodejs, npm
 }
-if (-not (Test-Path (Join-Path $nodeDir 'node_modules/s3rver/package.json'))) {
+$npmPackages = @((Get-Content -Raw (Join-Path $nodeDir 'package.json') | ConvertFrom-Json).dependencies.PSObject.Properties.Name)
+if ($npmPackages | Where-Object { -not (Test-Path (Join-Path $nodeDir "node_modules/$_/package.json")) }) {
     Push-Location $nodeDir
     try { npm install --no-audit --no-fund --loglevel=error | Out-Host } finally { Pop-Location }
 }
-Write-Host "s3rver: $(Join-Path $nodeDir 'node_modules/s3rver')"
+Write-Host "npm ($($npmPackages -join ', ')): $(Join-Path $nodeDir 'node_modules')"
 
 # Chromium
 if ($IsLinux -and -not (Test-Path /usr/bin/chromium)) {

@@ -3,6 +3,10 @@
 Starts s3rver (npm, installed by Install-TestPrerequisites.ps1) on a free 127.0.0.1 port with a fresh data
 folder, and returns an object with Endpoint, Port, Directory, Process and a Stop() method.
 
+.DESCRIPTION
+s3rver picks the free port itself (-p 0) and says on stdout when it listens and where; the script waits for that
+line (a generous hang detector, no polling), so there is no port race and no sleep.
+
 .EXAMPLE
 $s3 = & tests/tools/Start-S3rver.ps1; try { ... $s3.Endpoint ... } finally { $s3.Stop() }
 #>
@@ -17,32 +21,21 @@ $node = (Get-Command node -CommandType Application -ErrorAction Stop | Select-Ob
 $directory = Join-Path ([System.IO.Path]::GetTempPath()) "s3rver-$([guid]::NewGuid().ToString('N').Substring(0, 12))"
 $null = New-Item -ItemType Directory -Path $directory
 
-for ($attempt = 1; ; $attempt++) {
-    # A free port: bind port 0, read it, release it (a race with another process is retried).
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($node)
-    foreach ($a in $script, '-d', $directory, '-a', '127.0.0.1', '-p', "$port", '--silent', '--no-vhost-buckets') { $psi.ArgumentList.Add($a) }
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($psi)
-    $null = $process.StandardOutput.ReadToEndAsync(); $stderr = $process.StandardError.ReadToEndAsync()
-
-    $deadline = [DateTime]::UtcNow.AddSeconds(20)
-    $up = $false
-    while (-not $process.HasExited -and [DateTime]::UtcNow -lt $deadline) {
-        try {
-            $client = [System.Net.Sockets.TcpClient]::new()
-            $client.Connect('127.0.0.1', $port); $client.Dispose(); $up = $true; break
-        }
-        catch { Start-Sleep -Milliseconds 100 }
-    }
-    if ($up) { break }
-    if (-not $process.HasExited) { $process.Kill($true) }
-    if ($attempt -ge 3) { throw "s3rver did not start on 127.0.0.1:$port`: $($stderr.Result)" }
+$psi = [System.Diagnostics.ProcessStartInfo]::new($node)
+foreach ($a in $script, '-d', $directory, '-a', '127.0.0.1', '-p', '0', '--silent', '--no-vhost-buckets') { $psi.ArgumentList.Add($a) }
+$psi.RedirectStandardOutput = $true
+$psi.RedirectStandardError = $true
+$psi.UseShellExecute = $false
+$process = [System.Diagnostics.Process]::Start($psi)
+$stderr = $process.StandardError.ReadToEndAsync()
+$port = $null
+while (-not $port) {
+    $line = $process.StandardOutput.ReadLineAsync()
+    if (-not $line.Wait([TimeSpan]::FromMinutes(1))) { $process.Kill($true); throw 's3rver did not say that it listens (hang detector).' }
+    if ($null -eq $line.Result) { throw "s3rver exited ($($process.ExitCode)) before listening: $($stderr.Result)" }
+    if ($line.Result -match '^S3rver listening on 127\.0\.0\.1:(\d+)') { $port = [int]$Matches[1] }
 }
+$null = $process.StandardOutput.ReadToEndAsync()   # keep the pipe drained
 
 $server = [pscustomobject]@{
     Endpoint  = "http://127.0.0.1:$port"

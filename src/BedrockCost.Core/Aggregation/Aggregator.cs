@@ -291,7 +291,7 @@ public sealed class Aggregator
         var periods = _periods.Order(StringComparer.Ordinal).ToArray();
         var periodText = string.Join(",", periods);
         var rows = Sort(_groups.Where(kv => !kv.Value.IsEmpty)
-            .Select(kv => ToRow(kv.Key, kv.Value, basis, groupBy, periodText, source))).ToList();
+            .Select(kv => (kv.Key, ToRow(kv.Key, kv.Value, basis, groupBy, periodText, source)))).ToList();
         var unrecognised = _unrecognised.Order(StringComparer.Ordinal).ToArray();
         if (unrecognised.Length > 0)
             ctx.Warning($"Unrecognised Bedrock usage type(s), counted with no model or token direction: {string.Join(", ", unrecognised.Take(10))}" +
@@ -321,17 +321,22 @@ public sealed class Aggregator
     /// Rows in the order a reader expects: by date when grouped by Day, Month or BillingPeriod (a time series);
     /// otherwise attributed before unattributed, largest cost first.
     /// </summary>
-    private IEnumerable<PrincipalCost> Sort(IEnumerable<PrincipalCost> rows)
+    private IEnumerable<PrincipalCost> Sort(IEnumerable<(string?[] Key, PrincipalCost Row)> rows)
     {
         var byTime = _dims.Any(d => d.Kind is Dimension.Day or Dimension.Month or Dimension.BillingPeriod);
+        var byPeriod = _dims.Any(d => d.Kind == Dimension.BillingPeriod);
         var ordered = byTime
-            ? rows.OrderBy(r => r.Day).ThenBy(r => r.Month, StringComparer.Ordinal)
-                .ThenBy(r => _dims.Any(d => d.Kind == Dimension.BillingPeriod) ? r.BillingPeriod : null, StringComparer.Ordinal)
-                .ThenByDescending(r => r.IsAttributed)
-            : rows.OrderByDescending(r => r.IsAttributed);
-        return ordered.ThenByDescending(r => r.Cost)
-            .ThenBy(r => r.Principal ?? r.Model ?? r.TagValue ?? string.Empty, StringComparer.Ordinal)
-            .ThenBy(r => r.Day).ThenBy(r => r.UnattributedReason, StringComparer.Ordinal);
+            ? rows.OrderBy(x => x.Row.Day).ThenBy(x => x.Row.Month, StringComparer.Ordinal)
+                .ThenBy(x => byPeriod ? x.Row.BillingPeriod : null, StringComparer.Ordinal)
+                .ThenByDescending(x => x.Row.IsAttributed)
+            : rows.OrderByDescending(x => x.Row.IsAttributed);
+        return ordered.ThenByDescending(x => x.Row.Cost)
+            .ThenBy(x => x.Row.Principal ?? x.Row.Model ?? x.Row.TagValue ?? string.Empty, StringComparer.Ordinal)
+            .ThenBy(x => x.Row.Day).ThenBy(x => x.Row.UnattributedReason, StringComparer.Ordinal)
+            // Rows equal on all of these (differing in month, region or another tag...) by their group key, so the
+            // order never depends on the order the line items arrived in (files, workers, a source's result).
+            .ThenBy(x => x.Key, KeyComparer.Instance)
+            .Select(x => x.Row);
     }
 
     /// <summary>
@@ -454,10 +459,16 @@ public sealed class Aggregator
         public bool IsEmpty => Sums.IsEmpty;
     }
 
-    private sealed class KeyComparer : IEqualityComparer<string?[]>
+    private sealed class KeyComparer : IEqualityComparer<string?[]>, IComparer<string?[]>
     {
         public static readonly KeyComparer Instance = new();
         public bool Equals(string?[]? x, string?[]? y) => x!.AsSpan().SequenceEqual(y);
+        public int Compare(string?[]? x, string?[]? y)
+        {
+            for (var i = 0; i < x!.Length; i++)
+                if (string.CompareOrdinal(x[i], y![i]) is var c and not 0) return c;
+            return 0;
+        }
         public int GetHashCode(string?[] key)
         {
             var h = new HashCode();

@@ -9,6 +9,9 @@ using Amazon.Runtime;
 namespace BedrockCost.Core.Aws;
 
 
+/// <summary>An error answer of a JSON-protocol service, after retries: for a service's own error mapping.</summary>
+public sealed record AwsServiceError(string Operation, int Status, string Code, string Message, int Attempts);
+
 /// <summary>Retry and transport settings of <see cref="AwsJsonClient"/>; tests shrink the delays.</summary>
 public sealed class AwsJsonClientOptions
 {
@@ -45,6 +48,7 @@ public sealed class AwsJsonClient : IDisposable
     private readonly AWSCredentials _credentials;
     private readonly HttpClient _http;
     private readonly AwsJsonClientOptions _options;
+    private readonly Func<AwsServiceError, BedrockCostException?>? _mapError;
     private int _requests;
 
     /// <param name="credentials">SDK credentials (from <see cref="AwsCredentialResolver"/>).</param>
@@ -52,8 +56,11 @@ public sealed class AwsJsonClient : IDisposable
     /// <param name="signingRegion">SigV4 region, for example "us-east-1".</param>
     /// <param name="targetPrefix">X-Amz-Target prefix, for example "AWSInsightsIndexService".</param>
     /// <param name="endpoint">Service URL (https://ce.us-east-1.amazonaws.com or an override).</param>
-    public AwsJsonClient(AWSCredentials credentials, string service, string signingRegion, string targetPrefix, Uri endpoint, AwsJsonClientOptions? options = null)
+    /// <param name="mapError">The service's own mapping of error answers (null: the generic one below).</param>
+    public AwsJsonClient(AWSCredentials credentials, string service, string signingRegion, string targetPrefix, Uri endpoint, AwsJsonClientOptions? options = null,
+        Func<AwsServiceError, BedrockCostException?>? mapError = null)
     {
+        _mapError = mapError;
         _credentials = credentials ?? throw new ArgumentNullException(nameof(credentials));
         Service = service;
         SigningRegion = signingRegion;
@@ -144,6 +151,7 @@ public sealed class AwsJsonClient : IDisposable
 
     private BedrockCostException MapError(string operation, int status, string code, string message, int attempts)
     {
+        if (_mapError?.Invoke(new AwsServiceError(operation, status, code, message, attempts)) is { } own) return own;
         var what = $"{code}{(message.Length > 0 ? ": " + message : string.Empty)} (HTTP {status})";
         if (status == 403 || DeniedCodes.Contains(code))
             return new(ErrorIds.AwsAccessDenied, ErrorKind.PermissionDenied,

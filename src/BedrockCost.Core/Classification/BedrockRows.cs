@@ -8,8 +8,11 @@ namespace BedrockCost.Core.Classification;
 public static class BedrockRows
 {
     public const string AgentCoreProductCode = "AmazonBedrockAgentCore";
+    public const string ProductFamily = "Amazon Bedrock";
+    public const string MarketplaceBillingEntity = "AWS Marketplace";
 
-    private static readonly string[] ProductCodes = { "AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels" };
+    /// <summary>The first-party product codes (AgentCore apart). The SQL of the Athena source and of the lean export use these too.</summary>
+    public static IReadOnlyList<string> ProductCodes { get; } = new[] { "AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels" };
 
     public static bool IsBedrockProductCode(string? code, bool includeAgentCore) =>
         code is not null && IsBedrockProductCode(code.AsSpan(), includeAgentCore);
@@ -26,10 +29,10 @@ public static class BedrockRows
     public static bool IsAgentCore(ReadOnlySpan<char> code) => code.Equals(AgentCoreProductCode, StringComparison.OrdinalIgnoreCase);
 
     public static bool IsMarketplace(string? billingEntity) => billingEntity is not null && IsMarketplace(billingEntity.AsSpan());
-    public static bool IsMarketplace(ReadOnlySpan<char> billingEntity) => billingEntity.Equals("AWS Marketplace", StringComparison.OrdinalIgnoreCase);
+    public static bool IsMarketplace(ReadOnlySpan<char> billingEntity) => billingEntity.Equals(MarketplaceBillingEntity, StringComparison.OrdinalIgnoreCase);
 
     public static bool IsBedrockFamily(string? family) => family is not null && IsBedrockFamily(family.AsSpan());
-    public static bool IsBedrockFamily(ReadOnlySpan<char> family) => family.Equals("Amazon Bedrock", StringComparison.OrdinalIgnoreCase);
+    public static bool IsBedrockFamily(ReadOnlySpan<char> family) => family.Equals(ProductFamily, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Multiplier from <c>pricing_unit</c> to tokens; null when the unit is not a token unit.</summary>
     public static decimal? TokensPerUnit(string? pricingUnit, bool marketplace)

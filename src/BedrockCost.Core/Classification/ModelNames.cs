@@ -11,7 +11,8 @@ namespace BedrockCost.Core.Classification;
 /// </summary>
 public static class ModelNames
 {
-    private const string MarketplaceSuffix = "(Amazon Bedrock Edition)";
+    /// <summary>What a Marketplace product name holds when the product is a Bedrock model.</summary>
+    public const string MarketplaceSuffix = "(Amazon Bedrock Edition)";
     private const int MaxCached = 20_000, MaxLength = 200;
     private static readonly ConcurrentDictionary<string, string> Cache = new(StringComparer.Ordinal);
 

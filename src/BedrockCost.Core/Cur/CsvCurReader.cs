@@ -64,7 +64,7 @@ internal static class CsvCurReader
                 }
                 var item = new LineItem
                 {
-                    UsageStart = Timestamp(Get(cStart), read.DisplayName, line, CurColumns.UsageStart),
+                    UsageStart = Get(cStart) is { } start ? Timestamp(start, read.DisplayName, line, CurColumns.UsageStart) : default,
                     Account = Intern(pool, Get(cAccount)),
                     PayerAccount = Intern(pool, Get(cPayer)),
                     LineItemType = Intern(pool, Get(cType)),
@@ -112,6 +112,7 @@ internal static class CsvCurReader
             var cTags = index.TryGetValue(CurColumns.Tags, out var t) ? t : -1;
             facts.HasPrincipalColumn &= cPrincipal >= 0;
             facts.HasTagsColumn &= cTags >= 0;
+            facts.Columns = Math.Max(facts.Columns, csv.Headers.Count);
             facts.IsLegacy |= CurColumns.IsLegacy(csv.Headers);
             while (await csv.ReadAsync(ct).ConfigureAwait(false))
             {

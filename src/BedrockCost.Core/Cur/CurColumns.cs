@@ -22,9 +22,6 @@ internal static class CurColumns
     public const string ProductRegion = "product_region_code";
     public const string Product = "product";
     public const string Tags = "tags";
-    // Optional (absent when the export lacks the setting or the account has no discounts): billing entity, net
-    // unblended cost, principal, pricing unit, product family, region, product and tags.
-
     /// <summary>The flat columns the readers may decode (besides the product and tags maps).</summary>
     public static readonly string[] Read =
     {
@@ -32,10 +29,24 @@ internal static class CurColumns
         NetUnblendedCost, Currency, IamPrincipal, PricingUnit, ProductFamily, ProductRegion,
     };
 
+    /// <summary>The column whose sum would overflow.</summary>
+    public static string Of(Aggregation.SumOverflow sum) => sum switch
+    {
+        Aggregation.SumOverflow.NetUnblendedCost => NetUnblendedCost,
+        Aggregation.SumOverflow.UsageAmount => UsageAmount,
+        _ => UnblendedCost,
+    };
+
     /// <summary>Without these a file cannot be costed.</summary>
     public static readonly string[] Required =
     {
         BillingPeriodStart, LineItemType, UsageStart, ProductCode, UsageType, UsageAmount, UnblendedCost, Currency, UsageAccountId,
+    };
+
+    /// <summary>Optional: absent when the export lacks the setting or the account has no discounts (the lean export selects them too).</summary>
+    public static readonly string[] Optional =
+    {
+        BillingEntity, NetUnblendedCost, IamPrincipal, PricingUnit, ProductFamily, ProductRegion, Product, Tags,
     };
 
     /// <summary>Keys of the product map that may name a Marketplace model.</summary>

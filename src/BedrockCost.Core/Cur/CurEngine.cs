@@ -71,6 +71,7 @@ public static class CurEngine
         {
             var format = await DetectFormatAsync(stream, file.DisplayName, ct).ConfigureAwait(false);
             if (format == FileFormat.Empty) return null;
+            await Checkpoints.ReachAsync(Checkpoints.CurFileRead, file.DisplayName, ct).ConfigureAwait(false);
             var fileAggregator = new Aggregator(query);
             var read = new CurFileRead(file.DisplayName, file.BillingPeriod, fileAggregator, query, periods);
             if (format == FileFormat.Parquet) await ParquetCurReader.ReadAsync(stream, read, ct).ConfigureAwait(false);

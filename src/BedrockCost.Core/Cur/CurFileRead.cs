@@ -1,3 +1,4 @@
+using System.Globalization;
 using BedrockCost.Core.Aggregation;
 
 namespace BedrockCost.Core.Cur;
@@ -68,19 +69,21 @@ internal sealed class CurFileRead
         return text;
     }
 
+    private static DateTime PeriodStart(string period) =>
+        DateTime.ParseExact(period, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+
+    /// <summary>The row's usage start; a row without one (readers leave it default) counts from the first day of its billing period, as the Athena query does.</summary>
+    private DateTime UsageStartOf(in LineItem item) => item.UsageStart == default && NeedsUsageStart ? PeriodStart(item.BillingPeriod) : item.UsageStart;
+
     /// <summary>A Bedrock row: counted when it is in the queried period and date range.</summary>
     public void Offer(LineItem item, RowAt at)
     {
         item.PrincipalData = HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn;
+        item.UsageStart = UsageStartOf(item);
         if (!Counts(item)) return;
         var overflow = _aggregator.Add(item);
         if (overflow != SumOverflow.None)
-            Note(ErrorIds.CostSumOverflow, overflow switch
-            {
-                SumOverflow.NetUnblendedCost => CurColumns.NetUnblendedCost,
-                SumOverflow.UsageAmount => CurColumns.UsageAmount,
-                _ => CurColumns.UnblendedCost,
-            }, at, null, item.Count);
+            Note(ErrorIds.CostSumOverflow, CurColumns.Of(overflow), at, null, item.Count);
     }
 
     /// <summary>
@@ -96,7 +99,7 @@ internal sealed class CurFileRead
     }
 
     private bool Counts(in LineItem item) =>
-        (_periods is null || _periods.Contains(item.BillingPeriod)) && _query.InDateRange(item.UsageStart);
+        (_periods is null || _periods.Contains(item.BillingPeriod)) && _query.InDateRange(UsageStartOf(item));
 
     private readonly Dictionary<(string Id, string Column), LeftOutItems> _leftOut = new();
 
@@ -135,6 +138,8 @@ internal sealed class CurFileFacts
 {
     public bool HasPrincipalColumn { get; set; } = true;
     public bool HasTagsColumn { get; set; } = true;
+    /// <summary>Top-level columns of the widest file.</summary>
+    public int Columns { get; set; }
     /// <summary>Some file is a legacy Cost and Usage Report (CUR 1.0).</summary>
     public bool IsLegacy { get; set; }
     /// <summary>Rows with a principal.</summary>

@@ -102,6 +102,7 @@ internal static class ParquetCurReader
             var principal = fields[CurColumns.IamPrincipal];
             facts.HasPrincipalColumn &= principal is not null;
             facts.HasTagsColumn &= fields.HasTags;
+            facts.Columns = Math.Max(facts.Columns, reader.Schema.Fields.Count);
             facts.IsLegacy |= fields.IsLegacy;
             for (var i = 0; i < reader.RowGroupCount; i++)
             {
@@ -310,7 +311,7 @@ internal static class ParquetCurReader
 
             var item = new LineItem
             {
-                UsageStart = usageStart?[r] ?? periodStart?[r] ?? default,
+                UsageStart = usageStart?[r] ?? default,
                 Account = c.Account?.Get(r, pool),
                 PayerAccount = c.Payer?.Get(r, pool),
                 LineItemType = c.ItemType!.Get(r, pool),

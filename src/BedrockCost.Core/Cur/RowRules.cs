@@ -66,9 +66,50 @@ internal static class RowRules
         return IsMoney(value);
     }
 
-    /// <summary>The decimal of a number that <see cref="IsMoney"/>; anything else is a caller's bug, never a silent 0.</summary>
-    public static decimal ToMoney(double value) =>
-        IsMoney(value) ? (decimal)value : throw new ArgumentOutOfRangeException(nameof(value), value, "not a finite number within the decimal range");
+    /// <summary>
+    /// The decimal a CUR double stands for: the shortest decimal that reads back as the same double (what Athena's
+    /// CAST(double AS DECIMAL), DuckDB and .NET's "R" make of it), so the engines sum the same numbers. The cast
+    /// (decimal)double keeps 15 significant digits, and CUR doubles carry up to 17, so it is taken only when it
+    /// provably is that decimal: at most one decimal of 15 digits or fewer reads back as a given double, and below
+    /// 1e15 with a scale of at most 22 the check is exact (a mantissa under 2^53 over an exact power of ten, one
+    /// correctly rounded division). Otherwise the shortest digits are formatted and read into the decimal directly.
+    /// Only for a number that <see cref="IsMoney"/>; anything else is a caller's bug, never a silent 0.
+    /// </summary>
+    public static decimal ToMoney(double value)
+    {
+        if (!IsMoney(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "not a finite number within the decimal range");
+        if (Math.Abs(value) < 1e15)
+        {
+            var cast = (decimal)value;
+            if (cast.Scale <= 22 && (double)cast == value) return cast;
+        }
+        Span<char> text = stackalloc char[32];
+        value.TryFormat(text, out var length, "R", CultureInfo.InvariantCulture);
+        return ShortestDigits(text[..length]);
+    }
+
+    /// <summary>
+    /// [-]digits[.digits][E[+-]exponent], at most 17 digits, as a decimal; decimal.Parse only where the scale leaves
+    /// 0..28 (under 1e-11 with 17 digits, or 1e17 and above), which rounds or scales as a decimal must.
+    /// </summary>
+    private static decimal ShortestDigits(ReadOnlySpan<char> text)
+    {
+        var negative = text[0] == '-';
+        ulong mantissa = 0;
+        int i = negative ? 1 : 0, fraction = 0;
+        var point = false;
+        for (; i < text.Length && text[i] != 'E'; i++)
+        {
+            if (text[i] == '.') { point = true; continue; }
+            mantissa = mantissa * 10 + (ulong)(text[i] - '0');
+            if (point) fraction++;
+        }
+        var exponent = i < text.Length ? int.Parse(text[(i + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : 0;
+        var scale = fraction - exponent;
+        return scale is >= 0 and <= 28
+            ? new decimal((int)mantissa, (int)(mantissa >> 32), 0, negative, (byte)scale)
+            : decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
 
     /// <summary>A value for messages: NaN, Infinity, -Infinity, or its round-trip digits.</summary>
     public static string Describe(double value) => value.ToString("R", CultureInfo.InvariantCulture);

@@ -24,6 +24,7 @@ public static class AtomicFile
                 await write(stream, ct).ConfigureAwait(false);
                 await stream.FlushAsync(ct).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
+                await Checkpoints.ReachAsync(Checkpoints.ReportWritten, full, ct).ConfigureAwait(false);
             }
             ct.ThrowIfCancellationRequested();
             File.Move(temp, full, overwrite);

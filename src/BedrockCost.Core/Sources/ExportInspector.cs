@@ -26,6 +26,8 @@ public static class ExportInspector
             var modes = list.Select(p => p.Mode).Distinct().ToList();
             var problems = Problems(first.ExportName, facts, files.Count > 0);
             foreach (var p in problems) ctx.Warning(p);
+            var suggestion = Suggestion(first.ExportName, facts);
+            if (suggestion is not null) ctx.Verbose(suggestion);
             result.Add(new CostExport
             {
                 ExportName = first.ExportName,
@@ -46,7 +48,9 @@ public static class ExportInspector
                 PrincipalLineItems = facts.PrincipalRows,
                 HasTags = facts.HasTagsColumn,
                 PrincipalTagKeys = facts.TagKeys.Where(k => k.StartsWith(TagKeys.PrincipalPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray(),
+                Columns = facts.Columns,
                 Problems = problems.ToArray(),
+                Suggestion = suggestion,
             });
         }
         return result;
@@ -71,6 +75,17 @@ public static class ExportInspector
                          "in the management account (Billing console > Cost allocation tags, or Enable-BedrockPrincipalTag). Keys appear 24-48 hours after activation and are not retroactive.");
         return problems;
     }
+
+    /// <summary>
+    /// A full-width export (many more columns than the module reads) is read, downloaded or scanned whole on every run;
+    /// the Bedrock-only export of New-BedrockCostExport is a fraction of it. Not a problem (other tools may need the
+    /// columns), so a suggestion rather than a warning.
+    /// </summary>
+    private static string? Suggestion(string name, CurFileFacts f) =>
+        f.Columns > 2 * DataExports.LeanExport.Columns.Count
+            ? $"Export '{name}' has {f.Columns} columns, of which BedrockCost reads {DataExports.LeanExport.Columns.Count}, and rows of every service. " +
+              "New-BedrockCostExport creates a CUR 2.0 export with only those columns and only Bedrock rows, a fraction of the data to download or scan."
+            : null;
 
     private static string FormatOf(IReadOnlyList<StoredObject> files)
     {

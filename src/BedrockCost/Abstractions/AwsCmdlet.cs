@@ -8,7 +8,7 @@ namespace BedrockCost.Abstractions;
 /// <summary>
 /// Base of every cmdlet that talks to AWS: the AWS.Tools connection parameters (-ProfileName, -ProfilesLocation,
 /// -Region, -AccessKey, -SecretKey, -SessionToken, -Credential, -EndpointUrl), declared once in <see cref="AwsParameters"/>
-/// and offered in the parameter sets that reach AWS (<see cref="AwsParameterSets"/>): the S3 and Cost Explorer
+/// and offered in the parameter sets that reach AWS (<see cref="AwsParameterSets"/>): the S3, Cost Explorer and Athena
 /// sets of the cost cmdlets, every set of the tag cmdlets. They are dynamic parameters because a C# attribute
 /// cannot name the sets per cmdlet, and a declaration for every set would offer them next to -Path.
 /// </summary>
@@ -17,6 +17,7 @@ public abstract class AwsCmdlet : AsyncCmdlet, IDynamicParameters
     protected const string S3Set = "S3";
     protected const string S3BucketSet = "S3Bucket";
     protected const string CostExplorerSet = "CostExplorer";
+    protected const string AthenaSet = "Athena";
 
     /// <summary>The parameter sets that reach AWS; empty for every set.</summary>
     protected abstract IReadOnlyList<string> AwsParameterSets { get; }

@@ -10,8 +10,6 @@ namespace BedrockCost.Abstractions;
 /// </summary>
 public abstract partial class CostQueryCmdlet
 {
-    protected override IReadOnlyList<string> AwsParameterSets { get; } = new[] { S3Set, S3BucketSet, CostExplorerSet };
-
     /// <summary>Read Bedrock cost from the Cost Explorer API instead of a CUR export.</summary>
     [Parameter(ParameterSetName = CostExplorerSet, Mandatory = true)]
     public SwitchParameter CostExplorer { get; set; }

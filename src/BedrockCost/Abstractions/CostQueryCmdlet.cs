@@ -12,7 +12,7 @@ namespace BedrockCost.Abstractions;
 
 /// <summary>
 /// The parameters every cost-reading cmdlet shares: the source (-Path / -LiteralPath / -S3Uri / -Bucket, from
-/// <see cref="CurSourceCmdlet"/>; -CostExplorer from CostQueryCmdlet.CostExplorer.cs),
+/// <see cref="CurSourceCmdlet"/>; -CostExplorer from CostQueryCmdlet.CostExplorer.cs; -Athena from CostQueryCmdlet.Athena.cs),
 /// the period, the filters and the cost basis.
 /// </summary>
 public abstract partial class CostQueryCmdlet : CurSourceCmdlet
@@ -53,28 +53,42 @@ public abstract partial class CostQueryCmdlet : CurSourceCmdlet
     public SwitchParameter IncludeAgentCore { get; set; }
 
     /// <summary>
-    /// The source named by the parameters (CUR on disk or in S3, or Cost Explorer). Dispose it after use. The
-    /// parameters are checked against what the source can answer before any credential is looked up.
+    /// The source named by the parameters (CUR on disk or in S3, Cost Explorer, or Athena). Dispose it after use.
+    /// The parameters are checked against what the source can answer before any credential is looked up.
     /// </summary>
     protected async Task<ICostSource> CreateSourceAsync(CostQuery? query = null)
     {
-        if (ParameterSetName != CostExplorerSet) return await CreateCurSourceAsync().ConfigureAwait(false);
-        CostExplorerSource.Validate(query ?? BuildQuery(Array.Empty<GroupDimension>()));
-        return await CreateCostExplorerSourceAsync().ConfigureAwait(false);
+        switch (ParameterSetName)
+        {
+            case CostExplorerSet:
+                CostExplorerSource.Validate(query ?? BuildQuery(Array.Empty<GroupDimension>()));
+                return await CreateCostExplorerSourceAsync().ConfigureAwait(false);
+            case AthenaSet:
+                return (await AthenaSourceFactoryAsync().ConfigureAwait(false))();
+            default:
+                return await CreateCurSourceAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>
-    /// How to open this command's CUR source again after it has ended, for rows that read their principals' facts
-    /// when a chargeback asks (<see cref="PrincipalFacts"/>); null for Cost Explorer, which has no principals.
+    /// How to open this command's source again after it has ended, for rows that read their principals' facts
+    /// when a chargeback asks (<see cref="PrincipalFacts"/>): the CUR files or the Athena table; null for Cost
+    /// Explorer, which has no principals.
     /// </summary>
     protected async Task<Func<CancellationToken, Task<ICostSource>>?> ReopenableSourceAsync()
     {
-        if (ParameterSetName == CostExplorerSet) return null;
-        var factory = await CurSourceFactoryAsync().ConfigureAwait(false);
-        return _ => Task.FromResult<ICostSource>(factory());
+        Func<ICostSource>? factory = ParameterSetName switch
+        {
+            CostExplorerSet => null,
+            AthenaSet => await AthenaSourceFactoryAsync().ConfigureAwait(false),
+            _ => await CurSourceFactoryAsync().ConfigureAwait(false),
+        };
+        return factory is null ? null : _ => Task.FromResult(factory());
     }
 
-    protected override bool HasSource => ParameterSetName == CostExplorerSet || base.HasSource;
+    protected override IReadOnlyList<string> AwsParameterSets { get; } = new[] { S3Set, S3BucketSet, CostExplorerSet, AthenaSet };
+
+    protected override bool HasSource => ParameterSetName is CostExplorerSet or AthenaSet || base.HasSource;
 
     /// <summary>
     /// The query of the parameters, with <paramref name="groupBy"/> as the grouping, and the dates given here

@@ -16,7 +16,7 @@ internal static class HostileFiles
     public static readonly DateTime May = new(2026, 5, 1, 0, 0, 0, DateTimeKind.Utc);
     public const string Principal = "arn:aws:iam::111122223333:user/alice";
 
-    /// <summary>The sample export's first data file of 2026-05 (528 rows, 3 row groups; Bedrock total 349.166437465).</summary>
+    /// <summary>The sample export's first data file of 2026-05 (several row groups; its truth is DuckDB's, <see cref="Truth"/>).</summary>
     public static string SampleFile(int chunk = 1, string period = "2026-05") =>
         Path.Combine(EngineTests.SamplePath, "data", $"BILLING_PERIOD={period}", $"bedrock-cur-{chunk:D5}.snappy.parquet");
 

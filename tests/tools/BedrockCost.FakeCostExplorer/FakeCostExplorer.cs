@@ -1,17 +1,13 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+
+using BedrockCost.FakeAws;
 
 namespace BedrockCost.FakeCostExplorer;
 
 /// <summary>One day of cost of one service, account and tag set (the fake's billing data).</summary>
 public sealed record CeRecord(DateTime Day, string Service, string Account, IReadOnlyDictionary<string, string> Tags, decimal Unblended, decimal Net, string Currency = "USD");
-
-public sealed record CeRequest(string Target, string Body, int Status, string? Problem);
 
 public sealed class CeTag
 {
@@ -26,21 +22,22 @@ public sealed class CeTag
 /// Cost Explorer over HTTP on 127.0.0.1, in the documented JSON 1.1 shapes: GetDimensionValues,
 /// GetCostAndUsage (DAILY/MONTHLY, up to two GroupBy, Filter with And/Dimensions/Tags, key$value tag
 /// keys, NextPageToken pages of <see cref="PageSize"/> groups), ListCostAllocationTags (NextToken),
-/// UpdateCostAllocationTagsStatus (Errors for unknown keys). Every request must carry X-Amz-Target
-/// AWSInsightsIndexService.*, Content-Type application/x-amz-json-1.1 and a SigV4 signature for service
-/// ce in us-east-1 by <see cref="AccessKey"/>, which it recomputes with <see cref="SecretKey"/>.
-/// The first <see cref="ThrottleFirst"/> GetCostAndUsage calls get a ThrottlingException.
+/// UpdateCostAllocationTagsStatus (Errors for unknown keys). The wire (X-Amz-Target AWSInsightsIndexService.*,
+/// Content-Type, the SigV4 signature for service ce in us-east-1, the request log) is the shared
+/// <see cref="JsonProtocolServer"/>. The first <see cref="ThrottleFirst"/> GetCostAndUsage calls get a ThrottlingException.
 /// </summary>
-public sealed class FakeCostExplorer : IDisposable
+public sealed class FakeCostExplorer : JsonProtocolServer
 {
     public const string DefaultAccessKey = "AKIAFAKECE0000000001";
     public const string DefaultSecretKey = "fake/ce/secret+key0000000000000000000000";
-    private readonly HttpListener _listener = new();
-    private readonly List<CeRequest> _log = new();
     private int _throttled;
 
-    public string AccessKey { get; init; } = DefaultAccessKey;
-    public string SecretKey { get; init; } = DefaultSecretKey;
+    public FakeCostExplorer() : base("ce", "us-east-1", "AWSInsightsIndexService")
+    {
+        AccessKey = DefaultAccessKey;
+        SecretKey = DefaultSecretKey;
+    }
+
     public int PageSize { get; init; } = 3;
     public int ThrottleFirst { get; init; } = 1;
     public List<CeRecord> Records { get; } = SampleRecords();
@@ -51,10 +48,6 @@ public sealed class FakeCostExplorer : IDisposable
         new() { TagKey = "iamPrincipal/project", Status = "Inactive" },
         new() { TagKey = "Project", Status = "Active" },
     };
-    public int Port { get; private set; }
-    public Uri Url => new($"http://127.0.0.1:{Port}/");
-
-    public IReadOnlyList<CeRequest> Requests { get { lock (_log) return _log.ToList(); } }
 
     public static List<CeRecord> SampleRecords()
     {
@@ -79,127 +72,30 @@ public sealed class FakeCostExplorer : IDisposable
         return list;
     }
 
-    public void Start()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        _listener.Prefixes.Add(Url.ToString());
-        _listener.Start();
-        _ = Task.Run(LoopAsync);
-    }
+    protected override string? Inspect(string path) => path == "/__records" ? JsonSerializer.Serialize(Records) : null;
 
-    private async Task LoopAsync()
+    protected override JsonNode Answer(string operation, JsonObject input) => operation switch
     {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext ctx;
-            try { ctx = await _listener.GetContextAsync(); }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-            _ = Task.Run(() => Handle(ctx));
-        }
-    }
-
-    private void Handle(HttpListenerContext ctx)
-    {
-        var req = ctx.Request;
-        string body;
-        using (var reader = new StreamReader(req.InputStream, Encoding.UTF8)) body = reader.ReadToEnd();
-        var target = req.Headers["X-Amz-Target"] ?? "";
-        int status = 200;
-        string? problem = null;
-        JsonNode response;
-        try
-        {
-            if (req.HttpMethod == "GET" && req.Url!.AbsolutePath == "/__requests") { Write(ctx, 200, JsonSerializer.Serialize(Requests)); return; }
-            if (req.HttpMethod == "GET" && req.Url!.AbsolutePath == "/__records") { Write(ctx, 200, JsonSerializer.Serialize(Records)); return; }
-            problem = Check(req, body, target);
-            if (problem is not null) throw new CeError(problem.StartsWith("signature") ? 403 : 400,
-                problem.StartsWith("signature") ? "InvalidSignatureException" : "ValidationException", problem);
-            var input = JsonNode.Parse(body)!.AsObject();
-            response = target["AWSInsightsIndexService.".Length..] switch
-            {
-                "GetDimensionValues" => GetDimensionValues(input),
-                "GetCostAndUsage" => GetCostAndUsage(input),
-                "ListCostAllocationTags" => ListCostAllocationTags(input),
-                "UpdateCostAllocationTagsStatus" => UpdateTags(input),
-                var op => throw new CeError(400, "UnknownOperationException", $"Unknown operation {op}"),
-            };
-        }
-        catch (CeError e)
-        {
-            status = e.Status;
-            response = new JsonObject { ["__type"] = e.Code, ["message"] = e.Message };
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or NullReferenceException)
-        {
-            status = 400;
-            response = new JsonObject { ["__type"] = "SerializationException", ["message"] = e.Message };
-        }
-        lock (_log) _log.Add(new CeRequest(target, body, status, problem));
-        Write(ctx, status, response.ToJsonString());
-    }
-
-    private static void Write(HttpListenerContext ctx, int status, string json)
-    {
-        var bytes = Encoding.UTF8.GetBytes(json);
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "application/x-amz-json-1.1";
-        ctx.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
-        ctx.Response.OutputStream.Write(bytes);
-        ctx.Response.Close();
-    }
-
-    private sealed class CeError(int status, string code, string message) : Exception(message)
-    {
-        public int Status { get; } = status;
-        public string Code { get; } = code;
-    }
-
-    /// <summary>Null when the request is a well-formed, correctly signed JSON 1.1 Cost Explorer call; else what is wrong.</summary>
-    private string? Check(HttpListenerRequest req, string body, string target)
-    {
-        if (req.HttpMethod != "POST") return $"method {req.HttpMethod} is not POST";
-        if (!target.StartsWith("AWSInsightsIndexService.", StringComparison.Ordinal)) return $"X-Amz-Target '{target}' is not AWSInsightsIndexService.<Operation>";
-        if (req.ContentType != "application/x-amz-json-1.1") return $"Content-Type '{req.ContentType}' is not application/x-amz-json-1.1";
-        var auth = req.Headers["Authorization"] ?? "";
-        var m = System.Text.RegularExpressions.Regex.Match(auth,
-            @"^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$");
-        if (!m.Success) return "signature: Authorization header is not AWS4-HMAC-SHA256";
-        if (m.Groups[1].Value != AccessKey) return "signature: unknown access key";
-        if (m.Groups[3].Value != "us-east-1" || m.Groups[4].Value != "ce") return $"signature: scope {m.Groups[3].Value}/{m.Groups[4].Value} is not us-east-1/ce";
-        var signed = m.Groups[5].Value.Split(';');
-        foreach (var h in new[] { "host", "x-amz-date", "content-type", "x-amz-target" })
-            if (!signed.Contains(h)) return $"signature: {h} is not signed";
-        var amzDate = req.Headers["X-Amz-Date"] ?? "";
-        if (!amzDate.StartsWith(m.Groups[2].Value, StringComparison.Ordinal)) return "signature: X-Amz-Date does not match the credential scope";
-        var canonical = new StringBuilder($"POST\n{req.Url!.AbsolutePath}\n\n");
-        foreach (var h in signed) canonical.Append(h).Append(':').Append((h == "host" ? req.Headers["Host"] : req.Headers[h])?.Trim()).Append('\n');
-        canonical.Append('\n').Append(m.Groups[5].Value).Append('\n').Append(Hex(SHA256.HashData(Encoding.UTF8.GetBytes(body))));
-        var scope = $"{m.Groups[2].Value}/us-east-1/ce/aws4_request";
-        var toSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())))}";
-        var key = Encoding.UTF8.GetBytes("AWS4" + SecretKey);
-        foreach (var part in new[] { m.Groups[2].Value, "us-east-1", "ce", "aws4_request" }) key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
-        var expected = Hex(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(toSign)));
-        return expected == m.Groups[6].Value ? null : "signature: the signature does not match";
-    }
-
-    private static string Hex(byte[] b) => Convert.ToHexString(b).ToLowerInvariant();
+        "GetDimensionValues" => GetDimensionValues(input),
+        "GetCostAndUsage" => GetCostAndUsage(input),
+        "ListCostAllocationTags" => ListCostAllocationTags(input),
+        "UpdateCostAllocationTagsStatus" => UpdateTags(input),
+        var op => throw new AwsFault(400, "UnknownOperationException", $"Unknown operation {op}"),
+    };
 
     private static (DateTime Start, DateTime End) Period(JsonObject input)
     {
         var tp = input["TimePeriod"]!.AsObject();
         var s = DateTime.ParseExact((string)tp["Start"]!, "yyyy-MM-dd", CultureInfo.InvariantCulture);
         var e = DateTime.ParseExact((string)tp["End"]!, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-        if (s >= e) throw new CeError(400, "ValidationException", "Start date must be before end date");
+        if (s >= e) throw new AwsFault(400, "ValidationException", "Start date must be before end date");
         return (s, e);
     }
 
     private JsonNode GetDimensionValues(JsonObject input)
     {
         var (s, e) = Period(input);
-        if ((string?)input["Dimension"] != "SERVICE") throw new CeError(400, "ValidationException", "fake supports SERVICE only");
+        if ((string?)input["Dimension"] != "SERVICE") throw new AwsFault(400, "ValidationException", "fake supports SERVICE only");
         var all = Records.Where(r => r.Day >= s && r.Day < e).Select(r => r.Service).Distinct().Order(StringComparer.Ordinal).ToList();
         var offset = input["NextPageToken"] is { } t ? int.Parse(((string)t!)[2..]) : 0;
         var page = all.Skip(offset).Take(2).ToList();
@@ -215,11 +111,11 @@ public sealed class FakeCostExplorer : IDisposable
 
     private JsonNode GetCostAndUsage(JsonObject input)
     {
-        if (Interlocked.Increment(ref _throttled) <= ThrottleFirst) throw new CeError(400, "ThrottlingException", "Rate exceeded");
+        if (Interlocked.Increment(ref _throttled) <= ThrottleFirst) throw new AwsFault(400, "ThrottlingException", "Rate exceeded");
         var (s, e) = Period(input);
         var granularity = (string)input["Granularity"]!;
         var groupBy = input["GroupBy"]?.AsArray().Select(g => ((string)g!["Type"]!, (string)g["Key"]!)).ToList() ?? new();
-        if (groupBy.Count > 2) throw new CeError(400, "ValidationException", "GroupBy accepts at most two entries");
+        if (groupBy.Count > 2) throw new AwsFault(400, "ValidationException", "GroupBy accepts at most two entries");
         var metrics = input["Metrics"]!.AsArray().Select(x => (string)x!).ToList();
         var filter = input["Filter"];
         var selected = Records.Where(r => r.Day >= s && r.Day < e && (filter is null || Match(filter, r))).ToList();
@@ -277,7 +173,7 @@ public sealed class FakeCostExplorer : IDisposable
         var o = new JsonObject();
         foreach (var n in names)
         {
-            var amount = n switch { "UnblendedCost" => list.Sum(r => r.Unblended), "NetUnblendedCost" => list.Sum(r => r.Net), _ => throw new CeError(400, "ValidationException", $"fake does not serve metric {n}") };
+            var amount = n switch { "UnblendedCost" => list.Sum(r => r.Unblended), "NetUnblendedCost" => list.Sum(r => r.Net), _ => throw new AwsFault(400, "ValidationException", $"fake does not serve metric {n}") };
             o[n] = new JsonObject { ["Amount"] = amount.ToString(CultureInfo.InvariantCulture), ["Unit"] = list.FirstOrDefault()?.Currency ?? "USD" };
         }
         return o;
@@ -288,7 +184,7 @@ public sealed class FakeCostExplorer : IDisposable
         ("DIMENSION", "SERVICE") => r.Service,
         ("DIMENSION", "LINKED_ACCOUNT") => r.Account,
         ("TAG", var k) => $"{k}${r.Tags.GetValueOrDefault(k, "")}",
-        _ => throw new CeError(400, "ValidationException", $"fake cannot group by {g.Type} {g.Key}"),
+        _ => throw new AwsFault(400, "ValidationException", $"fake cannot group by {g.Type} {g.Key}"),
     };
 
     private static bool Match(JsonNode f, CeRecord r)
@@ -296,7 +192,7 @@ public sealed class FakeCostExplorer : IDisposable
         var o = f.AsObject();
         if (o["And"] is JsonArray and)
         {
-            if (and.Count < 2) throw new CeError(400, "ValidationException", "And needs at least two expressions");
+            if (and.Count < 2) throw new AwsFault(400, "ValidationException", "And needs at least two expressions");
             return and.All(x => Match(x!, r));
         }
         if (o["Or"] is JsonArray or) return or.Any(x => Match(x!, r));
@@ -308,7 +204,7 @@ public sealed class FakeCostExplorer : IDisposable
             {
                 "SERVICE" => values.Contains(r.Service),
                 "LINKED_ACCOUNT" => values.Contains(r.Account),
-                var k => throw new CeError(400, "ValidationException", $"fake cannot filter on {k}"),
+                var k => throw new AwsFault(400, "ValidationException", $"fake cannot filter on {k}"),
             };
         }
         if (o["Tags"] is JsonObject t)
@@ -319,7 +215,7 @@ public sealed class FakeCostExplorer : IDisposable
             if (options.Contains("ABSENT")) return !has;
             return has && t["Values"]!.AsArray().Select(v => (string)v!).Contains(value);
         }
-        throw new CeError(400, "ValidationException", "empty expression");
+        throw new AwsFault(400, "ValidationException", "empty expression");
     }
 
     private JsonNode ListCostAllocationTags(JsonObject input)
@@ -347,7 +243,7 @@ public sealed class FakeCostExplorer : IDisposable
     private JsonNode UpdateTags(JsonObject input)
     {
         var items = input["CostAllocationTagsStatus"]!.AsArray();
-        if (items.Count is 0 or > 20) throw new CeError(400, "ValidationException", "CostAllocationTagsStatus must hold 1 to 20 entries");
+        if (items.Count is 0 or > 20) throw new AwsFault(400, "ValidationException", "CostAllocationTagsStatus must hold 1 to 20 entries");
         var errors = new JsonArray();
         lock (Tags)
             foreach (var i in items)
@@ -359,11 +255,5 @@ public sealed class FakeCostExplorer : IDisposable
                 tag.LastUpdatedDate = "2026-06-10T00:00:00Z";
             }
         return new JsonObject { ["Errors"] = errors };
-    }
-
-    public void Dispose()
-    {
-        try { _listener.Stop(); } catch (ObjectDisposedException) { }
-        _listener.Close();
     }
 }

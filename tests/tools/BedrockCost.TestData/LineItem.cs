@@ -44,4 +44,39 @@ public sealed record LineItem
     /// <summary>identity_line_item_id; null writes a null cell.</summary>
     public string? LineItemId { get; init; }
     public string? LegalEntity { get; init; }
+    /// <summary>What the generator chose for this row (never written to a file): the source of expected.json.</summary>
+    public RowTruth Truth { get; init; } = RowTruth.NotBedrock;
+}
+
+public enum TokenDirection { Input, Output, CacheRead, CacheWrite }
+
+/// <summary>
+/// The truth of one generated row, set by the code that chose it: whether it is Bedrock spend, the principal it is
+/// attributed to (null: unattributed, and why), the model and token direction the module must report, and the
+/// tokens it carries. <see cref="ExpectedTotals"/> adds these up; nothing is classified by reading the row's CUR
+/// fields (usage type, product code, principal column) back.
+/// </summary>
+public sealed record RowTruth
+{
+    public const string NoPrincipal = "no principal";
+    public const string ProvisionedThroughput = "provisioned throughput";
+    public const string Credit = "credit";
+    public const string Refund = "refund";
+    public const string Tax = "tax";
+    public const string Discount = "discount";
+    /// <summary>Every Usage row of an export made without the principal column.</summary>
+    public const string NoPrincipalColumn = "no principal data in export";
+
+    public static readonly RowTruth NotBedrock = new();
+
+    public bool Bedrock { get; init; }
+    /// <summary>The caller's ARN; null when the row is unattributed.</summary>
+    public string? Principal { get; init; }
+    /// <summary>Why an unattributed Bedrock row is unattributed (one of the constants).</summary>
+    public string? Reason { get; init; }
+    /// <summary>The model name the module reports (null: none).</summary>
+    public string? Model { get; init; }
+    public TokenDirection? Direction { get; init; }
+    /// <summary>Tokens of a Usage row (0 for other rows and non-token usage).</summary>
+    public long Tokens { get; init; }
 }

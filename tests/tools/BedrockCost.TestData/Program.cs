@@ -185,8 +185,9 @@ static class Cli
     static void PrintTotals(ExpectedTotals e)
     {
         foreach (var p in e.Periods.Values)
-            Console.WriteLine($"  {p.BillingPeriod}: rows {p.RowCount}, Bedrock unblended {p.Bedrock.UnblendedCost}, net {p.Bedrock.NetUnblendedCost}, " +
-                              $"unattributed {p.Unattributed.UnblendedCost}, principals {p.Principals.Count}");
+            foreach (var c in p.Currencies.Values)
+                Console.WriteLine($"  {p.BillingPeriod} {c.Currency}: rows {p.RowCount}, Bedrock unblended {c.Bedrock.UnblendedCost}, net {c.Bedrock.NetUnblendedCost}, " +
+                                  $"unattributed {c.Unattributed.UnblendedCost}, principals {c.Principals.Count}");
     }
 
     static async Task<int> VerifyAsync(string file, int show)

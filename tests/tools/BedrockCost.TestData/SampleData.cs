@@ -5,8 +5,10 @@ namespace BedrockCost.TestData;
 /// <summary>
 /// The embedded sample: deterministic (System.Random(42), no clock, no Guid.NewGuid), two billing periods
 /// (2026-05, 2026-06), daily usage rows (hourly for a few), every principal form, model family, token
-/// direction, tier and Bedrock product code, Marketplace rows, credits, tax, EDP discount, provisioned
-/// throughput, AgentCore, rows without principal, hostile tag values, null/empty maps, and ~3x non-Bedrock noise.
+/// direction, tier and Bedrock product code, Marketplace rows, credits, tax, EDP and private-rate discounts
+/// (net below unblended on every discounted usage row, itemised by discount line items per usage type),
+/// provisioned throughput, AgentCore, rows without principal, hostile tag values, null/empty maps, costs with
+/// all the digits of a double, and ~3x non-Bedrock noise.
 /// </summary>
 public static class SampleData
 {
@@ -41,6 +43,10 @@ public static class SampleData
         new(BatchRunner, GptOssIn, 0.3, 1_000_000, 25_000_000), new(BatchRunner, GptOssOut, 0.3, 100_000, 3_000_000),
         new(BatchRunner, HaikuBatchIn, 0.15, 1_000_000, 10_000_000),
         new(AliceResearch, NovaIn, 0.12, 100_000, 2_000_000), new(AliceResearch, NovaOut, 0.12, 10_000, 300_000),
+        new(Eve, NovaIn, 0.1, 100_000, 1_000_000), new(Eve, SonnetOut, 0.1, 5_000, 100_000),
+        new(Oscar, HaikuIn, 0.1, 200_000, 2_000_000), new(Oscar, HaikuOut, 0.1, 20_000, 200_000),
+        // Marketplace usage in the second account: before the principal feature is on there, only the Marketplace rule finds it.
+        new(Oscar, MpOut, 0.3, 10_000, 300_000),
     ];
 
     /// <summary>All line items of both periods, in a fixed order.</summary>
@@ -70,6 +76,12 @@ public static class SampleData
     {
         int days = DateTime.DaysInMonth(period.Year, period.Month);
         var bedrock = new List<LineItem>();
+        var discounted = new List<(UsageSpec Spec, LineItem Row)>();
+        void Add(UsageSpec spec, LineItem row)
+        {
+            bedrock.Add(row);
+            if (row.NetUnblendedCost != row.UnblendedCost) discounted.Add((spec, row));
+        }
         for (int d = 0; d < days; d++)
         {
             var day = period.AddDays(d);
@@ -86,12 +98,12 @@ public static class SampleData
                 if (s.HourlyMidMonth && d == 14)
                 {
                     for (int h = 8; h < 20; h++)
-                        bedrock.Add(Usage(s.Spec, period, day.AddHours(h), day.AddHours(h + 1), s.Principal.AccountId,
+                        Add(s.Spec, Usage(s.Spec, period, day.AddHours(h), day.AddHours(h + 1), s.Principal.AccountId,
                             Amount(rng, s.Spec, s.MinTokens / 12, s.MaxTokens / 12), principal, NextId(rng), !s.Spec.IsMarketplace,
                             tags, s.ResourceId, principalOverride));
                     continue;
                 }
-                bedrock.Add(Usage(s.Spec, period, day, day.AddDays(1), s.Principal.AccountId,
+                Add(s.Spec, Usage(s.Spec, period, day, day.AddDays(1), s.Principal.AccountId,
                     Amount(rng, s.Spec, s.MinTokens, s.MaxTokens), principal, NextId(rng), !s.Spec.IsMarketplace,
                     tags, s.ResourceId, principalOverride));
             }
@@ -103,12 +115,12 @@ public static class SampleData
         // Provisioned throughput: one model unit, hourly, on the 20th; no principal.
         var ptDay = period.AddDays(19);
         for (int h = 0; h < 24; h++)
-            bedrock.Add(Usage(Provisioned, period, ptDay.AddHours(h), ptDay.AddHours(h + 1), PayerAccount, 1m, null, NextId(rng), true));
+            Add(Provisioned, Usage(Provisioned, period, ptDay.AddHours(h), ptDay.AddHours(h + 1), PayerAccount, 1m, null, NextId(rng), true));
 
         var rows = new List<LineItem>(bedrock);
         rows.AddRange(Noise(rng, period, days, 3 * bedrock.Count));
         rows = rows.OrderBy(r => r.UsageStart).ToList(); // stable: generation order within an instant
-        rows.AddRange(Adjustments(rng, period, rows));
+        rows.AddRange(Adjustments(rng, period, discounted, bedrock));
         return rows;
     }
 
@@ -146,28 +158,46 @@ public static class SampleData
         }
     }
 
-    /// <summary>Credit, tax and EDP discount lines of the period: Bedrock product codes, no principal.</summary>
-    static IEnumerable<LineItem> Adjustments(Random rng, DateTime period, List<LineItem> rows)
+    /// <summary>
+    /// The period's adjustments, all on Bedrock products with no principal: a promotional credit; a Marketplace refund; per account and
+    /// usage type, an EdpDiscount line (and a PrivateRateDiscount line for private-pricing usage) whose unblended cost
+    /// is minus the discount the usage rows carry in their net cost, and whose net cost is 0 (the discount is already in
+    /// the usage rows' net); and the sales tax of AmazonBedrock usage.
+    /// </summary>
+    static IEnumerable<LineItem> Adjustments(Random rng, DateTime period, List<(UsageSpec Spec, LineItem Row)> discounted, List<LineItem> bedrock)
     {
         var end = period.AddMonths(1);
-        LineItem Line(string type, string code, double cost, double? net, string description) => new()
+        LineItem Line(string type, string code, string account, double cost, double? net, string description, UsageSpec? spec, string reason) => new()
         {
-            BillingPeriodStart = period, UsageAccountId = PayerAccount, UsageAccountName = AccountNames[PayerAccount],
+            BillingPeriodStart = period, UsageAccountId = account, UsageAccountName = AccountNames[account],
+            BillingEntity = spec?.BillingEntity ?? "AWS", LegalEntity = spec?.LegalEntity,
             LineItemType = type, UsageStart = period, UsageEnd = end, ProductCode = code, UsageAmount = type == "Tax" ? 1 : 0,
             UnblendedCost = cost, NetUnblendedCost = net, UnblendedRate = type == "Tax" ? null : "0.0", Description = description,
-            ProductServicecode = code, ProductFamily = null, LineItemId = NextId(rng),
+            ProductServicecode = code, LineItemId = NextId(rng),
+            UsageType = spec?.UsageType, Operation = spec?.Operation, PricingUnit = spec?.PricingUnit, ProductFamily = spec?.ProductFamily,
+            ProductRegionCode = spec?.RegionCode, Product = spec?.Product,
             Tags = type == "Credit" ? new() : null,
+            Truth = new RowTruth { Bedrock = true, Reason = reason, Model = spec?.Model, Direction = spec?.Direction },
         };
-        yield return Line("Credit", "AmazonBedrockService", period.Month == 5 ? -25.0 : -40.0, period.Month == 5 ? -25.0 : -40.0,
-            "AWS Promotional Credit: generative AI experimentation");
-        foreach (var code in new[] { "AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels" })
+        var credit = -(20 + rng.NextDouble() * 30);
+        yield return Line("Credit", "AmazonBedrockService", PayerAccount, credit, credit, "AWS Promotional Credit: generative AI experimentation", null, RowTruth.Credit);
+        // A Marketplace refund: no principal, an opaque product code, Bedrock only by its "(Amazon Bedrock Edition)" product.
+        var refund = -(5 + rng.NextDouble() * 10);
+        yield return Line("Refund", MarketplaceProductCode, PayerAccount, refund, refund, $"Refund for {MarketplaceProductName}", MpIn, RowTruth.Refund);
+        foreach (var g in discounted.GroupBy(x => (x.Row.UsageAccountId, x.Spec)).OrderBy(g => g.Key.UsageAccountId, StringComparer.Ordinal)
+                     .ThenBy(g => g.Key.Spec.UsageType, StringComparer.Ordinal))
         {
-            decimal discount = rows.Where(r => r.ProductCode == code && r.LineItemType == "Usage")
-                .Sum(r => ExpectedTotals.ToDecimal(r.UnblendedCost) - ExpectedTotals.ToDecimal(r.NetUnblendedCost ?? r.UnblendedCost));
-            yield return Line("EdpDiscount", code, (double)-discount, 0.0, "Enterprise Discount Program: 5% discount");
+            var (account, spec) = g.Key;
+            decimal unblended = g.Sum(x => ExpectedTotals.ToDecimal(x.Row.UnblendedCost));
+            decimal discount = unblended - g.Sum(x => ExpectedTotals.ToDecimal(x.Row.NetUnblendedCost!.Value));
+            decimal edp = spec.PrivatePricing ? unblended * (decimal)Catalog.EdpDiscount : discount;
+            yield return Line("EdpDiscount", spec.ProductCode, account, (double)-edp, 0.0, "Enterprise Discount Program: 5% discount", spec, RowTruth.Discount);
+            if (spec.PrivatePricing)
+                yield return Line("PrivateRateDiscount", spec.ProductCode, account, (double)-(discount - edp), 0.0,
+                    "Private pricing: 10% discount after EDP", spec, RowTruth.Discount);
         }
-        decimal taxable = rows.Where(r => r.ProductCode == "AmazonBedrock" && r.LineItemType == "Usage").Sum(r => ExpectedTotals.ToDecimal(r.UnblendedCost));
+        decimal taxable = bedrock.Where(r => r.ProductCode == "AmazonBedrock" && r.Truth.Bedrock).Sum(r => ExpectedTotals.ToDecimal(r.UnblendedCost));
         var tax = (double)Math.Round(taxable * 0.0725m, 2);
-        yield return Line("Tax", "AmazonBedrock", tax, tax, "Tax for product code AmazonBedrock");
+        yield return Line("Tax", "AmazonBedrock", PayerAccount, tax, tax, "Tax for product code AmazonBedrock", null, RowTruth.Tax);
     }
 }
