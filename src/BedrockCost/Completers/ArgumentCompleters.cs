@@ -4,6 +4,7 @@ using System.Management.Automation.Language;
 using BedrockCost.Core.Aggregation;
 using BedrockCost.Core.Aws;
 using BedrockCost.Core.Sources;
+using BedrockCost.Core.Sources.Athena;
 using BedrockCost.Core.Sources.CostExplorer;
 
 namespace BedrockCost.Completers;
@@ -45,13 +46,14 @@ public abstract class WordCompleter : IArgumentCompleter
 
 /// <summary>
 /// Completes -GroupBy with what the chosen source can group by (its capabilities: Cost Explorer has no principal,
-/// token type, usage type or region) and common principal tag keys; insights leave out the time dimensions.
+/// token type, usage type or region; Athena and files have all) and common principal tag keys; insights leave out the time dimensions.
 /// </summary>
 public sealed class GroupByCompleter : WordCompleter
 {
     protected override IEnumerable<string> Words(string commandName, IDictionary bound)
     {
-        var capabilities = bound.Contains("CostExplorer") ? CostExplorerSource.Supports : SourceCapabilities.CurFiles;
+        var capabilities = bound.Contains("CostExplorer") ? CostExplorerSource.Supports
+            : bound.Contains("Athena") ? AthenaSource.AthenaCapabilities : SourceCapabilities.CurFiles;
         var insight = commandName.EndsWith("CostAnomaly", StringComparison.OrdinalIgnoreCase) || commandName.EndsWith("CostForecast", StringComparison.OrdinalIgnoreCase);
         return Enum.GetValues<Dimension>()
             .Where(d => d != Dimension.Tag && capabilities.CanGroupBy(d) && !(insight && d is Dimension.Day or Dimension.Month or Dimension.BillingPeriod))
