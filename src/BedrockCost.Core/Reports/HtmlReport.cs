@@ -143,9 +143,19 @@ public static class HtmlReport
             Card(h, $"Tokens{of}", s.Reconciliation.Where(r => r.Currency == currency).Sum(r => r.SourceTokens).ToString("N0", Inv));
         }
         Card(h, "Cost centres", s.CostCenters.Where(c => c.CostCenter != ChargebackLine.UnallocatedCostCenter).Select(c => c.CostCenter).Distinct().Count().ToString(Inv));
-        Card(h, "Reconciliation", s.Reconciles ? "Reconciled" : "Does not reconcile", s.Reconciles ? "value ok" : "value bad");
+        var (status, ok) = Status(s.Reconciles, s.Reconciliation.Select(r => r.LineItemsLeftOut).DefaultIfEmpty(0).Max());
+        Card(h, "Reconciliation", status, ok ? "value ok" : "value bad");
         h.Close("div").Close("section");
     }
+
+    /// <summary>
+    /// What a reconciliation says: "Reconciled" only when the lines add up to the source total and the source was
+    /// read whole; line items left out as unreadable make it INCOMPLETE even with a difference of zero.
+    /// </summary>
+    private static (string Text, bool Ok) Status(bool reconciles, long lineItemsLeftOut) =>
+        !reconciles ? ("Does not reconcile", false)
+        : lineItemsLeftOut > 0 ? ($"INCOMPLETE: {lineItemsLeftOut.ToString("N0", Inv)} line item(s) left out", false)
+        : ("Reconciled", true);
 
     private static void Card(HtmlWriter h, string label, string value, string valueClass = "value")
     {
@@ -169,7 +179,7 @@ public static class HtmlReport
             new("Source tokens", r => r.SourceTokens.ToString("N0", Inv), Number: true),
             new("Allocated tokens", r => r.AllocatedTokens.ToString("N0", Inv), Number: true),
             new("Token difference", r => r.TokenDifference.ToString("N0", Inv), Number: true),
-        }, status: r => r.Reconciles);
+        }, status: r => Status(r.Reconciles, r.LineItemsLeftOut));
         if (s.Reconciliation.Count > 0)
             h.Element("p", $"Source total: {s.Reconciliation[0].SourceDescription}. The allocated total is the sum of every statement line, allocated shares included, in cost and in tokens, so a difference of zero means nothing was lost or counted twice. Each billing period reconciles on its own.", ("class", "note"));
         h.Close("section");
@@ -418,7 +428,7 @@ public static class HtmlReport
 
     /// <summary>A table of <paramref name="rows"/>: optional columns without any value are left out; an optional total row and status column.</summary>
     private static void Table<T>(HtmlWriter h, IReadOnlyList<T> rows, IReadOnlyList<Column<T>> columns, IReadOnlyList<string?>? total = null,
-        Func<T, bool>? status = null)
+        Func<T, (string Text, bool Ok)>? status = null)
     {
         var keep = columns.Select((c, i) => (c, i)).Where(x => x.c.Show && (!x.c.Optional || rows.Any(r => !string.IsNullOrEmpty(x.c.Text(r))))).ToList();
         h.Open("table").Open("thead").Open("tr");
@@ -431,8 +441,8 @@ public static class HtmlReport
             foreach (var (c, _) in keep) Cell(h, c.Text(row), c.Number, c.Value, c.Arn, c.Title?.Invoke(row));
             if (status is not null)
             {
-                var ok = status(row);
-                h.Open("td").Element("strong", ok ? "Reconciled" : "Does not reconcile", ("class", ok ? "ok" : "bad")).Close("td");
+                var (text, ok) = status(row);
+                h.Open("td").Element("strong", text, ("class", ok ? "ok" : "bad")).Close("td");
             }
             h.Close("tr");
         }

@@ -145,6 +145,13 @@ public class IntegrityTests : IDisposable
             }
             Assert.Contains("INCOMPLETE: 4 Bedrock line item(s)", text.ToString());
         }
+        // The HTML's Reconciliation card and status column say INCOMPLETE, never "Reconciled", though the difference is 0.
+        using var html = new MemoryStream();
+        await ChargebackReport.Files(ChargebackFormat.Html).Single().Write(statement, html, default);
+        var page = Encoding.UTF8.GetString(html.ToArray());
+        Assert.DoesNotContain(">Reconciled<", page);
+        Assert.Contains("<div class=\"value bad\">INCOMPLETE: 4 line item(s) left out</div>", page);
+        Assert.Contains("<strong class=\"bad\">INCOMPLETE: 4 line item(s) left out</strong>", page);
     }
 
     // ---- the S3 cache: names, keys, cleanup, disk full ------------------------------------------------------------
