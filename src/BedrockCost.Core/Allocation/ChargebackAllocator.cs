@@ -308,6 +308,8 @@ public static class ChargebackAllocator
     private static string Describe(LineKey k)
     {
         var who = Classification.PrincipalParser.ShortName(k.Principal) ?? k.Person ?? k.Role ?? Aggregator.None;
+        // An ARN's short name has its account; unattributed cost of two accounts are two origin charges, named apart.
+        if (k.Account is { } account && !who.EndsWith($"({account})", StringComparison.Ordinal)) who += $" ({account})";
         return $"{ChargebackLine.UnallocatedCostCenter} {who} | {k.Model ?? Aggregator.None} | {k.Reason}";
     }
 
