@@ -81,6 +81,40 @@ public class QueryDiagnosticsTests
         Assert.Matches(@"^\d+\.\d{1,10}$", total);
     }
 
+    private static LineItem Tokens(string period, decimal thousands, decimal cost) => new()
+    {
+        BillingPeriod = period, UsageStart = DateTime.SpecifyKind(DateTime.Parse(period + "-02"), DateTimeKind.Utc), LineItemType = "Usage",
+        ProductCode = "AmazonBedrock", UsageType = "USE1-Claude4.6Sonnet-input-tokens", PricingUnit = "1K tokens", UsageAmount = thousands,
+        Principal = "arn:aws:iam::111122223333:user/ana", Currency = "USD", UnblendedCost = cost, NetUnblendedCost = cost,
+    };
+
+    [Fact]
+    public void Period_and_token_totals_take_an_item_with_every_other_sum_or_not_at_all()
+    {
+        var a = new Aggregator(new CostQuery { GroupBy = By(Dimension.Principal, Dimension.BillingPeriod) });
+        Assert.Equal(SumOverflow.None, a.Add(Tokens("2026-05", 2m, 1m)));
+        Assert.Equal(SumOverflow.None, a.Add(Tokens("2026-06", 3m, 2m)));
+        // 10^16 thousand tokens do not fit a long: the item is left out of every figure, tokens and periods included.
+        Assert.Equal(SumOverflow.UsageAmount, a.Add(Tokens("2026-06", 1e16m, 5m)));
+        var r = a.ToResult("CUR", NullOperationContext.Instance);
+        Assert.Equal(1, r.LineItemsLeftOut);
+        Assert.Equal(new[] { ("2026-05", 1m, 2000L), ("2026-06", 2m, 3000L) },
+            r.PeriodTotals.Select(t => (t.BillingPeriod!, t.UnblendedCost, t.TotalTokens)));
+        Assert.Equal(5000L, r.SelectedTotals.Single().InputTokens);
+        Assert.Equal(3m, r.BedrockTotals.Single().UnblendedCost);
+
+        // Another worker's periods merge into the same period totals.
+        var b = new Aggregator(new CostQuery { GroupBy = By(Dimension.Principal, Dimension.BillingPeriod) });
+        b.Add(Tokens("2026-06", 1m, 4m));
+        Assert.True(a.TryMerge(b));
+        r = a.ToResult("CUR", NullOperationContext.Instance);
+        Assert.Equal(new[] { ("2026-05", 1m, 2000L), ("2026-06", 6m, 4000L) },
+            r.PeriodTotals.Select(t => (t.BillingPeriod!, t.UnblendedCost, t.TotalTokens)));
+        var statement = ChargebackAllocator.Allocate(ChargebackInput.FromResult(r, "test"), new ChargebackOptions());
+        Assert.True(statement.Reconciles);
+        Assert.Equal(new[] { 2000L, 4000L }, statement.Reconciliation.Select(x => x.SourceTokens));
+    }
+
     /// <summary>A source over hand-made line items, aggregated by the real result builder.</summary>
     private sealed class ItemsSource(IReadOnlyList<(LineItem Item, Dictionary<string, string> Tags)> items) : ICostSource
     {
