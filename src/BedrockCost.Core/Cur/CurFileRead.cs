@@ -22,7 +22,8 @@ internal sealed class CurFileRead
         IncludeAgentCore = query.IncludeAgentCore;
         bool GroupedBy(Dimension d) => query.GroupBy.Any(g => g.Kind == d);
         NeedsModel = GroupedBy(Dimension.Model) || query.Models.Count > 0;
-        NeedsAccount = GroupedBy(Dimension.Account) || query.Accounts.Count > 0;
+        NeedsPayerAccount = query.IncludeBillingAccounts;
+        NeedsAccount = GroupedBy(Dimension.Account) || query.Accounts.Count > 0 || NeedsPayerAccount;
         NeedsRegion = GroupedBy(Dimension.Region);
         NeedsUsageStart = query.StartDate is not null || query.EndDate is not null || GroupedBy(Dimension.Day) || GroupedBy(Dimension.Month);
     }
@@ -32,6 +33,8 @@ internal sealed class CurFileRead
     public bool NeedsModel { get; }
     /// <summary>The usage account is grouped or filtered on.</summary>
     public bool NeedsAccount { get; }
+    /// <summary>The payer account is asked for (it maps usage accounts to billing accounts).</summary>
+    public bool NeedsPayerAccount { get; }
     /// <summary>The product region is grouped on.</summary>
     public bool NeedsRegion { get; }
     /// <summary>The usage start date is filtered or grouped on.</summary>

@@ -183,7 +183,7 @@ internal static class MapColumn
     public static async Task<string?[]?[]> ReadAsync(ParquetRowGroupReader g, DataField keyField, DataField valueField, int rows,
         IReadOnlyList<string> keys, RowRules.Verdict[] wanted, string?[]?[] result, StringPool pool, CancellationToken ct)
     {
-        var slots = (int)(g.GetMetadata(keyField).MetaData?.NumValues ?? rows);
+        var slots = (int)(g.GetMetadata(keyField)?.MetaData?.NumValues ?? rows);
         var kVals = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(slots);
         var vVals = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(slots);
         var kDef = CurArrays<int>.Pool.Rent(slots);
@@ -228,7 +228,7 @@ internal static class MapColumn
     /// <summary>Adds every key present in the row group's map column to <paramref name="keys"/>.</summary>
     public static async Task AddKeysAsync(ParquetRowGroupReader g, DataField keyField, ISet<string> keys, CancellationToken ct)
     {
-        var slots = (int)(g.GetMetadata(keyField).MetaData?.NumValues ?? g.RowCount);
+        var slots = (int)(g.GetMetadata(keyField)?.MetaData?.NumValues ?? g.RowCount);
         var values = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(slots);
         var def = CurArrays<int>.Pool.Rent(slots);
         var rep = CurArrays<int>.Pool.Rent(slots);

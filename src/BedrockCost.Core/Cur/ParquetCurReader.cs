@@ -214,6 +214,7 @@ internal static class ParquetCurReader
             var unblended = await ValueColumns.ReadNumbersAsync(g, f[CurColumns.UnblendedCost]!, rows, b.Unblended, read.DisplayName, ct);
             var net = f[CurColumns.NetUnblendedCost] is { } nf ? await ValueColumns.ReadNumbersAsync(g, nf, rows, b.Net, read.DisplayName, ct) : null;
             c.Account = read.NeedsAccount ? await StringColumn.ReadAsync(g, f[CurColumns.UsageAccountId], rows, ct) : null;
+            c.Payer = read.NeedsPayerAccount ? await StringColumn.ReadAsync(g, f[CurColumns.PayerAccountId], rows, ct) : null;
             c.ItemType = await StringColumn.ReadAsync(g, f[CurColumns.LineItemType], rows, ct);
             c.UsageType = await StringColumn.ReadAsync(g, f[CurColumns.UsageType], rows, ct);
             c.Currency = await StringColumn.ReadAsync(g, f[CurColumns.Currency], rows, ct);
@@ -287,10 +288,10 @@ internal static class ParquetCurReader
 
     private struct Columns : IDisposable
     {
-        public StringColumn? ProductCode, Entity, Principal, Account, ItemType, UsageType, Currency, Unit, Region;
+        public StringColumn? ProductCode, Entity, Principal, Account, Payer, ItemType, UsageType, Currency, Unit, Region;
         public void Dispose()
         {
-            ProductCode?.Dispose(); Entity?.Dispose(); Principal?.Dispose(); Account?.Dispose(); ItemType?.Dispose();
+            ProductCode?.Dispose(); Entity?.Dispose(); Principal?.Dispose(); Account?.Dispose(); Payer?.Dispose(); ItemType?.Dispose();
             UsageType?.Dispose(); Currency?.Dispose(); Unit?.Dispose(); Region?.Dispose();
         }
     }
@@ -312,6 +313,7 @@ internal static class ParquetCurReader
             {
                 UsageStart = usageStart?[r] ?? default,
                 Account = c.Account?.Get(r, pool),
+                PayerAccount = c.Payer?.Get(r, pool),
                 LineItemType = c.ItemType!.Get(r, pool),
                 ProductCode = c.ProductCode!.Get(r, pool),
                 UsageType = c.UsageType!.Get(r, pool),
