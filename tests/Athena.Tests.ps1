@@ -63,6 +63,38 @@ Describe 'The Athena source gives the rows of the files' {
         ConvertTo-RowText $lines | Should -Be (ConvertTo-RowText $files)
     }
 
+    It 'allocates from the natural pipeline: rows per principal read their tag from Athena when a chargeback asks' {
+        $files = @(Get-BedrockCostByPrincipal -Path $SamplePath -BillingPeriod 2026-06 | ConvertTo-BedrockChargeback -CostCenterTag team -UnallocatedPolicy Proportional)
+        $lines = @(Get-BedrockCostByPrincipal @athena -BillingPeriod 2026-06 | ConvertTo-BedrockChargeback -CostCenterTag team -UnallocatedPolicy Proportional -WarningVariable warnings)
+        $warnings | Should -BeNullOrEmpty
+        ($lines | Where-Object LineType -EQ 'Direct').CostCenter | Should -Not -Contain '(unallocated)'
+        ConvertTo-RowText $lines | Should -Be (ConvertTo-RowText $files)
+    }
+
+    It 'writes the statement of two periods and its FOCUS dataset as from the files (payer accounts, tokens, periods)' {
+        $out = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-athena-statement-$([guid]::NewGuid())"
+        try {
+            $common = @{ BillingPeriod = '2026-05', '2026-06'; CostCenterTag = 'team'; UnallocatedPolicy = 'Proportional'; Format = 'Csv', 'Focus' }
+            $fromFiles = Export-BedrockChargeback -Path $SamplePath @common -Destination (New-Item -ItemType Directory -Path "$out/files").FullName
+            $fromAthena = Export-BedrockChargeback @athena @common -Destination (New-Item -ItemType Directory -Path "$out/athena").FullName -WarningVariable warnings
+            $warnings | Should -BeNullOrEmpty   # every line's payer account named (no "BillingAccountId is the usage account")
+            $fromAthena.Name | Should -Be $fromFiles.Name
+            foreach ($name in $fromFiles.Name | Where-Object { $_ -notlike '*-summary.csv' }) {
+                Get-Content -Raw -LiteralPath "$out/athena/$name" | Should -Be (Get-Content -Raw -LiteralPath "$out/files/$name") -Because $name
+            }
+            $focus = Import-Csv -LiteralPath ($fromAthena | Where-Object Name -Like '*focus*.csv').FullName
+            $focus.BillingAccountId | Sort-Object -Unique | Should -Be '111122223333'
+            $summary = Import-Csv -LiteralPath ($fromAthena | Where-Object Name -Like '*-summary.csv').FullName
+            foreach ($period in '2026-05', '2026-06') {
+                $b = (Get-Truth $period).bedrock
+                $row = $summary | Where-Object { $_.RowType -eq 'SourceTotal' -and $_.BillingPeriod -eq $period }
+                ConvertTo-Decimal $row.Cost | Should -Be $b.unblendedCost -Because $period
+                ConvertTo-Decimal $row.Tokens | Should -Be ($b.inputTokens + $b.outputTokens + $b.cacheReadTokens + $b.cacheWriteTokens) -Because $period
+            }
+        }
+        finally { Remove-Item -LiteralPath $out -Recurse -Force -ErrorAction Ignore }
+    }
+
     It 'Get-BedrockCostAnomaly and Get-BedrockCostForecast read the same days' {
         $a1 = @(Get-BedrockCostAnomaly -Path $SamplePath -AsOf 2026-06-20 -Sensitivity Low -MinimumCost 0 -IncludeDrop)
         $a2 = @(Get-BedrockCostAnomaly @athena -AsOf 2026-06-20 -Sensitivity Low -MinimumCost 0 -IncludeDrop)

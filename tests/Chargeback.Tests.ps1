@@ -98,10 +98,10 @@ Describe 'Export-BedrockChargeback' {
     It 'writes CSV, JSON and HTML into a folder and returns their FileInfo' {
         $out = Join-Path $Work 'all'
         $files = Export-BedrockChargeback -Path $SamplePath -CostCenterTag cost-center -UnallocatedPolicy Even -Destination "$out/"
-        $files | Should -HaveCount 3
+        $files | Should -HaveCount 4
         $files | ForEach-Object { $_ | Should -BeOfType System.IO.FileInfo; $_.Exists | Should -BeTrue }
-        $files.Name | Should -Be 'bedrock-chargeback-2026-06.csv', 'bedrock-chargeback-2026-06.json', 'bedrock-chargeback-2026-06.html'
-        (Get-ChildItem -LiteralPath $out -Force).Name | Should -HaveCount 3   # no temporary files left
+        $files.Name | Should -Be 'bedrock-chargeback-2026-06.csv', 'bedrock-chargeback-2026-06-summary.csv', 'bedrock-chargeback-2026-06.json', 'bedrock-chargeback-2026-06.html'
+        (Get-ChildItem -LiteralPath $out -Force).Name | Should -HaveCount 4   # no temporary files left
 
         $json = Get-Content -Raw -LiteralPath (Join-Path $out 'bedrock-chargeback-2026-06.json') | ConvertFrom-ExactJson
         $lineTotal = Get-DecimalSum $json.lines cost
@@ -112,21 +112,22 @@ Describe 'Export-BedrockChargeback' {
             (Get-ExpectedCostCentre -Truth $June -Tag 'iamPrincipal/cost-center' -Policy Even) -Tolerance 0.000001
     }
 
-    It 'escapes spreadsheet formulas in the CSV and keeps the reconciliation rows' {
-        $file = Export-BedrockChargeback -Path $SamplePath -CostCenterTag cost-center -Destination (Join-Path $Work 'cc.csv')
-        $rows = Import-Csv -LiteralPath $file.FullName
+    It 'escapes spreadsheet formulas in the CSV and keeps the reconciliation rows in the summary file' {
+        $lines, $summary = Export-BedrockChargeback -Path $SamplePath -CostCenterTag cost-center -Destination (Join-Path $Work 'cc.csv')
+        $summary.Name | Should -Be 'cc-summary.csv'
+        $rows = Import-Csv -LiteralPath $lines.FullName
         $rows.CostCenter | Should -Contain "'=HYPERLINK(`"http://x`")"
         $rows.CostCenter | Should -Contain "'=cmd|' /C calc'!A0"
         $rows.CostCenter | Should -Not -Contain '=HYPERLINK("http://x")'
         $rows.CostCenter | Should -Not -Contain "=cmd|' /C calc'!A0"
-        # The lines, at full precision, add up to the independent total; the file's own rows say the same.
-        $lines = $rows | Where-Object RowType -EQ 'Line'
-        $lineTotal = Get-DecimalSum $lines
+        # The lines file holds nothing but lines: at full precision they add up to the independent total; the summary file says the same.
+        $totals = Import-Csv -LiteralPath $summary.FullName
+        $lineTotal = Get-DecimalSum $rows
         $lineTotal | Should -Be $June.bedrock.unblendedCost
-        ConvertTo-Decimal ($rows | Where-Object RowType -EQ 'SourceTotal').Cost | Should -Be $June.bedrock.unblendedCost
-        ConvertTo-Decimal ($rows | Where-Object RowType -EQ 'Difference').Cost | Should -Be ($lineTotal - $June.bedrock.unblendedCost)
+        ConvertTo-Decimal ($totals | Where-Object RowType -EQ 'SourceTotal').Cost | Should -Be $June.bedrock.unblendedCost
+        ConvertTo-Decimal ($totals | Where-Object RowType -EQ 'Difference').Cost | Should -Be ($lineTotal - $June.bedrock.unblendedCost)
         # Per cost centre (names as the spreadsheet shows them, without the quote that neutralises a formula).
-        $unescaped = $lines | ForEach-Object { [pscustomobject]@{ CostCenter = $_.CostCenter -replace "^'(?=[=+\-@])", ''; Cost = $_.Cost } }
+        $unescaped = $rows | ForEach-Object { [pscustomobject]@{ CostCenter = $_.CostCenter -replace "^'(?=[=+\-@])", ''; Cost = $_.Cost } }
         Assert-CostCentres $unescaped (Get-ExpectedCostCentre -Truth $June -Tag 'iamPrincipal/cost-center')
     }
 
@@ -158,7 +159,7 @@ Describe 'Export-BedrockChargeback' {
         $null = New-Item -ItemType Directory -Path (Join-Path $Work 'piped')
         $files = Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Principal, Model |
             Export-BedrockChargeback -Destination $base -Format Csv, Html
-        $files.Name | Should -Be 'chargeback.csv', 'chargeback.html'
+        $files.Name | Should -Be 'chargeback.csv', 'chargeback-summary.csv', 'chargeback.html'
     }
 
     It 'writes PathNotFound for a missing source and writes no file' {
@@ -214,7 +215,12 @@ JSON.stringify((() => {
 
         $script:Inv = [cultureinfo]::InvariantCulture
         function script:Money([decimal]$Value) { $Value.ToString('N2', $Inv) }
-        $script:TeamCentres = Get-ExpectedCostCentre -Truth $June -Tag 'iamPrincipal/team' -Rule $MappingRule
+        # A value as the report shows it: a left-to-right or right-to-left override is shown as U+FFFD (issue 10, item 8:
+        # "finance<RLO>gnp.exe" would read "financeexe.png"); everything else exactly as it is.
+        function script:Shown([string]$Value) { $Value -replace '[\u202D\u202E]', [string][char]0xFFFD }
+        $script:TeamCentres = [System.Collections.Generic.Dictionary[string, decimal]]::new([System.StringComparer]::Ordinal)
+        $expected = Get-ExpectedCostCentre -Truth $June -Tag 'iamPrincipal/team' -Rule $MappingRule
+        foreach ($k in $expected.Keys) { $TeamCentres[(Shown $k)] = $expected[$k] }
     }
 
     It 'shows the Bedrock total of the truth in the summary and the reconciliation' {
@@ -223,7 +229,9 @@ JSON.stringify((() => {
             $page.cards | Where-Object { $_[0] -eq 'Reconciliation' } | ForEach-Object { $_[1] | Should -Be 'Reconciled' }
             $exact = $June.bedrock.unblendedCost.ToString('#,0.00########', $Inv)
             $page.reconciliation | Should -HaveCount 1
-            $page.reconciliation[0] | Should -Be @('USD', $exact, $exact, '0.00', 'Reconciled')
+            $b = $June.bedrock
+            $tokens = ($b.inputTokens + $b.outputTokens + $b.cacheReadTokens + $b.cacheWriteTokens).ToString('N0', $Inv)
+            $page.reconciliation[0] | Should -Be @('USD', $exact, $exact, '0.00', $tokens, $tokens, '0', 'Reconciled')
         }
     }
 
@@ -246,14 +254,15 @@ JSON.stringify((() => {
     It 'shows hostile tag values as text, never as elements or attributes' {
         $teamNames = $Team.costCentres | ForEach-Object { $_[0] }
         foreach ($value in '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "finance$([char]0x202E)gnp.exe") {
-            $teamNames | Should -Contain $value -Because 'the exact text is shown as a cost centre name'
+            $teamNames | Should -Contain (Shown $value) -Because 'the exact text is shown as a cost centre name (overrides as U+FFFD)'
         }
         $ccNames = $Cc.costCentres | ForEach-Object { $_[0] }
         $ccNames | Should -Contain '=HYPERLINK("http://x")'
         $ccNames | Should -Contain "=cmd|' /C calc'!A0"
         foreach ($page in $Team, $Cc) {
             $page.elements | Where-Object { $_ -notin 'html', 'head', 'meta', 'title', 'style', 'body', 'main', 'header', 'footer', 'section', 'div',
-                'h1', 'h2', 'p', 'strong', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'svg', 'g', 'text', 'rect', 'line' } | Should -BeNullOrEmpty
+                'h1', 'h2', 'p', 'strong', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'svg', 'g', 'text', 'rect', 'line',
+                'bdi', 'span', 'wbr' } | Should -BeNullOrEmpty   # the report's own: values isolated (bdi), ARNs' parts (span) and break points (wbr)
             $page.attributes | Where-Object { $_ -match '^on|^(src|srcset|href|xlink:href|action|formaction|style|background|poster)$' } | Should -BeNullOrEmpty
         }
     }
@@ -269,7 +278,7 @@ JSON.stringify((() => {
         }
     }
 
-    It 'draws one daily bar per day of data, with axis ticks at zero and at the largest day of the truth' {
+    It 'draws one daily bar per day of data, with axis ticks from zero past the largest day of the truth' {
         $days = @($June.days | Sort-Object day)
         $Team.dailyBars | Should -HaveCount $days.Count
         $Team.dailyBars | ForEach-Object { $_.rects | Should -BeGreaterOrEqual 1 }
@@ -288,9 +297,11 @@ JSON.stringify((() => {
             $high = [Math]::Max($high, [Math]::Max($attributed, 0) + [Math]::Max($unattributed, 0))
             $low = [Math]::Min($low, [Math]::Min($attributed, 0) + [Math]::Min($unattributed, 0))
         }
+        # Round ticks (issue 12) that take in the largest and, with credits, the lowest day: 0 among them.
         $Team.dailyAxis | Should -Contain '0'
-        $Team.dailyAxis | Should -Contain (Money $high)
-        if ($low -lt 0) { $Team.dailyAxis | Should -Contain (Money $low) }
+        $ticks = @($Team.dailyAxis | Where-Object { $_ -match '^-?[\d,]+(\.\d+)?$' } | ForEach-Object { [decimal]::Parse($_, [System.Globalization.NumberStyles]::Number, $Inv) })
+        ($ticks | Measure-Object -Maximum).Maximum | Should -BeGreaterOrEqual $high
+        ($ticks | Measure-Object -Minimum).Minimum | Should -BeLessOrEqual $low
     }
 
     It 'needs no network: no resource URLs, no script' {

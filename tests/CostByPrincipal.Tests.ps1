@@ -49,7 +49,7 @@ Describe 'Get-BedrockCostByPrincipal on the embedded sample' {
 
     It 'writes the reconciliation of the Bedrock total to the verbose stream' {
         $verbose = Get-BedrockCostByPrincipal -Path $SamplePath -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        $total = $june.bedrock.unblendedCost.ToString('0.########', [cultureinfo]::InvariantCulture)
+        $total = $june.bedrock.unblendedCost.ToString('0.##########', [cultureinfo]::InvariantCulture)   # the module's exact amounts: 10 places (ExactAmount)
         ($verbose.Message -join "`n") | Should -Match ([regex]::Escape("USD: rows sum to $total, Bedrock total of the data read $total, difference 0"))
     }
 

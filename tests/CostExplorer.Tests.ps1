@@ -55,7 +55,7 @@ Describe 'Get-BedrockCostByPrincipal -CostExplorer' {
         @($requests | Where-Object { $_.Target -like '*GetCostAndUsage' -and $_.Body -like '*NextPageToken*' }).Count | Should -BeGreaterThan 0
         @($verbose | Where-Object { $_ -like "Cost Explorer: $($requests.Count) billed request(s)*" }).Count | Should -Be 1
         # The reconciliation line states the fake's Bedrock total for May.
-        $total = (Get-DecimalSum $bedrockMay Unblended).ToString('0.########', [cultureinfo]::InvariantCulture)
+        $total = (Get-DecimalSum $bedrockMay Unblended).ToString('0.##########', [cultureinfo]::InvariantCulture)   # the module's exact amounts: 10 places (ExactAmount)
         ($verbose | Where-Object { $_ -like 'Reconciliation*' }) | Should -Match ([regex]::Escape("rows sum to $total, Bedrock total of the data read $total, difference 0"))
     }
 

@@ -53,8 +53,8 @@ Describe 'Legacy CUR (CUR 1.0) in every cmdlet' {
         [decimal]($charge | Measure-Object Cost -Sum).Sum | Should -Be $legacyTotal
         ($w -join "`n") | Should -Match 'legacy'
         $files = Export-BedrockChargeback -Path $legacyRoot -CostCenterTag team -Format Csv -Destination (Join-Path $temp 'out') -WarningAction SilentlyContinue
-        $files | Should -HaveCount 1
-        $files[0].Length | Should -BeGreaterThan 0
+        $files.Name | Should -Be 'bedrock-chargeback-2026-04.csv', 'bedrock-chargeback-2026-04-summary.csv'
+        $files | ForEach-Object { $_.Length | Should -BeGreaterThan 0 }
     }
 
     It 'Get-BedrockCostAnomaly and Get-BedrockCostForecast read it' {

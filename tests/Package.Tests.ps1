@@ -118,7 +118,7 @@ Describe 'Installing the package as a user' {
     }
 
     It 'Export-BedrockChargeback writes its CSV, JSON and HTML, reconciling to the sample''s Bedrock total' {
-        $result.Files.Name | Should -Be 'bedrock-chargeback-2026-06.csv', 'bedrock-chargeback-2026-06.json', 'bedrock-chargeback-2026-06.html'
+        $result.Files.Name | Should -Be 'bedrock-chargeback-2026-06.csv', 'bedrock-chargeback-2026-06-summary.csv', 'bedrock-chargeback-2026-06.json', 'bedrock-chargeback-2026-06.html'
         $result.Files | ForEach-Object { $_.Exists | Should -BeTrue; $_.Length | Should -BeGreaterThan 0 }
         ConvertTo-Decimal $result.SourceTotal | Should -Be $june.bedrock.unblendedCost
         ConvertTo-Decimal $result.AllocatedTotal | Should -Be $june.bedrock.unblendedCost

@@ -276,7 +276,14 @@ Describe 'S3 download cache safety (issue 10)' {
 
     It 'downloads nothing and removes nothing under Export-BedrockChargeback -WhatIf' {
         $out = Join-Path $temp 'whatif-out'
-        $records = Export-BedrockChargeback -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $safeCache -Destination $out -WhatIf -Verbose 4>&1
+        # -WhatIf's lines go to the host: a transcript keeps them.
+        $transcript = Join-Path $temp 'whatif-transcript.txt'
+        $null = Start-Transcript -LiteralPath $transcript
+        try { $records = Export-BedrockChargeback -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $safeCache -Destination $out -WhatIf -Verbose 4>&1 }
+        finally { $null = Stop-Transcript }
+        $whatIf = @(Get-Content -LiteralPath $transcript | Where-Object { $_ -like 'What if:*' })
+        $whatIf.Count | Should -Be 4
+        $whatIf | Should -Match '^What if: Performing the operation "Write the (Csv|Json|Html) chargeback statement" on target ".*bedrock-chargeback-2026-06(-summary)?\.(csv|json|html)"\.$'
         @($records | Where-Object { $_ -is [System.IO.FileInfo] }) | Should -BeNullOrEmpty
         Get-VerboseText $records | Should -Match '-WhatIf: nothing was downloaded\. A run would download \(unless cached\) and read up to \d+ data file\(s\).* for billing period\(s\) 2026-06'
         Test-Path -LiteralPath $out | Should -BeFalse

@@ -1,7 +1,8 @@
-# Dot-sourced by tests that render HTML in headless Chromium: a minimal client of the Chrome DevTools protocol over
-# its WebSocket, to load a page and evaluate an expression in it (the rendered DOM, after the browser parsed it).
-# Every wait is on an event (the DevTools endpoint announced on stderr, a reply, Page.loadEventFired) with a
-# generous hang detector, never a sleep.
+# Dot-sourced by tests that render HTML in headless Chromium. A small client of the Chrome DevTools protocol over
+# its WebSocket: start the browser, open a page at a given viewport size, evaluate JavaScript in the rendered page
+# (the DOM and the layout after the browser parsed and laid it out), take a screenshot, stop the browser.
+# Every wait is on an event (the endpoint announced on stderr, a reply, the page's load event) with a generous hang
+# detector; nothing waits on a clock to let something happen.
 
 $script:CdpTimeout = [TimeSpan]::FromMinutes(2)
 
@@ -13,13 +14,13 @@ function Start-Chromium {
     $profileDir = Join-Path $ProfileRoot "chromium-$([guid]::NewGuid())"
     $psi = [System.Diagnostics.ProcessStartInfo]::new($exe.Source)
     foreach ($a in '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0',
-        "--user-data-dir=$profileDir", 'about:blank') { $psi.ArgumentList.Add($a) }
+        '--disable-component-update', '--disable-sync', '--hide-scrollbars', '--remote-debugging-address=127.0.0.1',
+        '--remote-debugging-port=0', "--user-data-dir=$profileDir", 'about:blank') { $psi.ArgumentList.Add($a) }
     $psi.RedirectStandardError = $true
     $psi.RedirectStandardOutput = $true
     $psi.UseShellExecute = $false
     $process = [System.Diagnostics.Process]::Start($psi)
-    # Chromium announces its DevTools endpoint on stderr once it listens.
+    # The browser says where its DevTools endpoint listens (port 0: a free port it chose) on stderr.
     $endpoint = $null
     while (-not $endpoint) {
         $line = $process.StandardError.ReadLineAsync()
@@ -27,7 +28,7 @@ function Start-Chromium {
         if ($null -eq $line.Result) { throw "Chromium exited ($($process.ExitCode)) before listening." }
         if ($line.Result -match 'DevTools listening on (ws://\S+)') { $endpoint = $Matches[1] }
     }
-    $null = $process.StandardError.ReadToEndAsync()   # keep the pipes drained
+    $null = $process.StandardError.ReadToEndAsync()
     $null = $process.StandardOutput.ReadToEndAsync()
     $socket = [System.Net.WebSockets.ClientWebSocket]::new()
     if (-not $socket.ConnectAsync([uri]$endpoint, [System.Threading.CancellationToken]::None).Wait($CdpTimeout)) { throw 'Cannot connect to Chromium.' }
@@ -71,22 +72,44 @@ function Wait-CdpEvent($Browser, [string]$Method, [string]$SessionId) {
     }
 }
 
-function Get-RenderedPage {
-    # Loads $Url in a new tab, waits for its load event, and returns the value of the JavaScript $Expression
-    # evaluated in the page (it should return JSON text, which is converted to objects).
-    param([Parameter(Mandatory)]$Browser, [Parameter(Mandatory)][string]$Url, [Parameter(Mandatory)][string]$Expression)
+function Open-Page {
+    # Opens $Url in a new tab laid out at $Width x $Height CSS pixels and waits for its load event; returns the tab.
+    param([Parameter(Mandatory)]$Browser, [Parameter(Mandatory)][string]$Url, [int]$Width = 1280, [int]$Height = 900)
     $target = Invoke-Cdp $Browser 'Target.createTarget' @{ url = 'about:blank' }
-    try {
-        $session = (Invoke-Cdp $Browser 'Target.attachToTarget' @{ targetId = $target.targetId; flatten = $true }).sessionId
-        $null = Invoke-Cdp $Browser 'Page.enable' @{} $session
-        $navigation = Invoke-Cdp $Browser 'Page.navigate' @{ url = $Url } $session
-        if ($navigation.errorText) { throw "Chromium cannot load ${Url}: $($navigation.errorText)" }
-        $null = Wait-CdpEvent $Browser 'Page.loadEventFired' $session
-        $result = Invoke-Cdp $Browser 'Runtime.evaluate' @{ expression = $Expression; returnByValue = $true } $session
-        if ($result.exceptionDetails) { throw "The expression failed in the page: $($result.exceptionDetails.exception.description)" }
-        $result.result.value | ConvertFrom-Json -Depth 100
-    }
-    finally { $null = Invoke-Cdp $Browser 'Target.closeTarget' @{ targetId = $target.targetId } }
+    $session = (Invoke-Cdp $Browser 'Target.attachToTarget' @{ targetId = $target.targetId; flatten = $true }).sessionId
+    $null = Invoke-Cdp $Browser 'Emulation.setDeviceMetricsOverride' @{ width = $Width; height = $Height; deviceScaleFactor = 1; mobile = $false } $session
+    $null = Invoke-Cdp $Browser 'Page.enable' @{} $session
+    $navigation = Invoke-Cdp $Browser 'Page.navigate' @{ url = $Url } $session
+    if ($navigation.errorText) { throw "Chromium cannot load ${Url}: $($navigation.errorText)" }
+    $null = Wait-CdpEvent $Browser 'Page.loadEventFired' $session
+    [pscustomobject]@{ Browser = $Browser; TargetId = $target.targetId; Session = $session }
+}
+
+function Invoke-PageScript {
+    # Evaluates JavaScript in the page; the expression returns JSON text, which comes back as objects.
+    param([Parameter(Mandatory)]$Page, [Parameter(Mandatory)][string]$Expression)
+    $result = Invoke-Cdp $Page.Browser 'Runtime.evaluate' @{ expression = $Expression; returnByValue = $true } $Page.Session
+    if ($result.exceptionDetails) { throw "The expression failed in the page: $($result.exceptionDetails.exception.description)" }
+    $result.result.value | ConvertFrom-Json -Depth 100
+}
+
+function Save-PageScreenshot {
+    # A PNG of the whole page (not only the viewport), written to $Path.
+    param([Parameter(Mandatory)]$Page, [Parameter(Mandatory)][string]$Path)
+    $shot = Invoke-Cdp $Page.Browser 'Page.captureScreenshot' @{ format = 'png'; captureBeyondViewport = $true } $Page.Session
+    [System.IO.File]::WriteAllBytes($Path, [Convert]::FromBase64String($shot.data))
+    Get-Item -LiteralPath $Path
+}
+
+function Close-Page($Page) {
+    $null = Invoke-Cdp $Page.Browser 'Target.closeTarget' @{ targetId = $Page.TargetId }
+}
+
+function Get-RenderedPage {
+    # Loads $Url, evaluates $Expression in it and closes the tab.
+    param([Parameter(Mandatory)]$Browser, [Parameter(Mandatory)][string]$Url, [Parameter(Mandatory)][string]$Expression, [int]$Width = 1280)
+    $page = Open-Page -Browser $Browser -Url $Url -Width $Width
+    try { Invoke-PageScript -Page $page -Expression $Expression } finally { Close-Page $page }
 }
 
 function Stop-Chromium($Browser) {

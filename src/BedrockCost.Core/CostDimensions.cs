@@ -28,6 +28,25 @@ public abstract class CostDimensions
     public string? Role { get; init; }
     public string? Account { get; init; }
     public string? Model { get; init; }
+
+    /// <summary>
+    /// <paramref name="text"/> cut to <paramref name="width"/> characters for a table (the format views call it),
+    /// never the amounts: a trailing "(...)" (an account, an unattributed reason) stays when it takes at most half
+    /// the width and the name before it gives way; otherwise the end is cut.
+    /// </summary>
+    public string? ShortText(string? text, int width)
+    {
+        if (text is null || text.Length <= width || width < 2) return text;
+        var open = text.LastIndexOf(" (", StringComparison.Ordinal);
+        if (open > 0 && text.EndsWith(')'))
+        {
+            var tail = text.Length - open;
+            if (tail <= width / 2) return string.Concat(text.AsSpan(0, width - 1 - tail), "\u2026", text.AsSpan(open));
+            if (open <= width) return text[..open];
+            text = text[..open];
+        }
+        return string.Concat(text.AsSpan(0, width - 1), "\u2026");
+    }
 }
 
 /// <summary>
@@ -56,7 +75,10 @@ public abstract class GroupDimensions : CostDimensions
     public string? UsageType { get; init; }
     /// <summary>Values of the grouped tag keys ("(untagged)" when absent).</summary>
     public IReadOnlyDictionary<string, string> Tags { get => _tags; init => _tags = TagValues.From(value); }
-    private readonly TagValues _tags = TagValues.Empty;
+    private TagValues _tags = TagValues.Empty;
+
+    /// <summary>Sets the tags of a copy being made (see PrincipalCost.WithTag); objects handed out never change.</summary>
+    private protected void SetTags(TagValues tags) => _tags = tags;
     /// <summary>First grouped tag value, for tables and Group-Object.</summary>
     public string? TagValue => Tags.Count == 0 ? null : Tags.First().Value;
     /// <summary>Why the cost has no principal (credit, tax, discount, no principal...); empty when attributed.</summary>

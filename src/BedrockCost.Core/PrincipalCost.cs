@@ -52,36 +52,73 @@ public sealed class PrincipalCost : GroupDimensions
     {
         "Day" => Day?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         "Month" => Month,
+        "BillingPeriod" => BillingPeriod,
         _ => base.DimensionValue(dimension),
     };
 
     public override string ToString() => $"{Principal ?? Model ?? TagValue ?? UnattributedReason} {Cost} {Currency}";
+
+    /// <summary>
+    /// Where the principal facts the row does not carry (the principals' tag values, payer accounts) can be read
+    /// when a chargeback asks for them; null for rows that are not per principal. Not a property: it stays out of
+    /// tables, CSV and JSON, and costs nothing until it is used.
+    /// </summary>
+    internal Allocation.PrincipalFacts? Facts;
+
+    /// <summary>This row with <paramref name="key"/> = <paramref name="value"/> added to its tags.</summary>
+    internal PrincipalCost WithTag(string key, string value)
+    {
+        var copy = (PrincipalCost)MemberwiseClone();
+        copy.SetTags(TagValues.From(new Dictionary<string, string>(Tags, StringComparer.Ordinal) { [key] = value }));
+        return copy;
+    }
 }
 
-/// <summary>Totals of one currency in the data read.</summary>
+/// <summary>Totals of one currency in the data read (of one billing period, when <see cref="BillingPeriod"/> is set).</summary>
 public sealed class CurrencyTotal
 {
     public string Currency { get; init; } = "USD";
+    /// <summary>The billing period these totals are of; null for totals over every period read.</summary>
+    public string? BillingPeriod { get; init; }
     public decimal UnblendedCost { get; set; }
     public decimal NetUnblendedCost { get; set; }
     public decimal AttributedUnblendedCost { get; set; }
     public decimal AttributedNetUnblendedCost { get; set; }
     public long LineItems { get; set; }
+    // Token sums stay decimal (usage amounts are fractional in "1K tokens" units) and are rounded once when read.
+    private decimal _input, _output, _cacheRead, _cacheWrite;
+    public long InputTokens => (long)Math.Round(_input);
+    public long OutputTokens => (long)Math.Round(_output);
+    public long CacheReadTokens => (long)Math.Round(_cacheRead);
+    public long CacheWriteTokens => (long)Math.Round(_cacheWrite);
+    public long TotalTokens => (long)Math.Round(_input + _output + _cacheRead + _cacheWrite);
     public decimal Cost(Aggregation.CostBasis basis) => basis == Aggregation.CostBasis.NetUnblended ? NetUnblendedCost : UnblendedCost;
 
     /// <summary>The figures as the aggregator adds them up.</summary>
     internal Aggregation.TotalSums Sums
     {
-        get => new() { Unblended = UnblendedCost, Net = NetUnblendedCost, AttributedUnblended = AttributedUnblendedCost, AttributedNet = AttributedNetUnblendedCost, LineItems = LineItems };
+        get => new()
+        {
+            Unblended = UnblendedCost, Net = NetUnblendedCost, AttributedUnblended = AttributedUnblendedCost, AttributedNet = AttributedNetUnblendedCost,
+            Input = _input, Output = _output, CacheRead = _cacheRead, CacheWrite = _cacheWrite, LineItems = LineItems,
+        };
         set
         {
             UnblendedCost = value.Unblended;
             NetUnblendedCost = value.Net;
             AttributedUnblendedCost = value.AttributedUnblended;
             AttributedNetUnblendedCost = value.AttributedNet;
+            (_input, _output, _cacheRead, _cacheWrite) = (value.Input, value.Output, value.CacheRead, value.CacheWrite);
             LineItems = value.LineItems;
         }
     }
+}
+
+/// <summary>How every reconciliation line prints an exact amount: the same decimals everywhere (up to 10, no trailing zeros).</summary>
+public static class ExactAmount
+{
+    public const string Format = "0.##########";
+    public static string Text(decimal value) => value.ToString(Format, System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>The answer to a query: rows, totals to reconcile against, and what was read.</summary>
@@ -92,6 +129,12 @@ public sealed class CostResult
     public IReadOnlyList<CurrencyTotal> BedrockTotals { get; init; } = Array.Empty<CurrencyTotal>();
     /// <summary>Totals of the rows selected by the filters; equals <see cref="BedrockTotals"/> without filters.</summary>
     public IReadOnlyList<CurrencyTotal> SelectedTotals { get; init; } = Array.Empty<CurrencyTotal>();
+    /// <summary><see cref="SelectedTotals"/> per billing period and currency: what each period of a statement reconciles to.</summary>
+    public IReadOnlyList<CurrencyTotal> PeriodTotals { get; init; } = Array.Empty<CurrencyTotal>();
+    /// <summary>Tag keys the query needed that no line item read carries (grouped or filtered on, yet present nowhere).</summary>
+    public IReadOnlyList<string> TagKeysNotFound { get; init; } = Array.Empty<string>();
+    /// <summary>Payer (billing) account of each usage account, when the query asked (<see cref="Aggregation.CostQuery.IncludeBillingAccounts"/>).</summary>
+    public IReadOnlyDictionary<string, string> BillingAccounts { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<string> BillingPeriods { get; init; } = Array.Empty<string>();
     public Aggregation.CostBasis CostBasis { get; init; }
     public string Source { get; init; } = "CUR";
@@ -116,8 +159,8 @@ public sealed class CostResult
             var rowsSum = Rows.Where(r => r.Currency == t.Currency).Sum(r => r.Cost);
             var total = t.Cost(CostBasis);
             var bedrock = BedrockTotals.FirstOrDefault(b => b.Currency == t.Currency)?.Cost(CostBasis) ?? 0m;
-            var filtered = total != bedrock ? $" (filters selected {total:0.########} of the Bedrock total {bedrock:0.########})" : string.Empty;
-            return $"{t.Currency}: rows sum to {rowsSum:0.########}, Bedrock total of the data read {total:0.########}, difference {rowsSum - total:0.########}{filtered}";
+            var filtered = total != bedrock ? $" (filters selected {ExactAmount.Text(total)} of the Bedrock total {ExactAmount.Text(bedrock)})" : string.Empty;
+            return $"{t.Currency}: rows sum to {ExactAmount.Text(rowsSum)}, Bedrock total of the data read {ExactAmount.Text(total)}, difference {ExactAmount.Text(rowsSum - total)}{filtered}";
         });
         var periods = BillingPeriods.Count == 0 ? "no billing period" : string.Join(", ", BillingPeriods);
         var incomplete = IsComplete ? string.Empty : " " + IncompleteText(LineItemsLeftOut);
@@ -125,7 +168,7 @@ public sealed class CostResult
         if (SelectedTotals.Count == 0)
         {
             var what = BedrockTotals.Count > 0
-                ? "the filters selected none of the Bedrock total " + string.Join(", ", BedrockTotals.Select(b => $"{b.Cost(CostBasis):0.########} {b.Currency}"))
+                ? "the filters selected none of the Bedrock total " + string.Join(", ", BedrockTotals.Select(b => $"{ExactAmount.Text(b.Cost(CostBasis))} {b.Currency}"))
                 : "no Bedrock cost in the data read" + (RowsScanned > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({RowsScanned:N0} rows)") : string.Empty);
             return $"Reconciliation ({CostBasis} cost, {periods}): {what}; rows sum to 0.{incomplete}";
         }
@@ -143,7 +186,7 @@ public sealed class CostResult
 /// </summary>
 public sealed class TagValues : System.Collections.ObjectModel.ReadOnlyDictionary<string, string>
 {
-    public static readonly TagValues Empty = new(new Dictionary<string, string>(StringComparer.Ordinal));
+    public static new readonly TagValues Empty = new(new Dictionary<string, string>(StringComparer.Ordinal));
 
     private TagValues(IDictionary<string, string> values) : base(values) { }
 
@@ -157,7 +200,7 @@ public sealed class TagValues : System.Collections.ObjectModel.ReadOnlyDictionar
 /// <summary>The dimensions a row was grouped by; as text, "Model,TokenType".</summary>
 public sealed class DimensionNames : System.Collections.ObjectModel.ReadOnlyCollection<string>
 {
-    public static readonly DimensionNames Empty = new(Array.Empty<string>());
+    public static new readonly DimensionNames Empty = new(Array.Empty<string>());
     private DimensionNames(IList<string> names) : base(names) { }
 
     public static DimensionNames From(IReadOnlyList<string>? names) =>

@@ -6,8 +6,14 @@ namespace BedrockCost;
 /// <summary>Every ErrorRecord the module writes is built here: stable ids, real categories, no stack traces.</summary>
 internal static class ErrorRecords
 {
-    public static ErrorRecord From(BedrockCostException e) =>
-        new(e, e.ErrorId, Category(e.Kind), e.Target);
+    /// <summary>The record of a module error, with its RecommendedAction from the error-id table.</summary>
+    public static ErrorRecord From(BedrockCostException e)
+    {
+        var record = new ErrorRecord(e, e.ErrorId, Category(e.Kind), e.Target);
+        if (ErrorAdvice.For(e.ErrorId) is { } action)
+            record.ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = action };
+        return record;
+    }
 
     public static ErrorRecord Create(string errorId, ErrorKind kind, string message, object? target = null) =>
         From(new BedrockCostException(errorId, kind, message, target));

@@ -45,6 +45,8 @@ public sealed class AthenaSourceTests : IDisposable
         "Model | 2026-06 | agentcore",
         "Principal | 2026-06 | filters",
         "iamPrincipal/team, Model | 2026-05,2026-06 | tagfilter",
+        // What a chargeback statement asks (issue 12): lines per billing period, and the payer accounts for FOCUS.
+        "BillingPeriod, Principal, Model, TokenType, Day, iamPrincipal/team | 2026-05,2026-06 | payers",
     };
 
     private static CostQuery Parse(string spec)
@@ -63,6 +65,7 @@ public sealed class AthenaSourceTests : IDisposable
             Principals = options.Contains("filters") ? new[] { "*:user/*", "*assumed-role/AWSReservedSSO_*" } : Array.Empty<string>(),
             Models = options.Contains("filters") ? new[] { "Claude*", "Nova*" } : Array.Empty<string>(),
             Tags = options.Contains("tagfilter") ? new Dictionary<string, string> { ["iamPrincipal/team"] = "*" } : new Dictionary<string, string>(),
+            IncludeBillingAccounts = options.Contains("payers"),
         };
     }
 
@@ -102,6 +105,10 @@ public sealed class AthenaSourceTests : IDisposable
         Assert.All(remote.Rows, r => Assert.Equal("Athena", r.Source));
         Assert.Equal(Totals(local.BedrockTotals), Totals(remote.BedrockTotals));
         Assert.Equal(Totals(local.SelectedTotals), Totals(remote.SelectedTotals));
+        // Each period's totals in cost and tokens (a statement reconciles period by period) and the payer accounts.
+        Assert.Equal(Totals(local.PeriodTotals), Totals(remote.PeriodTotals));
+        Assert.Equal(local.BillingAccounts.OrderBy(kv => kv.Key), remote.BillingAccounts.OrderBy(kv => kv.Key));
+        if (query.IncludeBillingAccounts) Assert.NotEmpty(remote.BillingAccounts);
         Assert.Equal(local.BillingPeriods, remote.BillingPeriods);
         Assert.Equal(local.BedrockLineItems, remote.BedrockLineItems);
         Assert.Equal(local.UnrecognisedUsageTypes, remote.UnrecognisedUsageTypes);
@@ -111,7 +118,8 @@ public sealed class AthenaSourceTests : IDisposable
         Assert.Contains("$partitions", _fake.Queries[0].Sql);
 
         static IEnumerable<string> Totals(IEnumerable<CurrencyTotal> ts) =>
-            ts.Select(t => $"{t.Currency} {t.UnblendedCost:G29} {t.NetUnblendedCost:G29} {t.AttributedUnblendedCost:G29} {t.AttributedNetUnblendedCost:G29} {t.LineItems}");
+            ts.Select(t => $"{t.BillingPeriod} {t.Currency} {t.UnblendedCost:G29} {t.NetUnblendedCost:G29} {t.AttributedUnblendedCost:G29} {t.AttributedNetUnblendedCost:G29} {t.LineItems} " +
+                           $"{t.InputTokens} {t.OutputTokens} {t.CacheReadTokens} {t.CacheWriteTokens}");
     }
 
     /// <summary>

@@ -86,6 +86,8 @@ public sealed class AthenaSqlTests
         yield return ("no partition", Costs(Query("Principal, Day"), Unpartitioned, both).Sql);
         yield return ("product columns and map", Costs(Query("Model, Principal"), WithProductColumns(map: true), may, "columns").Sql);
         yield return ("product columns only", Costs(Query("Model"), WithProductColumns(map: false), may, "legacy").Sql);
+        var withPayer = new AthenaTableSchema(CurColumns.Required.Concat(CurColumns.Optional).Append(CurColumns.PayerAccountId), new[] { "billing_period" });
+        yield return ("statement: periods and payers", Costs(Query("BillingPeriod, Principal, Day, iamPrincipal/team") with { IncludeBillingAccounts = true }, withPayer, both).Sql);
         yield return ("latest period", AthenaSql.Periods(Table, FullSchema, null));
         yield return ("wanted periods", AthenaSql.Periods(Table, FullSchema, PeriodFilter.Of(new[] { "2026-05", "2026-07" })));
         yield return ("periods of dates", AthenaSql.Periods(Table, FullSchema, PeriodFilter.Overlapping(from, to)));
@@ -140,7 +142,7 @@ public sealed class AthenaSqlTests
     }
 
     [Fact]
-    public void Every_shape_runs_on_DuckDB_and_hostile_tag_keys_stay_values()
+    public async Task Every_shape_runs_on_DuckDB_and_hostile_tag_keys_stay_values()
     {
         using var fake = new FakeAthena();
         fake.AddExport(AthenaClientTests.Database, AthenaClientTests.Table, EngineTests.SamplePath);
@@ -153,7 +155,7 @@ public sealed class AthenaSqlTests
         {
             foreach (var (name, sql) in Shapes())
             {
-                var e = client.ExecuteAsync(sql, AthenaClientTests.Settings(), NullOperationContext.Instance, default).GetAwaiter().GetResult();
+                var e = await client.ExecuteAsync(sql, AthenaClientTests.Settings(), NullOperationContext.Instance, default);
                 Assert.True(e.QueryId.Length > 0, name);
             }
         }

@@ -4,44 +4,15 @@ using Xunit;
 
 namespace BedrockCost.Core.Tests;
 
-/// <summary>Changes process environment variables: never run in parallel with other tests.</summary>
-[CollectionDefinition(nameof(EnvironmentCollection), DisableParallelization = true)]
-public sealed class EnvironmentCollection { }
-
 [Collection(nameof(EnvironmentCollection))]
-public sealed class S3AwsResolverTests : IDisposable
+public sealed class S3AwsResolverTests() : HermeticAwsEnvironment("[billing]\naws_access_key_id = AKIDBILLING\naws_secret_access_key = SECRETBILLING\nregion = eu-west-1\n")
 {
-    private static readonly string[] Vars =
-        { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-          "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_EC2_METADATA_DISABLED", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-          "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE" };
-    private readonly Dictionary<string, string?> _saved = Vars.ToDictionary(v => v, Environment.GetEnvironmentVariable);
-    private readonly string _dir = Directory.CreateTempSubdirectory("bc-aws-").FullName;
-    private readonly string _credentials;
-
-    public S3AwsResolverTests()
-    {
-        foreach (var v in Vars) Environment.SetEnvironmentVariable(v, null);
-        // Keep the test hermetic: no user files, no instance metadata probe.
-        Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", Path.Combine(_dir, "config"));
-        Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
-        _credentials = Path.Combine(_dir, "credentials");
-        File.WriteAllText(_credentials, "[billing]\naws_access_key_id = AKIDBILLING\naws_secret_access_key = SECRETBILLING\nregion = eu-west-1\n");
-        Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", _credentials);
-    }
-
-    public void Dispose()
-    {
-        foreach (var (k, v) in _saved) Environment.SetEnvironmentVariable(k, v);
-        Directory.Delete(_dir, true);
-    }
-
     [Fact]
     public void ExplicitKeysWinAndAreNeverDescribed()
     {
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIDENV");
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "SECRETENV");
-        var c = AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: "AKIDX", SecretKey: "SECRETX", SessionToken: "TOKENX", Region: "eu-central-1", ProfilesLocation: _credentials));
+        var c = AwsCredentialResolver.Resolve(new AwsOptions(AccessKey: "AKIDX", SecretKey: "SECRETX", SessionToken: "TOKENX", Region: "eu-central-1", ProfilesLocation: CredentialsFile));
         var creds = c.Credentials.GetCredentials();
         Assert.Equal("AKIDX", creds.AccessKey);
         Assert.Equal("TOKENX", creds.Token);
@@ -56,7 +27,7 @@ public sealed class S3AwsResolverTests : IDisposable
     [Fact]
     public void NamedProfileGivesCredentialsAndRegion()
     {
-        var c = AwsCredentialResolver.Resolve(new AwsOptions(ProfileName: "billing", ProfilesLocation: _credentials));
+        var c = AwsCredentialResolver.Resolve(new AwsOptions(ProfileName: "billing", ProfilesLocation: CredentialsFile));
         Assert.Equal("AKIDBILLING", c.Credentials.GetCredentials().AccessKey);
         Assert.Equal("eu-west-1", c.Region);
         Assert.Contains("profile 'billing'", c.Describe());
@@ -67,7 +38,7 @@ public sealed class S3AwsResolverTests : IDisposable
     public void EnvironmentRegionBeatsProfileRegion()
     {
         Environment.SetEnvironmentVariable("AWS_REGION", "ap-northeast-1");
-        var c = AwsCredentialResolver.Resolve(new AwsOptions(ProfileName: "billing", ProfilesLocation: _credentials));
+        var c = AwsCredentialResolver.Resolve(new AwsOptions(ProfileName: "billing", ProfilesLocation: CredentialsFile));
         Assert.Equal("ap-northeast-1", c.Region);
         Assert.Contains("AWS_REGION", c.RegionSource);
     }
@@ -75,14 +46,14 @@ public sealed class S3AwsResolverTests : IDisposable
     [Fact]
     public void MissingProfileIsAClearError()
     {
-        var e = Assert.Throws<BedrockCostException>(() => AwsCredentialResolver.Resolve(new AwsOptions(ProfileName: "nope", ProfilesLocation: _credentials)));
+        var e = Assert.Throws<BedrockCostException>(() => AwsCredentialResolver.Resolve(new AwsOptions(ProfileName: "nope", ProfilesLocation: CredentialsFile)));
         Assert.Equal(ErrorIds.AwsProfileNotFound, e.ErrorId);
     }
 
     [Fact]
     public void EnvironmentBeatsDefaultProfile()
     {
-        File.AppendAllText(_credentials, "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = SECRETDEFAULT\n");
+        File.AppendAllText(CredentialsFile, "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = SECRETDEFAULT\n");
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIDENV");
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "SECRETENV");
         var c = AwsCredentialResolver.Resolve(AwsOptions.Default);
@@ -92,12 +63,12 @@ public sealed class S3AwsResolverTests : IDisposable
 
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
-        c = AwsCredentialResolver.Resolve(new AwsOptions(ProfilesLocation: _credentials));
+        c = AwsCredentialResolver.Resolve(new AwsOptions(ProfilesLocation: CredentialsFile));
         Assert.Equal("AKIDDEFAULT", c.Credentials.GetCredentials().AccessKey);
         Assert.Contains("profile 'default'", c.CredentialSource);
 
         Environment.SetEnvironmentVariable("AWS_PROFILE", "billing");
-        c = AwsCredentialResolver.Resolve(new AwsOptions(ProfilesLocation: _credentials));
+        c = AwsCredentialResolver.Resolve(new AwsOptions(ProfilesLocation: CredentialsFile));
         Assert.Equal("AKIDBILLING", c.Credentials.GetCredentials().AccessKey);
         Assert.Contains("AWS_PROFILE", c.CredentialSource);
         Assert.Equal("eu-west-1", c.Region);
@@ -106,7 +77,7 @@ public sealed class S3AwsResolverTests : IDisposable
     [Fact]
     public void NothingResolvesIsAClearError()
     {
-        var empty = Path.Combine(_dir, "empty");
+        var empty = Path.Combine(Dir, "empty");
         File.WriteAllText(empty, "");
         Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", empty);
         var e = Assert.Throws<BedrockCostException>(() => AwsCredentialResolver.Resolve(new AwsOptions(ProfilesLocation: empty)));

@@ -6,7 +6,7 @@ namespace BedrockCost.Core.Aggregation;
 public enum CostBasis { Unblended, NetUnblended }
 
 /// <summary>Dimensions a result can be grouped by. <see cref="Tag"/> takes a tag key.</summary>
-public enum Dimension { Principal, PrincipalType, Person, Role, Account, Model, TokenType, Region, UsageType, Day, Month, Tag }
+public enum Dimension { Principal, PrincipalType, Person, Role, Account, Model, TokenType, Region, UsageType, Day, Month, BillingPeriod, Tag }
 
 /// <summary>One group-by dimension; for <see cref="Dimension.Tag"/> the tag key (for example iamPrincipal/team).</summary>
 public sealed record GroupDimension(Dimension Kind, string? TagKey = null)
@@ -39,8 +39,8 @@ public static class TagKeys
     public static string Qualify(string key) => key.Contains('/') ? key : PrincipalPrefix + key;
 }
 
-/// <summary>What to compute: period, filters, grouping and cost basis.</summary>
-public sealed class CostQuery
+/// <summary>What to compute: period, filters, grouping and cost basis. A record, so a variant is "query with { ... }".</summary>
+public sealed record CostQuery
 {
     /// <summary>Billing periods (YYYY-MM). Empty with no dates: the latest period present.</summary>
     public IReadOnlyList<string> BillingPeriods { get; init; } = Array.Empty<string>();
@@ -64,18 +64,35 @@ public sealed class CostQuery
     /// <summary>Count AmazonBedrockAgentCore (agent infrastructure) as Bedrock spend.</summary>
     public bool IncludeAgentCore { get; init; }
 
+    /// <summary>
+    /// Read the payer account of each line item (bill_payer_account_id) into <see cref="CostResult.BillingAccounts"/>:
+    /// only statements that name billing accounts (FOCUS) ask, so other queries never decode it.
+    /// </summary>
+    public bool IncludeBillingAccounts { get; init; }
+
+    /// <summary>True when the rows are grouped by <paramref name="dimension"/>.</summary>
+    public bool GroupsBy(Dimension dimension) => GroupBy.Any(g => g.Kind == dimension);
+
     /// <summary>Every tag key the query needs to read.</summary>
     public IReadOnlySet<string> TagKeysNeeded =>
         GroupBy.Where(g => g.Kind == Dimension.Tag).Select(g => g.TagKey!).Concat(Tags.Keys)
             .ToHashSet(StringComparer.Ordinal);
 
-    public static string ValidatePeriod(string period)
-    {
-        if (DateTime.TryParseExact(period, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
-            return period;
-        throw new BedrockCostException(ErrorIds.InvalidBillingPeriod, ErrorKind.InvalidArgument,
-            $"'{period}' is not a billing period: use the form YYYY-MM, for example 2026-05.", period);
-    }
+    public static string ValidatePeriod(string period) =>
+        IsPeriod(period) ? period
+            : throw new BedrockCostException(ErrorIds.InvalidBillingPeriod, ErrorKind.InvalidArgument, PeriodFormatMessage(period), period);
+
+    /// <summary>A billing period: YYYY-MM, month 01 to 12.</summary>
+    public static bool IsPeriod(string? text) =>
+        text is { Length: 7 } && DateTime.TryParseExact(text, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+
+    /// <summary>What to say about a value that is not a billing period (also the -BillingPeriod validation message).</summary>
+    public static string PeriodFormatMessage(string? text) =>
+        $"'{text}' is not a billing period: use YYYY-MM, for example 2026-05.";
+
+    /// <summary>The start (UTC) of a billing period YYYY-MM.</summary>
+    public static DateTime PeriodStart(string period) =>
+        DateTime.ParseExact(period, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 
     public bool InDateRange(DateTime usageStart) =>
         (StartDate is null || usageStart >= StartDate) && (EndDate is null || usageStart < EndDate);
@@ -83,7 +100,7 @@ public sealed class CostQuery
     /// <summary>Billing periods that overlap the date range.</summary>
     public bool PeriodOverlapsDates(string period)
     {
-        var start = DateTime.ParseExact(period, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+        var start = PeriodStart(period);
         var end = start.AddMonths(1);
         return (StartDate is null || StartDate < end) && (EndDate is null || EndDate > start);
     }

@@ -12,10 +12,12 @@ public struct LineItem
     public LineItem() { }
 
     /// <summary>YYYY-MM.</summary>
-    public string BillingPeriod;
+    public string BillingPeriod = string.Empty;
     /// <summary>Usage start (UTC): the day or month of a pre-aggregated row.</summary>
     public DateTime UsageStart;
     public string? Account;
+    /// <summary>The payer (billing) account, read only when the query asks (<see cref="CostQuery.IncludeBillingAccounts"/>).</summary>
+    public string? PayerAccount;
     public string? LineItemType;
     public string? ProductCode;
     public string? UsageType;

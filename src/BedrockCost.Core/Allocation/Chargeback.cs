@@ -25,9 +25,11 @@ public enum ChargebackLineType
 }
 
 /// <summary>
-/// One line of a chargeback statement: a cost centre x principal x model (Direct and Unallocated lines), or
-/// one cost centre's share of one unallocated line (Allocation lines, which name their source in
-/// <see cref="AllocatedFrom"/>). The lines of a statement add up exactly to the source's Bedrock total.
+/// One line of a chargeback statement: a billing period x cost centre x principal x model (Direct and
+/// Unallocated lines), or one cost centre's share of one unallocated line (Allocation lines, which name their
+/// source in <see cref="AllocatedFrom"/> and carry the same principal and model). Every line carries its cost in
+/// both bases and its tokens, shares included, so the lines add up exactly to the source's Bedrock total in
+/// cost and in tokens, per billing period.
 /// </summary>
 public sealed class ChargebackLine : CostDimensions
 {
@@ -45,9 +47,9 @@ public sealed class ChargebackLine : CostDimensions
 
     /// <summary>Cost per the statement's cost basis; for Allocation lines the share charged.</summary>
     public decimal Cost { get; init; }
-    /// <summary>Unblended / net unblended cost of Direct and Unallocated lines; null on Allocation lines.</summary>
-    public decimal? UnblendedCost { get; init; }
-    public decimal? NetUnblendedCost { get; init; }
+    /// <summary>Unblended and net unblended cost of the line (of the share, on Allocation lines: split like Cost).</summary>
+    public decimal UnblendedCost { get; init; }
+    public decimal NetUnblendedCost { get; init; }
     public string CostBasis { get; init; } = "Unblended";
 
     public long InputTokens { get; init; }
@@ -65,9 +67,13 @@ public sealed class ChargebackLine : CostDimensions
     /// <summary>On Allocation lines: the fraction of the source line charged here (weights before rounding).</summary>
     public decimal? AllocationShare { get; init; }
     public UnallocatedPolicy Policy { get; init; }
+    /// <summary>The billing period of the line, YYYY-MM (comma separated when the input rows covered several at once).</summary>
     public string BillingPeriod { get; init; } = string.Empty;
-    /// <summary>The cost centre's budget for the statement period (monthly budget x billing periods), when known.</summary>
+    /// <summary>The cost centre's budget for the line's period (monthly budget x billing periods), when known.</summary>
     public decimal? Budget { get; init; }
+    /// <summary>Tag values of the line's cost rows (the grouped tags, or the principal's carried tags) that all its rows share.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get => _tags; init => _tags = TagValues.From(value); }
+    private readonly TagValues _tags = TagValues.Empty;
 
     /// <summary>The principal shortened to its resource part and account, for tables.</summary>
     public string? PrincipalName => Classification.PrincipalParser.ShortName(Principal);
@@ -75,9 +81,11 @@ public sealed class ChargebackLine : CostDimensions
     public override string ToString() => $"{CostCenter} {LineType} {PrincipalName} {Model} {Cost} {Currency}";
 }
 
-/// <summary>One cost centre's total in one currency.</summary>
+/// <summary>One cost centre's total in one currency, for one billing period (or for the whole statement).</summary>
 public sealed class CostCenterTotal
 {
+    /// <summary>The billing period; the statement's periods, comma separated, for a total over all of them.</summary>
+    public string BillingPeriod { get; init; } = string.Empty;
     public string CostCenter { get; init; } = string.Empty;
     public string? Owner { get; init; }
     public string Currency { get; init; } = "USD";
@@ -85,22 +93,32 @@ public sealed class CostCenterTotal
     public decimal AllocatedCost { get; init; }
     public decimal UnallocatedCost { get; init; }
     public decimal Total => DirectCost + AllocatedCost + UnallocatedCost;
+    public decimal UnblendedCost { get; init; }
+    public decimal NetUnblendedCost { get; init; }
     public long TotalTokens { get; init; }
     public decimal? Budget { get; init; }
     /// <summary>Total as a percentage of the budget, when a positive budget is known.</summary>
     public decimal? BudgetUsedPercent => Budget is > 0 ? Math.Round(Total / Budget.Value * 100m, 2) : null;
 }
 
-/// <summary>The check every statement carries: the lines add up to the source's Bedrock total.</summary>
+/// <summary>
+/// The check every statement carries, per billing period and currency: the lines add up to the source's Bedrock
+/// total, in cost and in tokens.
+/// </summary>
 public sealed class ChargebackReconciliation
 {
+    public string BillingPeriod { get; init; } = string.Empty;
     public string Currency { get; init; } = "USD";
     /// <summary>Bedrock total of the source (the query's selection, or the sum of the input rows).</summary>
     public decimal SourceTotal { get; init; }
     /// <summary>Sum of the statement's lines.</summary>
     public decimal AllocatedTotal { get; init; }
     public decimal Difference => AllocatedTotal - SourceTotal;
-    public bool Reconciles => Math.Abs(Difference) <= 0.000001m;
+    /// <summary>Tokens of the source (all directions) and of the statement's lines.</summary>
+    public long SourceTokens { get; init; }
+    public long AllocatedTokens { get; init; }
+    public long TokenDifference => AllocatedTokens - SourceTokens;
+    public bool Reconciles => Math.Abs(Difference) <= 0.000001m && TokenDifference == 0;
     /// <summary>What the source total is (for example "Bedrock total of the CUR data read"); says INCOMPLETE when line items were left out.</summary>
     public string SourceDescription { get; init; } = string.Empty;
     /// <summary>Bedrock line items of the source that could not be read and are in no figure; zero when the source is complete.</summary>
@@ -117,18 +135,27 @@ public sealed class CostBreakdown
     public long Tokens { get; init; }
 }
 
-/// <summary>A chargeback statement: lines, cost-centre totals, reconciliation per currency and report series.</summary>
+/// <summary>
+/// A chargeback statement: lines, cost-centre totals (over the statement, and per billing period), the
+/// reconciliation per billing period and currency, and report series.
+/// </summary>
 public sealed class ChargebackStatement
 {
     public IReadOnlyList<ChargebackLine> Lines { get; init; } = Array.Empty<ChargebackLine>();
+    /// <summary>Cost-centre totals over the whole statement (budget = monthly budget x billing periods).</summary>
     public IReadOnlyList<CostCenterTotal> CostCenters { get; init; } = Array.Empty<CostCenterTotal>();
+    /// <summary>Cost-centre totals per billing period (budget = the monthly budget); one period: the same as <see cref="CostCenters"/>.</summary>
+    public IReadOnlyList<CostCenterTotal> CostCentersByPeriod { get; init; } = Array.Empty<CostCenterTotal>();
     public IReadOnlyList<ChargebackReconciliation> Reconciliation { get; init; } = Array.Empty<ChargebackReconciliation>();
+    /// <summary>Payer (billing) account of each usage account, when the source named them (FOCUS BillingAccountId).</summary>
+    public IReadOnlyDictionary<string, string> BillingAccounts { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<string> BillingPeriods { get; init; } = Array.Empty<string>();
     public string CostBasis { get; init; } = "Unblended";
     public UnallocatedPolicy Policy { get; init; }
     public string? UnallocatedOwner { get; init; }
     public string? CostCenterTag { get; init; }
     public string? MappingFile { get; init; }
+    /// <summary>The source as reports name it: the export's name or S3 URI, never a local path.</summary>
     public string Source { get; init; } = string.Empty;
     public DateTime GeneratedAt { get; init; } = DateTime.UtcNow;
 
@@ -147,10 +174,12 @@ public sealed class ChargebackStatement
     /// <summary>Every Bedrock line item of the source is in the statement (none was left out as unreadable).</summary>
     public bool IsComplete => Reconciliation.All(r => r.LineItemsLeftOut == 0);
 
+    /// <summary>The statement's check as one sentence: per period and currency, cost and tokens; INCOMPLETE when line items were left out.</summary>
     public string ReconciliationText() =>
         (Reconciliation.Count == 0
             ? $"Reconciliation ({(BillingPeriods.Count == 0 ? "no billing period" : string.Join(", ", BillingPeriods))}): no Bedrock cost in the source; nothing allocated."
             : "Reconciliation: " + string.Join("; ", Reconciliation.Select(r =>
-                $"{r.Currency}: source {r.SourceTotal:0.##########}, allocated {r.AllocatedTotal:0.##########}, difference {r.Difference:0.##########}")) + ".") +
+                $"{r.BillingPeriod} {r.Currency}: source {ExactAmount.Text(r.SourceTotal)}, allocated {ExactAmount.Text(r.AllocatedTotal)}, " +
+                $"difference {ExactAmount.Text(r.Difference)}; tokens: source {r.SourceTokens}, allocated {r.AllocatedTokens}, difference {r.TokenDifference}")) + ".") +
         (IsComplete ? string.Empty : " " + CostResult.IncompleteText(Reconciliation.Max(r => r.LineItemsLeftOut)));
 }

@@ -48,11 +48,13 @@ public sealed class AwsConnection
 }
 
 /// <summary>
-/// Resolves credentials and region the way AWS.Tools does. Credentials: explicit keys (with session token);
-/// a named profile (a missing one is an error); environment variables; the AWS_PROFILE or "default" profile;
-/// the SDK's default chain (web identity, SSO, container or instance role). Region: -Region; AWS_REGION /
-/// AWS_DEFAULT_REGION; the profile's region; the SDK fallback (instance metadata); else <c>fallbackRegion</c>.
-/// Used by every AWS client of the module (S3 exports, Cost Explorer).
+/// Resolves credentials and region the way AWS.Tools does (its TryGetCredentials / TryGetRegion order).
+/// Credentials: explicit keys (with session token); a named profile (a missing one is an error); the
+/// -Credential object; the session's $StoredAWSCredentials (Set-AWSCredential); environment variables; the
+/// AWS_PROFILE or "default" profile; the SDK's default chain (web identity, SSO, container or instance role).
+/// Region: -Region; the session's $StoredAWSRegion (Set-DefaultAWSRegion); AWS_REGION / AWS_DEFAULT_REGION; the
+/// profile's region; the SDK fallback (instance metadata); else <c>fallbackRegion</c>. Used by every AWS client
+/// of the module (S3 exports, Cost Explorer).
 /// </summary>
 public static class AwsCredentialResolver
 {
@@ -93,6 +95,25 @@ public static class AwsCredentialResolver
                     $"The AWS profile '{o.ProfileName}' was not found in {where}. List profiles with 'aws configure list-profiles' or Get-AWSCredential -ListProfileDetail.",
                     o.ProfileName);
             return (FromProfile(profile, chain), $"profile '{o.ProfileName}' ({where})");
+        }
+
+        if (o.Credential is not null)
+            return (ForeignCredentials.From(o.Credential, "-Credential"), "the -Credential parameter");
+
+        if (o.StoredCredentials is not null)
+        {
+            // Set-AWSCredential -ProfileName stores an object naming the profile and holding its credentials; a
+            // string is taken as a profile name.
+            if (o.StoredCredentials is string storedProfile)
+            {
+                if (!chain.TryGetProfile(storedProfile, out profile))
+                    throw new BedrockCostException(ErrorIds.AwsProfileNotFound, ErrorKind.NotFound,
+                        $"$StoredAWSCredentials names the AWS profile '{storedProfile}', which is not in {where}. Run Set-AWSCredential again or Clear-AWSCredential.",
+                        storedProfile);
+                return (FromProfile(profile, chain), $"$StoredAWSCredentials (profile '{storedProfile}')");
+            }
+            var (stored, name) = ForeignCredentials.FromStored(o.StoredCredentials);
+            return (stored, $"$StoredAWSCredentials ({name ?? "Set-AWSCredential"})");
         }
 
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(EnvironmentVariablesAWSCredentials.ENVIRONMENT_VARIABLE_ACCESSKEY)))
@@ -136,6 +157,7 @@ public static class AwsCredentialResolver
     private static (string, string) ResolveRegion(AwsOptions o, CredentialProfile? profile, bool customEndpoint, string fallback)
     {
         if (!string.IsNullOrWhiteSpace(o.Region)) return (Validate(o.Region.Trim()), "the -Region parameter");
+        if (!string.IsNullOrWhiteSpace(o.StoredRegion)) return (Validate(o.StoredRegion.Trim()), "$StoredAWSRegion (Set-DefaultAWSRegion)");
         foreach (var name in new[] { "AWS_REGION", "AWS_DEFAULT_REGION" })
             if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } env) return (Validate(env.Trim()), $"the {name} environment variable");
         if (profile?.Region is { } pr) return (pr.SystemName, $"profile '{profile.Name}'");
@@ -149,6 +171,38 @@ public static class AwsCredentialResolver
             catch (Exception e) when (e is AmazonClientException or InvalidOperationException) { }
         }
         return (fallback, "the default (no region configured)");
+    }
+
+    /// <summary>The region codes the SDK knows (us-east-1...), for tab completion.</summary>
+    public static IReadOnlyList<string> RegionNames() =>
+        RegionEndpoint.EnumerableAllRegions.Select(r => r.SystemName).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// The profile names of the shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE
+    /// honoured), or of <paramref name="profilesLocation"/>, for tab completion; never their contents.
+    /// </summary>
+    public static IReadOnlyList<string> ProfileNames(string? profilesLocation = null)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        var chain = string.IsNullOrEmpty(profilesLocation) ? new CredentialProfileStoreChain() : new CredentialProfileStoreChain(profilesLocation);
+        try { names.UnionWith(chain.ListProfiles().Select(p => p.Name)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or AmazonClientException) { }
+        // The SDK lists the profiles that hold credentials; the config file's other profiles ([profile name] with a
+        // region or a role) are profiles too, as 'aws configure list-profiles' shows them.
+        if (string.IsNullOrEmpty(profilesLocation))
+        {
+            var config = Environment.GetEnvironmentVariable("AWS_CONFIG_FILE") is { Length: > 0 } c ? c
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".aws", "config");
+            try
+            {
+                if (File.Exists(config))
+                    foreach (var line in File.ReadLines(config))
+                        if (System.Text.RegularExpressions.Regex.Match(line.Trim(), @"^\[(?:profile\s+)?([^\]\s]+)\]$") is { Success: true } m)
+                            names.Add(m.Groups[1].Value);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return names.ToList();
     }
 
     private static string Validate(string region)

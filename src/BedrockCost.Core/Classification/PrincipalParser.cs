@@ -31,9 +31,27 @@ public static class PrincipalParser
 
     public static PrincipalInfo Parse(string arn) => Cache.GetOrAdd(arn, static a => ParseCore(a));
 
-    /// <summary>An ARN shortened for tables and reports: its resource part and account, "user/alice (111122223333)"; other text as it is.</summary>
-    public static string? ShortName(string? arn) =>
-        arn is not null && arn.Split(':', 6) is { Length: 6 } parts ? $"{parts[5]} ({parts[4]})" : arn;
+    /// <summary>
+    /// An ARN shortened for tables and reports, most telling part first so that a cut keeps it: the resource part
+    /// and the account, "user/alice (111122223333)"; an assumed role without "assumed-role/", "BedrockRole/jane@example.com
+    /// (111122223333)"; an Identity Center role as its permission set, "SSO DataScience/carol@example.com (111122223333)".
+    /// Other text is returned as it is.
+    /// </summary>
+    public static string? ShortName(string? arn)
+    {
+        if (arn is null || arn.Split(':', 6) is not { Length: 6 } parts) return arn;
+        var resource = parts[5];
+        if (resource.StartsWith("assumed-role/", StringComparison.Ordinal))
+        {
+            resource = resource["assumed-role/".Length..];
+            if (resource.StartsWith("AWSReservedSSO_", StringComparison.Ordinal))
+            {
+                var slash = resource.IndexOf('/');
+                resource = "SSO " + PermissionSetName(slash < 0 ? resource : resource[..slash]) + (slash < 0 ? string.Empty : resource[slash..]);
+            }
+        }
+        return parts[4].Length == 0 ? resource : $"{resource} ({parts[4]})";
+    }
 
     private static PrincipalInfo ParseCore(string arn)
     {

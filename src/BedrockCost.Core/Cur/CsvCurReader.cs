@@ -31,7 +31,8 @@ internal static class CsvCurReader
                 cPeriod = Col(CurColumns.BillingPeriodStart), cStart = Col(CurColumns.UsageStart), cAmount = Col(CurColumns.UsageAmount),
                 cUnblended = Col(CurColumns.UnblendedCost), cNet = Col(CurColumns.NetUnblendedCost), cAccount = Col(CurColumns.UsageAccountId),
                 cType = Col(CurColumns.LineItemType), cUsageType = Col(CurColumns.UsageType), cCurrency = Col(CurColumns.Currency),
-                cUnit = Col(CurColumns.PricingUnit), cRegion = Col(CurColumns.ProductRegion);
+                cUnit = Col(CurColumns.PricingUnit), cRegion = Col(CurColumns.ProductRegion),
+                cPayer = read.NeedsPayerAccount ? Col(CurColumns.PayerAccountId) : -1;
             var cProductColumns = CurColumns.ProductModelColumns.Select(Col).ToArray();
             var pool = read.Pool;
             var periods = new PeriodCells(read);
@@ -65,6 +66,7 @@ internal static class CsvCurReader
                 {
                     UsageStart = Get(cStart) is { } start ? Timestamp(start, read.DisplayName, line, CurColumns.UsageStart) : default,
                     Account = Intern(pool, Get(cAccount)),
+                    PayerAccount = Intern(pool, Get(cPayer)),
                     LineItemType = Intern(pool, Get(cType)),
                     ProductCode = Intern(pool, Get(cCode)),
                     UsageType = Intern(pool, Get(cUsageType)),

@@ -6,6 +6,8 @@ internal static class CurColumns
     public const string BillingPeriodStart = "bill_billing_period_start_date";
     public const string BillingEntity = "bill_billing_entity";
     public const string UsageAccountId = "line_item_usage_account_id";
+    /// <summary>Read only for statements that name billing accounts (FOCUS BillingAccountId).</summary>
+    public const string PayerAccountId = "bill_payer_account_id";
     public const string LineItemType = "line_item_line_item_type";
     public const string UsageStart = "line_item_usage_start_date";
     public const string ProductCode = "line_item_product_code";

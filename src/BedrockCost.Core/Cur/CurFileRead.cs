@@ -25,7 +25,8 @@ internal sealed class CurFileRead
         IncludeAgentCore = query.IncludeAgentCore;
         bool GroupedBy(Dimension d) => query.GroupBy.Any(g => g.Kind == d);
         NeedsModel = GroupedBy(Dimension.Model) || query.Models.Count > 0;
-        NeedsAccount = GroupedBy(Dimension.Account) || query.Accounts.Count > 0;
+        NeedsPayerAccount = query.IncludeBillingAccounts;
+        NeedsAccount = GroupedBy(Dimension.Account) || query.Accounts.Count > 0 || NeedsPayerAccount;
         NeedsRegion = GroupedBy(Dimension.Region);
         NeedsUsageStart = query.StartDate is not null || query.EndDate is not null || GroupedBy(Dimension.Day) || GroupedBy(Dimension.Month);
     }
@@ -35,6 +36,8 @@ internal sealed class CurFileRead
     public bool NeedsModel { get; }
     /// <summary>The usage account is grouped or filtered on.</summary>
     public bool NeedsAccount { get; }
+    /// <summary>The payer account is asked for (it maps usage accounts to billing accounts).</summary>
+    public bool NeedsPayerAccount { get; }
     /// <summary>The product region is grouped on.</summary>
     public bool NeedsRegion { get; }
     /// <summary>The usage start date is filtered or grouped on.</summary>
@@ -147,13 +150,18 @@ internal sealed class CurFileRead
         public RowAt First = first;
     }
 
-    /// <summary>Line items alike in everything but their amounts and count; strings compared by reference.</summary>
-    private sealed class AlikeComparer : IEqualityComparer<LineItem>
+    /// <summary>
+    /// Line items alike in everything but their amounts and count; strings compared by reference. Every other field of
+    /// <see cref="LineItem"/> must be compared here, or rows that differ in it would be summed into one (a test checks
+    /// each field by reflection).
+    /// </summary>
+    internal sealed class AlikeComparer : IEqualityComparer<LineItem>
     {
         public static readonly AlikeComparer Instance = new();
 
         public bool Equals(LineItem x, LineItem y) =>
             ReferenceEquals(x.BillingPeriod, y.BillingPeriod) && x.UsageStart == y.UsageStart && ReferenceEquals(x.Account, y.Account) &&
+            ReferenceEquals(x.PayerAccount, y.PayerAccount) &&
             ReferenceEquals(x.LineItemType, y.LineItemType) && ReferenceEquals(x.ProductCode, y.ProductCode) && ReferenceEquals(x.UsageType, y.UsageType) &&
             ReferenceEquals(x.Principal, y.Principal) && ReferenceEquals(x.Currency, y.Currency) && ReferenceEquals(x.PricingUnit, y.PricingUnit) &&
             ReferenceEquals(x.ProductRegion, y.ProductRegion) && ReferenceEquals(x.ProductModel, y.ProductModel) && ReferenceEquals(x.Model, y.Model) &&
@@ -171,7 +179,7 @@ internal sealed class CurFileRead
         {
             static int H(object? o) => o is null ? 0 : RuntimeHelpers.GetHashCode(o);
             var h = new HashCode();
-            h.Add(H(x.BillingPeriod)); h.Add(x.UsageStart.Ticks); h.Add(H(x.Account)); h.Add(H(x.LineItemType)); h.Add(H(x.ProductCode));
+            h.Add(H(x.BillingPeriod)); h.Add(x.UsageStart.Ticks); h.Add(H(x.Account)); h.Add(H(x.PayerAccount)); h.Add(H(x.LineItemType)); h.Add(H(x.ProductCode));
             h.Add(H(x.UsageType)); h.Add(H(x.Principal)); h.Add(H(x.Currency)); h.Add(H(x.PricingUnit)); h.Add(H(x.ProductRegion));
             h.Add(H(x.ProductModel)); h.Add(H(x.Model)); h.Add(x.Marketplace); h.Add(x.PrincipalData);
             if (x.Tags is not null) foreach (var t in x.Tags) h.Add(H(t));

@@ -153,6 +153,7 @@ internal static class ParquetCurReader
         yield return (CurColumns.Currency, ValueKind.Text);
         yield return (CurColumns.PricingUnit, ValueKind.Text);
         if (read.NeedsAccount) yield return (CurColumns.UsageAccountId, ValueKind.Text);
+        if (read.NeedsPayerAccount) yield return (CurColumns.PayerAccountId, ValueKind.Text);
         if (read.NeedsRegion) yield return (CurColumns.ProductRegion, ValueKind.Text);
         yield return (CurColumns.UsageAmount, ValueKind.Number);
         yield return (CurColumns.UnblendedCost, ValueKind.Number);
@@ -490,7 +491,7 @@ internal static class ParquetCurReader
         private readonly List<Column> _open = new();
         private Column[] _rest = Array.Empty<Column>();
         private Column _code = null!, _itemType = null!, _usageType = null!, _currency = null!, _amount = null!, _unblended = null!;
-        private Column? _entity, _family, _principal, _unit, _account, _region, _net, _periodStart, _usageStart;
+        private Column? _entity, _family, _principal, _unit, _account, _payer, _region, _net, _periodStart, _usageStart;
         private bool _countPeriods;
         private readonly RowRules.Verdict[] _verdicts = new RowRules.Verdict[Window];
         private readonly RowRules.Facts[] _facts = new RowRules.Facts[Window];
@@ -559,6 +560,7 @@ internal static class ParquetCurReader
             _currency = Get(CurColumns.Currency)!;
             _unit = Get(CurColumns.PricingUnit);
             _account = read.NeedsAccount ? Get(CurColumns.UsageAccountId) : null;
+            _payer = read.NeedsPayerAccount ? Get(CurColumns.PayerAccountId) : null;
             _region = read.NeedsRegion ? Get(CurColumns.ProductRegion) : null;
             _amount = Get(CurColumns.UsageAmount)!;
             _unblended = Get(CurColumns.UnblendedCost)!;
@@ -568,7 +570,7 @@ internal static class ParquetCurReader
             // The product fields are read when a row first needs them (Marketplace rows, or the model is asked for).
             if (tags is { } map) await _tags.OpenAsync(_file, _index, map, read.TagKeys, read.Pool, ct).ConfigureAwait(false);
             // The period column is read with the deciding columns when every row is counted under its period.
-            _rest = new[] { _itemType, _usageType, _currency, _unit, _account, _region, _amount, _unblended, _net, _countPeriods ? null : _periodStart, _usageStart }
+            _rest = new[] { _itemType, _usageType, _currency, _unit, _account, _payer, _region, _amount, _unblended, _net, _countPeriods ? null : _periodStart, _usageStart }
                 .OfType<Column>().ToArray();
         }
 
@@ -702,6 +704,7 @@ internal static class ParquetCurReader
                 {
                     UsageStart = _usageStart?.Timestamp(r) ?? default,
                     Account = _account?.String(r, pool),
+                    PayerAccount = _payer?.String(r, pool),
                     LineItemType = _itemType.String(r, pool),
                     ProductCode = _code.String(r, pool),
                     UsageType = _usageType.String(r, pool),

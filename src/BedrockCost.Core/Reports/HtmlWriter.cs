@@ -9,7 +9,9 @@ namespace BedrockCost.Core.Reports;
 /// against fixed lists, attribute values and text always go through <see cref="Encode"/>, and the only
 /// unencoded content is the style sheet, a constant that may not close its element. There is no method that
 /// writes raw markup, so a hostile tag value or session name cannot become markup. No scripts, no event
-/// handlers, no URLs: the document needs no network.
+/// handlers, no URLs: the document needs no network. Values from the data go through <see cref="Value"/>: each in
+/// its own bidirectional isolate (&lt;bdi&gt;), so a right-to-left override in a tag cannot reorder the text around it,
+/// with its override characters shown as U+FFFD so that it cannot disguise itself either.
 /// </summary>
 public sealed partial class HtmlWriter
 {
@@ -17,10 +19,11 @@ public sealed partial class HtmlWriter
     {
         "html", "head", "meta", "title", "style", "body", "header", "footer", "main", "section", "h1", "h2", "h3", "p", "span",
         "div", "strong", "em", "small", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "ul", "li", "figure", "figcaption",
+        "bdi", "wbr",
         "svg", "g", "rect", "line", "text", "title", "desc", "polyline",
     };
 
-    private static readonly HashSet<string> VoidElements = new(StringComparer.Ordinal) { "meta" };
+    private static readonly HashSet<string> VoidElements = new(StringComparer.Ordinal) { "meta", "wbr" };
 
     // Attribute names that could load or run something are refused whatever the caller passes.
     private static readonly HashSet<string> Forbidden = new(StringComparer.OrdinalIgnoreCase)
@@ -68,7 +71,7 @@ public sealed partial class HtmlWriter
         _out.Write("</");
         _out.Write(element);
         _out.Write('>');
-        if (element is not ("span" or "strong" or "em" or "small" or "text" or "title" or "td" or "th")) _out.Write('\n');
+        if (element is not ("span" or "strong" or "em" or "small" or "text" or "title" or "td" or "th" or "bdi")) _out.Write('\n');
         return this;
     }
 
@@ -78,6 +81,35 @@ public sealed partial class HtmlWriter
         _out.Write(Encode(text));
         return this;
     }
+
+    /// <summary>
+    /// A value from the data, isolated: &lt;bdi&gt;text&lt;/bdi&gt;. With <paramref name="breakAtSeparators"/> (ARNs, paths),
+    /// a line breaks only after a '/' or ':' (&lt;wbr&gt;): each part up to <see cref="UnbrokenPart"/> characters is kept
+    /// whole (class "part", white-space: nowrap), so a long ARN wraps between its parts, not inside a name; a longer
+    /// part may still break anywhere rather than push the page wider.
+    /// </summary>
+    public HtmlWriter Value(string? text, bool breakAtSeparators = false)
+    {
+        Open("bdi");
+        if (!breakAtSeparators || string.IsNullOrEmpty(text)) Text(text);
+        else
+        {
+            var start = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (i < text.Length - 1 && text[i] is not ('/' or ':')) continue;
+                var part = text[start..(i + 1)];
+                if (part.Length <= UnbrokenPart) Open("span", ("class", "part")).Text(part).Close("span");
+                else Text(part);
+                if (i < text.Length - 1) Open("wbr");
+                start = i + 1;
+            }
+        }
+        return Close("bdi");
+    }
+
+    /// <summary>The longest part of an ARN kept on one line.</summary>
+    public const int UnbrokenPart = 40;
 
     /// <summary>An element holding only text.</summary>
     public HtmlWriter Element(string element, string? text, params (string Name, object? Value)[] attributes) =>
@@ -113,6 +145,8 @@ public sealed partial class HtmlWriter
                 case '"': sb.Append("&quot;"); break;
                 case '\'': sb.Append("&#39;"); break;
                 case '\t' or '\n' or '\r': sb.Append(c); break;
+                // A left-to-right or right-to-left override would make the value read otherwise than it is ("exe.png").
+                case '\u202D' or '\u202E': sb.Append('\uFFFD'); break;
                 default:
                     if (!char.IsControl(c)) sb.Append(c); // control characters are not allowed in HTML text
                     break;

@@ -29,6 +29,7 @@ public static class JsonReport
             statement.Reconciles,
             statement.Reconciliation,
             statement.CostCenters,
+            statement.CostCentersByPeriod,
             statement.Lines,
             statement.ByPrincipal,
             statement.ByModelAndTokenType,

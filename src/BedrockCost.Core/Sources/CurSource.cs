@@ -62,6 +62,36 @@ public sealed class CurSource : ICostSource
         }
     }
 
+    /// <summary>The billing periods the layout names (loose files name none), oldest first; no data is read.</summary>
+    public async Task<IReadOnlyList<string>> BillingPeriodsAsync(IOperationContext ctx, CancellationToken ct) =>
+        (await ResolveAsync(ctx, ct).ConfigureAwait(false)).Where(e => e.BillingPeriod is not null && e.Files.Count > 0)
+            .Select(e => e.BillingPeriod!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>A name for reports: the export's name (its folder, which is the export name AWS gives it) or the S3 URI, never a local path.</summary>
+    public async Task<string> ReportNameAsync(IOperationContext ctx, CancellationToken ct)
+    {
+        if (Store is not Files.LocalFileStore) return Description;
+        var exports = await ResolveAsync(ctx, ct).ConfigureAwait(false);
+        var names = exports.Where(e => e.Mode != ExportMode.LooseFiles).Select(e => e.ExportName).Distinct(StringComparer.Ordinal).ToList();
+        var files = exports.Where(e => e.Mode == ExportMode.LooseFiles).SelectMany(e => e.Files).Select(f => f.Key[(f.Key.LastIndexOf('/') + 1)..]).ToList();
+        var parts = new List<string>();
+        if (names.Count > 0) parts.Add((names.Count == 1 ? "export " : "exports ") + string.Join(", ", names));
+        if (files.Count > 0) parts.Add((files.Count == 1 ? "file " : "files ") + string.Join(", ", files.Take(3)) + (files.Count > 3 ? $" and {files.Count - 3} more" : string.Empty));
+        return parts.Count == 0 ? "CUR 2.0 files" : string.Join("; ", parts);
+    }
+
+    /// <summary>
+    /// Every tag key the files of <paramref name="periods"/> carry (for the warning about a tag key present
+    /// nowhere): the same map reading as Get-BedrockCostExport.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> TagKeysAsync(IReadOnlyCollection<string> periods, IOperationContext ctx, CancellationToken ct)
+    {
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var period in (await ResolveAsync(ctx, ct).ConfigureAwait(false)).Where(e => e.BillingPeriod is null || periods.Contains(e.BillingPeriod)))
+            keys.UnionWith((await ExportInspector.ReadFactsAsync(this, period, ctx, ct).ConfigureAwait(false)).TagKeys);
+        return keys;
+    }
+
     public async Task<string?> LatestBillingPeriodAsync(IOperationContext ctx, CancellationToken ct)
     {
         var exports = await ResolveAsync(ctx, ct).ConfigureAwait(false);
@@ -70,7 +100,10 @@ public sealed class CurSource : ICostSource
         return exports.Where(e => e.BillingPeriod is not null && e.Files.Count > 0).Select(e => e.BillingPeriod!).Max(StringComparer.Ordinal);
     }
 
-    public async Task<CostResult> QueryAsync(CostQuery query, IOperationContext ctx, CancellationToken ct)
+    public Task<CostResult> QueryAsync(CostQuery query, IOperationContext ctx, CancellationToken ct) => QueryAsync(query, int.MaxValue, ctx, ct);
+
+    /// <summary>The query over at most <paramref name="maxFiles"/> of the files it would read: a bounded sample (tab completion).</summary>
+    internal async Task<CostResult> QueryAsync(CostQuery query, int maxFiles, IOperationContext ctx, CancellationToken ct)
     {
         var exports = await ResolveAsync(ctx, ct).ConfigureAwait(false);
         if (exports.Count == 0 || exports.All(e => e.Files.Count == 0)) throw NoData();
@@ -83,7 +116,7 @@ public sealed class CurSource : ICostSource
             .ConfigureAwait(false);
         var periods = await ChoosePeriodsAsync(query, exports, loose, ct).ConfigureAwait(false);
         var chosen = exports.Where(e => e.BillingPeriod is not null && (periods is null ? query.PeriodOverlapsDates(e.BillingPeriod) : periods.Contains(e.BillingPeriod)))
-            .SelectMany(e => e.Files.Select(f => (f, e.BillingPeriod))).ToList();
+            .SelectMany(e => e.Files.Select(f => (f, e.BillingPeriod))).Take(Math.Max(0, maxFiles - loose.Count)).ToList();
         ctx.Verbose($"Reading {chosen.Count + loose.Count} file(s) for billing period(s) {(periods is null ? "overlapping the dates" : string.Join(", ", periods))} from {Description}.");
         var files = await PrepareAsync(chosen, ctx, ct).ConfigureAwait(false);
         var result = await CurEngine.QueryAsync(files.Concat(loose).ToList(), query, periods, ctx, ct).ConfigureAwait(false);

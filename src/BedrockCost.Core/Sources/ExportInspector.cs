@@ -99,7 +99,7 @@ public static class ExportInspector
         return formats.Count switch { 0 => "", 1 => formats[0], _ => "Mixed" };
     }
 
-    private static async Task<CurFileFacts> ReadFactsAsync(CurSource source, ExportPeriod period, IOperationContext ctx, CancellationToken ct)
+    internal static async Task<CurFileFacts> ReadFactsAsync(CurSource source, ExportPeriod period, IOperationContext ctx, CancellationToken ct)
     {
         var files = await source.PrepareAsync(period.Files.Select(f => (f, period.BillingPeriod)), ctx, ct).ConfigureAwait(false);
         var facts = new CurFileFacts();

@@ -67,7 +67,15 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
         return Task.CompletedTask;
     }
 
-    /// <summary>The statement of the input; null (after an error) when there is nothing to charge back.</summary>
+    /// <summary>The statement names payer accounts (FOCUS BillingAccountId): the source reads bill_payer_account_id.</summary>
+    protected virtual bool NeedsBillingAccounts => false;
+
+    /// <summary>
+    /// The statement of the input; null (after an error) when there is nothing to charge back. From a source: its
+    /// rows per billing period, principal, account, model, token type and day (what the source has), with the
+    /// cost-centre tag. From the pipeline: the rows as given; rows per principal that lack the cost-centre tag read
+    /// each principal's value (the latest in the period) from their source.
+    /// </summary>
     protected async Task<ChargebackStatement?> BuildStatementAsync()
     {
         ChargebackInput input;
@@ -79,22 +87,29 @@ public abstract class ChargebackCmdletBase : CostQueryCmdlet
                     "No cost rows came through the pipeline: nothing to charge back.", null));
                 return null;
             }
-            if (_options.CostCenterTag is { } tag && !_rows.Any(r => r.Tags.ContainsKey(tag)))
-                EmitWarning($"The input rows are not grouped by the tag '{tag}', so no cost centre can come from it. " +
+            var tag = _options.CostCenterTag;
+            Activity = "reading the principals' tags for the chargeback";
+            var piped = await PrincipalFacts.CompleteAsync(_rows, tag, NeedsBillingAccounts, Context, CancelToken).ConfigureAwait(false);
+            if (piped.Completed > 0) EmitVerbose($"{piped.Completed} input row(s) took their principal's {tag} value from their source.");
+            if (tag is not null && !piped.Rows.Any(r => r.Tags.ContainsKey(tag)))
+                EmitWarning($"The input rows are not grouped by the tag '{tag}' and cannot read it from their source, so no cost centre can come from it. " +
                             $"Group them by it, for example: Get-BedrockCostByPrincipal -GroupBy Principal, Model, {tag}.");
-            input = ChargebackInput.FromRows(_rows, "pipeline input");
+            input = ChargebackInput.FromRows(piped.Rows, piped.SourceName, piped.BillingAccounts);
         }
         else
         {
             if (!HasSource) return null;
             using var source = await CreateSourceAsync().ConfigureAwait(false);
-            // Principal x model x token type x day where the source has them (Cost Explorer: model and day), and the cost-centre tag.
-            var groupBy = new[] { Dimension.Principal, Dimension.Model, Dimension.TokenType, Dimension.Day }
-                .Where(source.Capabilities.CanGroupBy).Select(d => new GroupDimension(d)).ToList();
+            // Billing period, principal, account, model, token type and day where the source has them (Cost Explorer:
+            // period, model and day), and the cost-centre tag. The account keeps unattributed lines per account.
+            var dimensions = new List<Dimension> { Dimension.BillingPeriod, Dimension.Principal, Dimension.Model, Dimension.TokenType, Dimension.Day };
+            if (source.Capabilities.CanGroupBy(Dimension.Principal)) dimensions.Add(Dimension.Account);
+            var groupBy = dimensions.Where(source.Capabilities.CanGroupBy).Select(d => new GroupDimension(d)).ToList();
             if (_options.CostCenterTag is { } tag) groupBy.Add(new GroupDimension(Dimension.Tag, tag));
-            var result = await RunQueryAsync(BuildQuery(groupBy), source).ConfigureAwait(false);
+            var query = BuildQuery(groupBy) with { IncludeBillingAccounts = NeedsBillingAccounts };
+            var result = await RunQueryAsync(query, source).ConfigureAwait(false);
             if (result is null) return null;
-            input = ChargebackInput.FromResult(result, SourceDescription);
+            input = ChargebackInput.FromResult(result, SourceReportName);
         }
         Activity = "building the chargeback statement";
         var statement = ChargebackAllocator.Allocate(input, _options, Context);

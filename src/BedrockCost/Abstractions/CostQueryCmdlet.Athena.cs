@@ -34,10 +34,13 @@ public abstract partial class CostQueryCmdlet
     [ValidateNotNullOrEmpty]
     public string Catalog { get; set; } = AthenaTable.DefaultCatalog;
 
-    private async Task<ICostSource> CreateAthenaSourceAsync()
+    /// <summary>Makes Athena sources of the parameters: names checked and the connection resolved once, here.</summary>
+    private async Task<Func<ICostSource>> AthenaSourceFactoryAsync()
     {
         // Names are checked before any connection or request.
         var table = AthenaTable.Create(Catalog, Database, Table);
-        return AthenaSource.Create(await ConnectAwsAsync().ConfigureAwait(false), new AthenaSettings(table, WorkGroup, OutputLocation));
+        var connection = await ConnectAwsAsync().ConfigureAwait(false);
+        var settings = new AthenaSettings(table, WorkGroup, OutputLocation);
+        return () => AthenaSource.Create(connection, settings);
     }
 }

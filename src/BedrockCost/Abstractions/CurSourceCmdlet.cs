@@ -103,22 +103,45 @@ public abstract class CurSourceCmdlet : AwsCmdlet
     /// <param name="listOnly">The source is only listed (-WhatIf): the download cache is neither used nor cleaned.</param>
     protected async Task<CurSource> CreateCurSourceAsync(bool listOnly = false)
     {
-        if (!IsS3) return CurSource.Local(_paths.Distinct(StringComparer.Ordinal).ToList());
+        var reopen = await CurSourceFactoryAsync(listOnly).ConfigureAwait(false);
+        if (IsS3)
+            EmitDebug(NoCache || listOnly ? "Download cache not used: files go to a temporary folder deleted after the command."
+                : $"Download cache: {_cacheDirectory ?? DownloadCache.DefaultDirectory}");
+        return reopen();
+    }
+
+    /// <summary>
+    /// Makes CUR sources of the parameters: the inputs and the AWS connection are resolved once, here, so the
+    /// factory can open the same source again later, off this command (rows that read their principals' tags
+    /// when a chargeback asks, see <see cref="Core.Allocation.PrincipalFacts"/>).
+    /// </summary>
+    /// <param name="listOnly">The source is only listed (-WhatIf): the download cache is neither used nor cleaned.</param>
+    protected async Task<Func<CurSource>> CurSourceFactoryAsync(bool listOnly = false)
+    {
+        if (!IsS3)
+        {
+            var paths = _paths.Distinct(StringComparer.Ordinal).ToList();
+            return () => CurSource.Local(paths);
+        }
         var locations = _s3.Distinct().ToList();
         if (locations.Count != 1)
             throw new BedrockCostException(ErrorIds.AwsInvalidParameter, ErrorKind.InvalidArgument,
                 $"One S3 location per command; got {string.Join(", ", locations)}. Run the command once per export.", locations[0].ToString());
         var connection = await ConnectAwsAsync().ConfigureAwait(false);
-        DownloadCache? cache = null;
-        if (!NoCache && !listOnly)
+        var location = locations[0];
+        var cacheDirectory = NoCache || listOnly ? null : _cacheDirectory ?? DownloadCache.DefaultDirectory;
+        // Removing files is a change: never under -WhatIf (or $WhatIfPreference).
+        var cleanCache = cacheDirectory is not null && !await IsWhatIfAsync().ConfigureAwait(false);
+        return () =>
         {
-            cache = new DownloadCache(_cacheDirectory ?? DownloadCache.DefaultDirectory);
-            // Removing files is a change: never under -WhatIf (or $WhatIfPreference).
-            if (!await IsWhatIfAsync().ConfigureAwait(false)) cache.RemoveStalePartials(TimeSpan.FromHours(1));
-            EmitDebug($"Download cache: {cache.Directory}");
-        }
-        else EmitDebug("Download cache not used: files go to a temporary folder deleted after the command.");
-        return new CurSource(new S3RangedStore(locations[0], connection, cache));
+            DownloadCache? cache = null;
+            if (cacheDirectory is not null)
+            {
+                cache = new DownloadCache(cacheDirectory);
+                if (cleanCache) cache.RemoveStalePartials(TimeSpan.FromHours(1));
+            }
+            return new CurSource(new S3RangedStore(location, connection, cache));
+        };
     }
 
     /// <summary>-WhatIf was given, or $WhatIfPreference is set: nothing may change on disk, the cache included.</summary>

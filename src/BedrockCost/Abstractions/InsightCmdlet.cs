@@ -36,9 +36,9 @@ public abstract class InsightCmdlet : CostQueryCmdlet
         if (!HasSource) return null;
         var words = groupBy ?? GroupBy;
         var dims = words.Select(GroupDimension.Parse).Distinct().ToArray();
-        if (dims.Any(d => d.Kind is Dimension.Day or Dimension.Month))
+        if (dims.Any(d => d.Kind is Dimension.Day or Dimension.Month or Dimension.BillingPeriod))
             throw new BedrockCostException(ErrorIds.InvalidGroupBy, ErrorKind.InvalidArgument,
-                "Insights are computed per day: group by principal, person, role, account, model, token type, region, usage type or a tag, not by Day or Month.",
+                "Insights are computed per day: group by principal, person, role, account, model, token type, region, usage type or a tag, not by Day, Month or BillingPeriod.",
                 string.Join(",", words));
         // One source for the range and the query: an S3 export is connected to and listed once.
         var source = await CreateSourceAsync().ConfigureAwait(false);

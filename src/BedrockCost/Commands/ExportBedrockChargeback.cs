@@ -7,15 +7,17 @@ using BedrockCost.Core.Reports;
 namespace BedrockCost.Commands;
 
 /// <summary>
-/// Writes a chargeback statement as CSV, JSON and/or self-contained HTML files. The source is read with
-/// -Path/-LiteralPath like every cost cmdlet (or comes from the pipeline); the files go to -Destination.
-/// Each file is written atomically, under ShouldProcess, and returned as a FileInfo.
+/// Writes a chargeback statement as CSV (lines and summary), JSON, self-contained HTML and/or a FOCUS 1.3 dataset
+/// (CSV and Parquet). The source is read with -Path/-LiteralPath like every cost cmdlet (or comes from the
+/// pipeline); the files go to -Destination. Each file is written atomically, under ShouldProcess, and returned as a
+/// FileInfo.
 /// </summary>
 [Cmdlet(VerbsData.Export, "BedrockChargeback", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportBedrockChargeback : ChargebackCmdletBase
 {
-    private static readonly ChargebackFormat[] AllFormats = { ChargebackFormat.Csv, ChargebackFormat.Json, ChargebackFormat.Html };
+    // Without -Format: the statement for people; FOCUS (a dataset for FinOps tools) is asked for by name.
+    private static readonly ChargebackFormat[] DefaultFormats = { ChargebackFormat.Csv, ChargebackFormat.Json, ChargebackFormat.Html };
 
     [Parameter(Mandatory = true)]
     [Alias("OutputPath", "DestinationPath")]
@@ -24,7 +26,7 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public ChargebackFormat[] Format { get; set; } = AllFormats;
+    public ChargebackFormat[] Format { get; set; } = DefaultFormats;
 
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -36,6 +38,8 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
         await base.BeginProcessingAsync().ConfigureAwait(false);
     }
 
+    protected override bool NeedsBillingAccounts => Format.Contains(ChargebackFormat.Focus);
+
     protected override async Task EndProcessingAsync()
     {
         // -WhatIf downloads nothing: an S3 export is only listed, for the billing periods that name the files.
@@ -46,16 +50,19 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
         }
         var statement = await BuildStatementAsync().ConfigureAwait(false);
         if (statement is null) return;
+        if (NeedsBillingAccounts && FocusReport.RowsWithoutPayer(statement) is > 0 and var unknown)
+            EmitWarning($"{unknown} of {statement.Lines.Count} FOCUS row(s) have no payer account from the source " +
+                        "(rows piped from Cost Explorer, or a source that does not name it): their BillingAccountId is the usage account.");
         var (folder, targets) = await InvokeOnPipelineAsync(() => Targets(statement)).ConfigureAwait(false);
-        foreach (var (format, path) in targets)
+        foreach (var (file, path) in targets)
         {
-            if (!await InvokeOnPipelineAsync(() => ShouldProcess(path, $"Write the {format} chargeback statement")).ConfigureAwait(false))
+            if (!await InvokeOnPipelineAsync(() => ShouldProcess(path, WriteAction(file))).ConfigureAwait(false))
                 continue;
             Activity = $"writing '{path}'";
             try
             {
                 if (folder is not null && !Directory.Exists(folder)) Directory.CreateDirectory(folder);
-                await AtomicFile.WriteAsync(path, (stream, ct) => ChargebackReport.WriteAsync(statement, format, stream, ct), Force, CancelToken).ConfigureAwait(false);
+                await AtomicFile.WriteAsync(path, (stream, ct) => file.Write(statement, stream, ct), Force, CancelToken).ConfigureAwait(false);
                 // Through the provider, so the FileInfo carries PSPath and the file-system table view shows Mode and Length.
                 OnPipeline(() => WriteObject(InvokeProvider.Item.Get(new[] { path }, force: false, literalPath: true), enumerateCollection: true));
             }
@@ -86,30 +93,26 @@ public sealed class ExportBedrockChargeback : ChargebackCmdletBase
         EmitVerbose($"-WhatIf: nothing was downloaded. A run would download (unless cached) and read up to {files.Count} data file(s), " +
                     $"{files.Sum(f => f.Object.Size) / 1048576.0:N1} MB, of {source.Description} for billing period(s) {string.Join(", ", periods)}.");
         var (_, targets) = await InvokeOnPipelineAsync(() => Targets(new ChargebackStatement { BillingPeriods = periods })).ConfigureAwait(false);
-        foreach (var (format, path) in targets)
-            await InvokeOnPipelineAsync(() => ShouldProcess(path, $"Write the {format} chargeback statement")).ConfigureAwait(false);
+        foreach (var (file, path) in targets)
+            await InvokeOnPipelineAsync(() => ShouldProcess(path, WriteAction(file))).ConfigureAwait(false);
     }
 
+    /// <summary>What -WhatIf and -Confirm say about writing a file: "Write the Csv chargeback statement".</summary>
+    private static string WriteAction(ChargebackFile file) => $"Write the {file.Format} chargeback statement";
+
     /// <summary>
-    /// The files to write. A folder (existing, ending in a separator, or a name without extension) gets
-    /// bedrock-chargeback-PERIOD.ext per format. A file name is used as given for one format, with each
-    /// format's extension for several; without -Format its extension picks the format.
+    /// The files to write (see <see cref="ChargebackReport.Targets"/>). A folder (existing, ending in a separator,
+    /// or a name without extension) gets bedrock-chargeback-PERIOD files; without -Format a file name's extension
+    /// picks the format.
     /// </summary>
-    private (string? Folder, List<(ChargebackFormat Format, string Path)> Targets) Targets(ChargebackStatement statement)
+    private (string? Folder, IReadOnlyList<(ChargebackFile File, string Path)> Targets) Targets(ChargebackStatement statement)
     {
         var full = FileSystemPath.Unresolved(this, Destination);
         var isFolder = Directory.Exists(full) || Destination.EndsWith('/') || Destination.EndsWith('\\') || System.IO.Path.GetExtension(full).Length == 0;
-        var formatGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Format));
         var formats = Format.Distinct().ToList();
-        if (isFolder)
-            return (full, formats.Select(f => (f, System.IO.Path.Combine(full, ChargebackReport.DefaultFileName(statement, f)))).ToList());
-        if (!formatGiven)
-        {
-            var byExtension = AllFormats.Where(f => ChargebackReport.Extension(f).Equals(System.IO.Path.GetExtension(full), StringComparison.OrdinalIgnoreCase)).ToList();
-            if (byExtension.Count == 1) formats = byExtension;
-        }
-        return formats.Count == 1
-            ? (null, new List<(ChargebackFormat, string)> { (formats[0], full) })
-            : (null, formats.Select(f => (f, System.IO.Path.ChangeExtension(full, ChargebackReport.Extension(f)))).ToList());
+        if (!isFolder && !MyInvocation.BoundParameters.ContainsKey(nameof(Format)) &&
+            ChargebackReport.FormatsOfExtension(System.IO.Path.GetExtension(full)) is { Count: 1 } byExtension)
+            formats = byExtension.ToList();
+        return (isFolder ? full : null, ChargebackReport.Targets(statement, formats, full, isFolder));
     }
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using BedrockCost.Abstractions;
 using BedrockCost.Core;
 using BedrockCost.Core.Aggregation;
+using BedrockCost.Core.Allocation;
 using BedrockCost.Completers;
 
 namespace BedrockCost.Commands;
@@ -21,6 +22,9 @@ public sealed class GetBedrockCostByPrincipal : CostQueryCmdlet
         var query = BuildQuery(GroupBy.Select(GroupDimension.Parse).Distinct());
         var result = await RunQueryAsync(query).ConfigureAwait(false);
         if (result is null) return;
+        // Rows per principal can read their principals' tags later, if a chargeback asks: nothing is read now.
+        if (query.GroupsBy(Dimension.Principal) && await ReopenableSourceAsync().ConfigureAwait(false) is { } reopen)
+            new PrincipalFacts(reopen, query, SourceReportName).Attach(result.Rows);
         foreach (var row in result.Rows) Emit(row);
     }
 }

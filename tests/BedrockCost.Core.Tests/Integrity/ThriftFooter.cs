@@ -198,7 +198,7 @@ internal sealed class TInt(int type, long value) : TValue
 
 internal sealed class TBool(bool value) : TValue
 {
-    public override int Type => value ? 1 : 2;
+    public override int Type => Value ? 1 : 2;
     public bool Value { get; } = value;
 }
 

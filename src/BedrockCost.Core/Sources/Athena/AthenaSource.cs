@@ -170,6 +170,7 @@ public sealed class AthenaSource : ICostSource
         {
             BillingPeriod = Text(AthenaSql.Period) ?? throw Bad($"a row has no {AthenaSql.Period}"),
             Account = Text(AthenaSql.Account),
+            PayerAccount = Text(AthenaSql.Payer),
             LineItemType = Text(AthenaSql.ItemType),
             UsageType = Text(AthenaSql.UsageType),
             Principal = Text(AthenaSql.Principal),

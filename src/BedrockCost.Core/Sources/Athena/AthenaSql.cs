@@ -89,7 +89,7 @@ public sealed record AthenaStatement(string Sql, IReadOnlyList<string> Columns, 
 public static class AthenaSql
 {
     // Result column names.
-    public const string Period = "billing_period", UsageDate = "usage_date", Account = "usage_account", ItemType = "line_item_type",
+    public const string Period = "billing_period", UsageDate = "usage_date", Account = "usage_account", Payer = "payer_account", ItemType = "line_item_type",
         UsageType = "usage_type", Principal = "principal", Currency = "currency", Unit = "pricing_unit", Region = "product_region",
         Marketplace = "marketplace", LineItems = "line_items", Unblended = "unblended_cost",
         Net = "net_unblended_cost", Usage = "usage_amount", GroupRows = "result_rows", TotalLineItems = "total_line_items",
@@ -127,7 +127,9 @@ public static class AthenaSql
             keys.Add(($"CAST(CAST({usageStart} AS DATE) AS VARCHAR)", UsageDate));
         else if (GroupedBy(Dimension.Month))
             keys.Add(($"CAST(CAST(date_trunc('month', {usageStart}) AS DATE) AS VARCHAR)", UsageDate));
-        if (GroupedBy(Dimension.Account) || query.Accounts.Count > 0) keys.Add((CurColumns.UsageAccountId, Account));
+        if (GroupedBy(Dimension.Account) || query.Accounts.Count > 0 || query.IncludeBillingAccounts) keys.Add((CurColumns.UsageAccountId, Account));
+        // The payer of each usage account, only for statements that name billing accounts (FOCUS), as the readers do.
+        if (query.IncludeBillingAccounts) keys.Add((Col(CurColumns.PayerAccountId), Payer));
         keys.Add((CurColumns.LineItemType, ItemType));
         keys.Add((CurColumns.UsageType, UsageType));
         var hasPrincipal = schema.Has(CurColumns.IamPrincipal);

@@ -37,9 +37,12 @@ public sealed class CostExplorerSource : ICostSource
     public string Description => $"Cost Explorer ({_client.Endpoint.GetLeftPart(UriPartial.Authority)})";
 
     /// <summary>Cost Explorer groups by activated tags, service (the model), linked account and time; it has no tokens.</summary>
-    public SourceCapabilities Capabilities { get; } = new()
+    public SourceCapabilities Capabilities => Supports;
+
+    /// <summary>What Cost Explorer can answer, before any source is made (tab completion, parameter checks).</summary>
+    public static readonly SourceCapabilities Supports = new()
     {
-        GroupBy = new HashSet<Dimension> { Dimension.Tag, Dimension.Model, Dimension.Account, Dimension.Day, Dimension.Month },
+        GroupBy = new HashSet<Dimension> { Dimension.Tag, Dimension.Model, Dimension.Account, Dimension.Day, Dimension.Month, Dimension.BillingPeriod },
         UpToToday = true,
     };
 
@@ -51,13 +54,13 @@ public sealed class CostExplorerSource : ICostSource
             new Uri(connection.EndpointUrl ?? "https://ce.us-east-1.amazonaws.com"), options);
 
     /// <summary>Dimensions Cost Explorer cannot group by, with the reason.</summary>
-    public void Validate(CostQuery query)
+    public static void Validate(CostQuery query)
     {
         foreach (var g in query.GroupBy)
-            if (!Capabilities.CanGroupBy(g.Kind))
+            if (!Supports.CanGroupBy(g.Kind))
                 throw new BedrockCostException(ErrorIds.CostExplorerCannotGroupBy, ErrorKind.InvalidArgument,
                     $"Cost Explorer cannot group by {g}: it has no IAM principal ARN, person, role, token type, usage type or Bedrock region breakdown. " +
-                    "Group by an activated principal tag (-GroupBy iamPrincipal/team; see Get-BedrockPrincipalTag), Model, Account, Day or Month, " +
+                    "Group by an activated principal tag (-GroupBy iamPrincipal/team; see Get-BedrockPrincipalTag), Model, Account, Day, Month or BillingPeriod, " +
                     "or read a CUR 2.0 export (-Path or -S3Uri) for principal-level cost.", g.ToString());
         if (query.Principals.Count > 0)
             throw new BedrockCostException(ErrorIds.CostExplorerCannotFilterBy, ErrorKind.InvalidArgument,
@@ -73,7 +76,8 @@ public sealed class CostExplorerSource : ICostSource
         Validate(query);
         var start = _client.RequestCount;
         var daily = query.GroupBy.Any(g => g.Kind == Dimension.Day);
-        var dims = query.GroupBy.Where(g => g.Kind is not (Dimension.Day or Dimension.Month)).ToList();
+        // Time (Day, Month, BillingPeriod) is the request's granularity, not a Cost Explorer dimension.
+        var dims = query.GroupBy.Where(g => g.Kind is not (Dimension.Day or Dimension.Month or Dimension.BillingPeriod)).ToList();
         var models = new WildcardSet(query.Models);
         // The requests filter by model, account and tag already, and the groups carry only the grouped dimensions.
         var aggregator = new Aggregator(query, rowsFiltered: true);
