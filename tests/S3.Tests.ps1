@@ -23,6 +23,9 @@ BeforeAll {
     Invoke-TestData export --out (Join-Path $temp 'cn') --mode create-new --executions 2 --name cn-cur
     # A restatement of the overwrite export: same keys, other content.
     Invoke-TestData export --out (Join-Path $temp 'ow2') --mode overwrite --name ow-cur --rows 400
+    # The overwrite export rewritten by DuckDB (another writer), and as gzip CSV (read whole, not by ranges).
+    Invoke-TestData duckdb --from (Join-Path $temp 'ow') --out (Join-Path $temp 'dk')
+    Invoke-TestData export --out (Join-Path $temp 'csv') --mode overwrite --name csv-cur --format csv --periods 2026-05
     # An export made without the IAM principal setting.
     Invoke-TestData export --out (Join-Path $temp 'np') --mode overwrite --name np-cur --omit-principal --periods 2026-06
 
@@ -30,6 +33,9 @@ BeforeAll {
     Invoke-TestData upload --endpoint $s3.Endpoint --bucket billing --dir (Join-Path $temp 'ow') --prefix cur --create-bucket
     Invoke-TestData upload --endpoint $s3.Endpoint --bucket billing --dir (Join-Path $temp 'cn') --prefix cur
     Invoke-TestData upload --endpoint $s3.Endpoint --bucket other --dir (Join-Path $temp 'np') --prefix exports --create-bucket
+    Invoke-TestData upload --endpoint $s3.Endpoint --bucket ranged --dir (Join-Path $temp 'ow') --prefix pn --create-bucket
+    Invoke-TestData upload --endpoint $s3.Endpoint --bucket ranged --dir (Join-Path $temp 'dk') --prefix duck
+    Invoke-TestData upload --endpoint $s3.Endpoint --bucket ranged --dir (Join-Path $temp 'csv') --prefix csv
 
     $aws = @{ EndpointUrl = $s3.Endpoint; AccessKey = 'S3RVER'; SecretKey = 'S3RVER' }
     # The truth of each export: the expected.json the generator wrote beside it (not uploaded).
@@ -73,11 +79,11 @@ Describe 'Get-BedrockCostByPrincipal from S3' {
         }
     }
 
-    It 'downloads nothing on a second run over the same month' {
+    It 'fetches nothing on a second run over the same month' {
         $null = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-06
         $stamps = Get-CacheFiles | ForEach-Object { "$($_.FullName)|$($_.LastWriteTimeUtc.Ticks)" }
         $second = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-06 -Verbose 4>&1
-        Get-VerboseText $second | Should -Match 'Downloaded 0 file\(s\); \d+ from the cache'
+        Get-VerboseText $second | Should -Match 'Ranged reads: fetched 0 bytes in 0 request\(s\) of [\d,]+ bytes in \d+ Parquet object\(s\)'
         (Get-CacheFiles | ForEach-Object { "$($_.FullName)|$($_.LastWriteTimeUtc.Ticks)" }) | Should -Be $stamps
         Assert-ExportTruth @($second | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) (Get-ExportTruth ow 2026-06)
         Get-CacheFiles | Where-Object Name -Like '*.partial' | Should -BeNullOrEmpty
@@ -106,15 +112,57 @@ Describe 'Get-BedrockCostByPrincipal from S3' {
         finally { $env:BEDROCKCOST_CACHE = $before }
     }
 
-    It 'downloads a restated (changed) object again and the result changes' {
+    It 'fetches a restated (changed) object again and the result changes' {
         $old = @(Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-05)
         Get-DecimalSum $old | Should -Be (Get-ExportTruth ow 2026-05).bedrock.unblendedCost
         Invoke-TestData upload --endpoint $s3.Endpoint --bucket billing --dir (Join-Path $temp 'ow2') --prefix cur
         $records = Get-BedrockCostByPrincipal -S3Uri 's3://billing/cur/ow-cur' @aws -CacheDirectory $cache -BillingPeriod 2026-05 -Verbose 4>&1
-        Get-VerboseText $records | Should -Match 'Downloaded [1-9]\d* file\(s\)'
+        Get-VerboseText $records | Should -Match 'Ranged reads: fetched [1-9][\d,]* bytes'
         # The restated month's own truth, not the first one's.
         Assert-ExportTruth @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) (Get-ExportTruth ow2 2026-05)
         (Get-ExportTruth ow2 2026-05).bedrock.unblendedCost | Should -Not -Be (Get-ExportTruth ow 2026-05).bedrock.unblendedCost
+    }
+}
+
+Describe 'Parquet read from S3 by ranges' {
+    BeforeAll {
+        function ConvertTo-RowText($rows) {
+            ($rows | ForEach-Object {
+                    ($_.Principal, $_.Model, $_.TokenType, $_.Account, $_.Day, $_.UnattributedReason, $_.UnblendedCost, $_.NetUnblendedCost,
+                    $_.InputTokens, $_.OutputTokens, $_.CacheReadTokens, $_.CacheWriteTokens, $_.LineItemCount, $_.Currency) -join '|'
+                }) -join "`n"
+        }
+    }
+
+    It 'gives exactly the results of the same files on disk, from either writer, fetching part of each object' -ForEach @(
+        @{ Uri = 's3://ranged/pn/ow-cur'; Disk = 'ow/ow-cur'; Writer = 'Parquet.Net' }
+        @{ Uri = 's3://ranged/duck/ow-cur'; Disk = 'dk/ow-cur'; Writer = 'DuckDB' }
+    ) {
+        $rangedCache = Join-Path $temp "ranged-$Writer"
+        foreach ($groupBy in @('Principal'), @('Principal', 'Model', 'TokenType'), @('Account', 'Day')) {
+            $records = Get-BedrockCostByPrincipal -S3Uri $Uri @aws -CacheDirectory $rangedCache -BillingPeriod 2026-05 -GroupBy $groupBy -Verbose 4>&1
+            $fromS3 = @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+            $fromDisk = @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp $Disk) -BillingPeriod 2026-05 -GroupBy $groupBy)
+            $fromS3.Count | Should -BeGreaterThan 1
+            ConvertTo-RowText $fromS3 | Should -BeExactly (ConvertTo-RowText $fromDisk) -Because "$Writer by $($groupBy -join ',')"
+            Get-VerboseText $records | Should -Match 'Ranged reads: fetched [\d,]+ bytes in \d+ request\(s\) of [\d,]+ bytes in [1-9]\d* Parquet object\(s\)'
+        }
+        # Every range the queries needed is cached: the same queries again fetch nothing and give the same rows.
+        foreach ($groupBy in @('Principal'), @('Principal', 'Model', 'TokenType'), @('Account', 'Day')) {
+            $records = Get-BedrockCostByPrincipal -S3Uri $Uri @aws -CacheDirectory $rangedCache -BillingPeriod 2026-05 -GroupBy $groupBy -Verbose 4>&1
+            Get-VerboseText $records | Should -Match 'Ranged reads: fetched 0 bytes in 0 request\(s\)'
+            ConvertTo-RowText @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) |
+                Should -BeExactly (ConvertTo-RowText @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp $Disk) -BillingPeriod 2026-05 -GroupBy $groupBy))
+        }
+        @(Get-ChildItem -LiteralPath $rangedCache -Recurse -Filter '*.range').Count | Should -BeGreaterThan 0
+    }
+
+    It 'downloads gzip CSV objects whole, as before' {
+        $records = Get-BedrockCostByPrincipal -S3Uri 's3://ranged/csv/csv-cur' @aws -CacheDirectory (Join-Path $temp 'csv-cache') -BillingPeriod 2026-05 -Verbose 4>&1
+        Get-VerboseText $records | Should -Match 'Downloaded [1-9]\d* file\(s\)'
+        Get-VerboseText $records | Should -Not -Match 'Ranged reads'
+        ConvertTo-RowText @($records | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) |
+            Should -BeExactly (ConvertTo-RowText @(Get-BedrockCostByPrincipal -LiteralPath (Join-Path $temp 'csv/csv-cur') -BillingPeriod 2026-05))
     }
 }
 
@@ -247,11 +295,25 @@ Describe 'S3 download cache safety (issue 10)' {
         $rows.Count | Should -BeGreaterThan 0
         Test-Path -LiteralPath $ownStale | Should -BeFalse
         Test-Path -LiteralPath $thesis | Should -BeTrue
-        # The cached files are named by hash and an ASCII stem, in two-hex-digit folders.
-        foreach ($f in Get-ChildItem -LiteralPath $safeCache -Recurse -File | Where-Object FullName -NE $thesis) {
-            $f.Directory.Name | Should -Match '^[0-9a-f]{2}$'
-            $f.Name | Should -Match '^[0-9a-f]{32}-[A-Za-z0-9._-]+$'
-            [System.Text.Encoding]::UTF8.GetByteCount($f.Name) | Should -BeLessOrEqual 100
+        # Whole objects are named by hash and an ASCII stem, in two-hex-digit folders; ranges of a Parquet object are
+        # named by their offsets only, in the object's range folder (hash, ASCII stem, '-ranges') under ranges/<two hex>.
+        $files = @(Get-ChildItem -LiteralPath $safeCache -Recurse -File | Where-Object FullName -NE $thesis)
+        $ranges = @($files | Where-Object Name -Like '*.range')
+        $ranges.Count | Should -BeGreaterThan 0
+        foreach ($f in $files) {
+            if ($f.Name -like '*.range') {
+                $f.Name | Should -Match '^\d{1,19}-\d{1,19}\.range$'
+                $f.Directory.Name | Should -Match '^[0-9a-f]{32}-[A-Za-z0-9._-]+-ranges$'
+                [System.Text.Encoding]::UTF8.GetByteCount($f.Directory.Name) | Should -BeLessOrEqual 100
+                $f.Directory.Parent.Name | Should -Match '^[0-9a-f]{2}$'
+                $f.Directory.Parent.Parent.FullName | Should -Be (Join-Path $safeCache 'ranges')
+            }
+            else {
+                $f.Directory.Name | Should -Match '^[0-9a-f]{2}$'
+                $f.Directory.Parent.FullName | Should -Be $safeCache
+                $f.Name | Should -Match '^[0-9a-f]{32}-[A-Za-z0-9._-]+$'
+                [System.Text.Encoding]::UTF8.GetByteCount($f.Name) | Should -BeLessOrEqual 100
+            }
         }
     }
 }

@@ -186,106 +186,55 @@ public sealed class S3CacheTests : IDisposable
     /// A minimal S3 endpoint: one listed object, of which it sends the first 16 KiB and then holds the response open
     /// until disposed (<see cref="FirstBytesSent"/> completes once they are out); or 503 SlowDown, or a given error, to everything.
     /// </summary>
-    private sealed class SlowS3Server : IDisposable
+    private sealed class SlowS3Server(int objectSize, bool throttle = false, (int Status, string Body, string? Region)? fail = null) : LoopbackServer
     {
-        private readonly HttpListener _listener = new();
-        private readonly int _size;
-        private readonly bool _throttle;
-        private readonly (int Status, string Body, string? Region)? _fail;
-        private readonly CancellationTokenSource _stop = new();
+        private readonly int _size = objectSize;
+        private readonly bool _throttle = throttle;
+        private readonly (int Status, string Body, string? Region)? _fail = fail;
         private long _sent;
         private int _requests;
 
-        public SlowS3Server(int objectSize, bool throttle = false, (int Status, string Body, string? Region)? fail = null)
-        {
-            _size = objectSize;
-            _throttle = throttle;
-            _fail = fail;
-            for (var attempt = 0; ; attempt++)
-            {
-                var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-                probe.Start(); var port = ((IPEndPoint)probe.LocalEndpoint).Port; probe.Stop();
-                Url = $"http://127.0.0.1:{port}";
-                _listener.Prefixes.Clear();
-                _listener.Prefixes.Add(Url + "/");
-                try { _listener.Start(); break; }
-                catch (HttpListenerException) when (attempt < 5) { }
-            }
-            _ = Task.Run(LoopAsync);
-        }
-
-        public string Url { get; }
         public long BytesSent => Interlocked.Read(ref _sent);
         public int Requests => Volatile.Read(ref _requests);
         private readonly TaskCompletionSource _firstBytes = new(TaskCreationOptions.RunContinuationsAsynchronously);
         /// <summary>Completes when the first bytes of the object have been sent and flushed.</summary>
         public Task FirstBytesSent => _firstBytes.Task;
 
-        private async Task LoopAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                HttpListenerContext c;
-                try { c = await _listener.GetContextAsync(); } catch { return; }
-                _ = Task.Run(() => HandleAsync(c));
-            }
-        }
-
-        private async Task HandleAsync(HttpListenerContext c)
+        protected override async Task HandleAsync(HttpListenerContext c)
         {
             Interlocked.Increment(ref _requests);
-            try
+            if (_fail is { } f)
             {
-                if (_fail is { } f)
-                {
-                    if (f.Region is not null) c.Response.AddHeader("x-amz-bucket-region", f.Region);
-                    await Reply(c, f.Status, f.Body);
-                    return;
-                }
-                if (_throttle)
-                {
-                    await Reply(c, 503, "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>");
-                    return;
-                }
-                if (c.Request.QueryString["list-type"] == "2")
-                {
-                    await Reply(c, 200, $"""
-                        <?xml version="1.0" encoding="UTF-8"?>
-                        <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>cur/slow/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>
-                        <Contents><Key>cur/slow/data/BILLING_PERIOD=2026-05/slow-00001.snappy.parquet</Key><LastModified>2026-06-01T00:00:00.000Z</LastModified><ETag>"0123456789abcdef"</ETag><Size>{_size}</Size><StorageClass>STANDARD</StorageClass></Contents>
-                        </ListBucketResult>
-                        """);
-                    return;
-                }
-                c.Response.StatusCode = 200;
-                c.Response.ContentLength64 = _size;
-                c.Response.AddHeader("ETag", "\"0123456789abcdef\"");
-                c.Response.ContentType = "application/octet-stream";
-                var chunk = new byte[Math.Min(16 << 10, _size)];
-                await c.Response.OutputStream.WriteAsync(chunk);
-                await c.Response.OutputStream.FlushAsync();
-                Interlocked.Add(ref _sent, chunk.Length);
-                _firstBytes.TrySetResult();
-                // The rest never comes: the client can only end by cancelling (or by the server being disposed).
-                await Task.Delay(Timeout.Infinite, _stop.Token);
+                if (f.Region is not null) c.Response.AddHeader("x-amz-bucket-region", f.Region);
+                await Reply(c, f.Status, f.Body);
+                return;
             }
-            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException) { }
-        }
-
-        private static async Task Reply(HttpListenerContext c, int status, string body)
-        {
-            var bytes = Encoding.UTF8.GetBytes(body);
-            c.Response.StatusCode = status;
-            c.Response.ContentType = "application/xml";
-            c.Response.ContentLength64 = bytes.Length;
-            await c.Response.OutputStream.WriteAsync(bytes);
-            c.Response.Close();
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            try { _listener.Stop(); _listener.Close(); } catch (ObjectDisposedException) { }
+            if (_throttle)
+            {
+                await Reply(c, 503, "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>");
+                return;
+            }
+            if (c.Request.QueryString["list-type"] == "2")
+            {
+                await Reply(c, 200, $"""
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>cur/slow/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>
+                    <Contents><Key>cur/slow/data/BILLING_PERIOD=2026-05/slow-00001.snappy.parquet</Key><LastModified>2026-06-01T00:00:00.000Z</LastModified><ETag>"0123456789abcdef"</ETag><Size>{_size}</Size><StorageClass>STANDARD</StorageClass></Contents>
+                    </ListBucketResult>
+                    """);
+                return;
+            }
+            c.Response.StatusCode = 200;
+            c.Response.ContentLength64 = _size;
+            c.Response.AddHeader("ETag", "\"0123456789abcdef\"");
+            c.Response.ContentType = "application/octet-stream";
+            var chunk = new byte[Math.Min(16 << 10, _size)];
+            await c.Response.OutputStream.WriteAsync(chunk);
+            await c.Response.OutputStream.FlushAsync();
+            Interlocked.Add(ref _sent, chunk.Length);
+            _firstBytes.TrySetResult();
+            // The rest never comes: the client can only end by cancelling (or by the server being disposed).
+            await Task.Delay(Timeout.Infinite, Stopping.Token);
         }
     }
 }

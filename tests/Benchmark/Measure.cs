@@ -9,7 +9,9 @@ using DuckDB.NET.Data;
 namespace BedrockCost.Benchmark;
 
 /// <summary>What one measured run reports (printed by a child process as one JSON line).</summary>
-public sealed record RunResult(string Engine, string Grouping, double Seconds, decimal Total, int Groups, long PeakBytes, long RowsScanned);
+/// <remarks><see cref="CpuSeconds"/>: processor time of the whole process during the query (all threads), a measure of the
+/// work done that a busy machine disturbs less than the elapsed time.</remarks>
+public sealed record RunResult(string Engine, string Grouping, double Seconds, decimal Total, int Groups, long PeakBytes, long RowsScanned, double CpuSeconds = 0);
 
 /// <summary>The two groupings the benchmark times.</summary>
 public static class Groupings
@@ -25,6 +27,13 @@ public static class Groupings
 /// </summary>
 public static class Measure
 {
+    /// <summary>Processor time of this process so far, in seconds.</summary>
+    public static double CpuTime()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime.TotalSeconds;
+    }
+
     /// <summary>Peak resident set (VmHWM on Linux).</summary>
     public static long PeakBytes()
     {
@@ -37,9 +46,11 @@ public static class Measure
     public static async Task<RunResult> EngineAsync(string path, string grouping)
     {
         var query = new CostQuery { GroupBy = grouping.Split(',').Select(GroupDimension.Parse).ToArray() };
+        var cpu = CpuTime();
         var sw = Stopwatch.StartNew();
         var result = await CurSource.Local([path]).QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
         sw.Stop();
+        cpu = CpuTime() - cpu;
         if (Environment.GetEnvironmentVariable("BENCH_GCINFO") == "1")
         {
             var gi = GC.GetGCMemoryInfo();
@@ -50,7 +61,7 @@ public static class Measure
         var total = result.Rows.Sum(r => r.UnblendedCost);
         var bedrock = result.BedrockTotals.Sum(t => t.UnblendedCost);
         if (total != bedrock) throw new InvalidOperationException($"rows sum {total} differs from the Bedrock total {bedrock}");
-        return new RunResult("engine", grouping, sw.Elapsed.TotalSeconds, total, result.Rows.Count, PeakBytes(), result.RowsScanned);
+        return new RunResult("engine", grouping, sw.Elapsed.TotalSeconds, total, result.Rows.Count, PeakBytes(), result.RowsScanned, cpu);
     }
 
     /// <summary>
@@ -101,56 +112,44 @@ public static class Measure
     }
 
     /// <summary>
-    /// The same question in DuckDB SQL over the same Parquet files: the module's Bedrock-row rules (first-party
-    /// product codes, product family, any row with a principal, Marketplace "(Amazon Bedrock Edition)" products;
-    /// AgentCore excluded), the latest billing period, grouped by principal (and an approximation of model and
-    /// token type taken from the usage type).
+    /// The same question as a DuckDB user would ask it over the same files: Bedrock's product codes, plus
+    /// Marketplace rows whose product is an "(Amazon Bedrock Edition)" model (the product map is read only for those
+    /// rows); AgentCore is not among the codes. By Principal + Model + TokenType, the model is the Marketplace product
+    /// name or the model segment of the usage type, and the token type is read from the usage type. The months hold
+    /// one billing period, so no period filter is needed. The generator's expected total checks that it is correct.
     /// </summary>
     public static string Sql(string path, string grouping)
     {
         var glob = Path.Combine(path, "**", "*.parquet").Replace("'", "''");
         var byModel = grouping == Groupings.PrincipalModelToken;
-        var keys = byModel
-            ? "principal, model, token_type"
-            : "principal";
-        var modelColumns = byModel
+        var model = byModel
             ? """
               ,
-                  coalesce(nullif(product['model'], ''), nullif(product['product_name'], ''),
-                           regexp_extract(line_item_usage_type, '^[A-Z0-9]+-(.+?)-(input|output|cache)', 1)) AS model,
-                  CASE WHEN line_item_usage_type ILIKE '%cache-read%' THEN 'CacheRead'
-                       WHEN line_item_usage_type ILIKE '%cache-write%' THEN 'CacheWrite'
-                       WHEN line_item_usage_type ILIKE '%input%' THEN 'Input'
-                       WHEN line_item_usage_type ILIKE '%output%' THEN 'Output'
-                       ELSE 'Other' END AS token_type
+                     CASE WHEN bill_billing_entity = 'AWS Marketplace' THEN product['product_name']
+                          ELSE regexp_extract(line_item_usage_type, '^[A-Z0-9]+-(.+?)-(input|output|cache)', 1) END AS model,
+                     CASE WHEN line_item_usage_type ILIKE '%cache-read%' THEN 'CacheRead'
+                          WHEN line_item_usage_type ILIKE '%cache-write%' THEN 'CacheWrite'
+                          WHEN line_item_usage_type ILIKE '%input%' THEN 'Input'
+                          WHEN line_item_usage_type ILIKE '%output%' THEN 'Output'
+                          ELSE 'Other' END AS token_type
               """
             : "";
         return $"""
-            WITH cur AS (SELECT * FROM read_parquet('{glob}')),
-            period AS (SELECT max(bill_billing_period_start_date) AS p FROM cur),
-            bedrock AS (
-              SELECT
-                  coalesce(nullif(line_item_iam_principal, ''), '(unattributed)') AS principal,
-                  line_item_unblended_cost AS cost{modelColumns}
-              FROM cur
-              WHERE bill_billing_period_start_date = (SELECT p FROM period)
-                AND lower(line_item_product_code) <> 'amazonbedrockagentcore'
-                AND (lower(line_item_product_code) IN ('amazonbedrock', 'amazonbedrockservice', 'amazonbedrockfoundationmodels')
-                     OR lower(product_product_family) = 'amazon bedrock'
-                     OR coalesce(line_item_iam_principal, '') <> ''
-                     OR (lower(bill_billing_entity) = 'aws marketplace'
-                         AND (product['product_name'] ILIKE '%(Amazon Bedrock Edition)%'
-                              OR product['servicename'] ILIKE '%(Amazon Bedrock Edition)%')))
-            )
-            SELECT {keys}, sum(cost) AS cost, count(*) AS line_items
-            FROM bedrock GROUP BY ALL ORDER BY cost DESC
+            SELECT coalesce(nullif(line_item_iam_principal, ''), '(unattributed)') AS principal{model},
+                   sum(line_item_unblended_cost) AS cost, count(*) AS line_items
+            FROM read_parquet('{glob}')
+            WHERE line_item_product_code IN ('AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels')
+               OR (bill_billing_entity = 'AWS Marketplace' AND product['product_name'] LIKE '%(Amazon Bedrock Edition)%')
+            GROUP BY ALL ORDER BY cost DESC
             """;
     }
 
     public static RunResult DuckDb(string path, string grouping)
     {
         var sql = Sql(path, grouping);
+        var cpu = CpuTime();
         var sw = Stopwatch.StartNew();
+        // A new connection per query (no state kept between runs), as a fresh process would have.
         using var connection = new DuckDBConnection("Data Source=:memory:");
         connection.Open();
         using var command = connection.CreateCommand();
@@ -165,7 +164,107 @@ public static class Measure
             groups++;
         }
         sw.Stop();
-        return new RunResult("duckdb", grouping, sw.Elapsed.TotalSeconds, (decimal)total, groups, PeakBytes(), 0);
+        cpu = CpuTime() - cpu;
+        return new RunResult("duckdb", grouping, sw.Elapsed.TotalSeconds, (decimal)total, groups, PeakBytes(), 0, cpu);
+    }
+
+    /// <summary>What one S3 run measured (a child process prints one JSON line per run).</summary>
+    public sealed record S3Result(string Mode, string Grouping, double Seconds, decimal Total, long FetchedBytes, long Requests, long ObjectBytes, string Rows);
+
+    /// <summary>
+    /// The month at <paramref name="path"/> (uploaded to s3://<paramref name="bucket"/>/<paramref name="prefix"/>) read through
+    /// the ranged S3 store: one cold run with an empty cache, then <paramref name="repeat"/> rounds of a warm run (same
+    /// cache) and the same query on the local files, alternating. Each run's rows are printed for comparison.
+    /// </summary>
+    public static async Task S3Async(string path, string endpoint, string bucket, string prefix, string grouping, int repeat)
+    {
+        var query = new CostQuery { GroupBy = grouping.Split(',').Select(GroupDimension.Parse).ToArray() };
+        var cache = Path.Combine(Path.GetTempPath(), "bc-bench-s3-" + Guid.NewGuid().ToString("N")[..12]);
+        var connection = BedrockCost.Core.Aws.AwsCredentialResolver.Resolve(new BedrockCost.Core.Aws.AwsOptions(AccessKey: "S3RVER", SecretKey: "S3RVER", EndpointUrl: endpoint));
+        var export = Directory.EnumerateDirectories(path).Single(d => Directory.Exists(Path.Combine(d, "data")));
+        var location = BedrockCost.Core.Sources.S3.S3Location.Parse($"s3://{bucket}/{prefix}/{Path.GetFileName(export)}");
+        try
+        {
+            async Task<S3Result> RunS3(string mode)
+            {
+                using var source = new CurSource(new BedrockCost.Core.Sources.S3.S3RangedStore(location, connection, new BedrockCost.Core.Sources.S3.DownloadCache(cache)));
+                var sw = Stopwatch.StartNew();
+                var result = await source.QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
+                sw.Stop();
+                var t = ((BedrockCost.Core.Sources.S3.S3RangedStore)source.Store).Transfer;
+                return new S3Result(mode, grouping, sw.Elapsed.TotalSeconds, result.Rows.Sum(r => r.UnblendedCost), t.FetchedBytes, t.Requests, t.ObjectBytes, RowText(result));
+            }
+            async Task<S3Result> RunLocal()
+            {
+                using var source = CurSource.Local([export]);
+                var sw = Stopwatch.StartNew();
+                var result = await source.QueryAsync(query, NullOperationContext.Instance, CancellationToken.None);
+                sw.Stop();
+                return new S3Result("local", grouping, sw.Elapsed.TotalSeconds, result.Rows.Sum(r => r.UnblendedCost), 0, 0, 0, RowText(result));
+            }
+            // The local files once first, so that compiling the engine's code is not charged to the cold S3 run.
+            await RunLocal();
+            Console.WriteLine(JsonSerializer.Serialize(await RunS3("cold")));
+            for (var i = 0; i < repeat; i++)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(await RunS3("warm")));
+                Console.WriteLine(JsonSerializer.Serialize(await RunLocal()));
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    /// <summary>Every row of a result and its totals, exactly, one line each.</summary>
+    public static string RowText(CostResult result) =>
+        string.Join("\n", result.Rows.Select(r => string.Join('\t', r.Group, r.Principal, r.Model, r.TokenType, r.Account, r.UnattributedReason,
+            r.UnblendedCost, r.NetUnblendedCost, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.LineItemCount, r.Currency))
+            .Concat(result.BedrockTotals.Select(t => $"total\t{t.Currency}\t{t.UnblendedCost}\t{t.NetUnblendedCost}\t{t.LineItems}")));
+
+    /// <summary>The page decoder alone: every row group's chunk of each column, in windows of the engine's size; nanoseconds per value.</summary>
+    public static void Decode(string path, string columns, int repeat)
+    {
+        using var stream = File.OpenRead(path);
+        var reader = Parquet.ParquetReader.CreateAsync(stream, leaveStreamOpen: true).GetAwaiter().GetResult();
+        var leaves = BedrockCost.Core.Cur.Decoding.ParquetLayout.Leaves(reader.Metadata!);
+        var source = BedrockCost.Core.Cur.Decoding.RandomAccessFor.Stream(stream);
+        var ids = new int[BedrockCost.Core.Cur.ParquetCurReader.Window];
+        var def = new int[ids.Length];
+        var rep = new int[ids.Length];
+        foreach (var name in columns.Split(','))
+        {
+            var leaf = leaves.Single(l => l.Path == name);
+            var kind = leaf.Element.Type == Parquet.Meta.Type.BYTE_ARRAY ? BedrockCost.Core.Cur.Decoding.ValueKind.Text
+                : leaf.Element.Type == Parquet.Meta.Type.DOUBLE ? BedrockCost.Core.Cur.Decoding.ValueKind.Number : BedrockCost.Core.Cur.Decoding.ValueKind.Timestamp;
+            var spec = BedrockCost.Core.Cur.Decoding.ParquetLayout.Spec(leaf, kind)!;
+            var column = new BedrockCost.Core.Cur.Decoding.ColumnReader(source, reader.Metadata!.RowGroups[0].Columns[leaf.Index], spec);
+            var times = new List<double>();
+            long values = 0;
+            for (var i = 0; i < repeat; i++)
+            {
+                values = 0;
+                var cpu = CpuTime();
+                foreach (var g in reader.Metadata.RowGroups)
+                {
+                    var chunk = g.Columns[leaf.Index];
+                    column.Reset(source, chunk, spec);
+                    var slots = chunk.MetaData!.NumValues;
+                    for (long done = 0; done < slots; done += ids.Length)
+                    {
+                        var n = (int)Math.Min(ids.Length, slots - done);
+                        column.Read(n, ids, leaf.MaxDefinition > 0 ? def : default, leaf.MaxRepetition > 0 ? rep : default);
+                        column.Values.EndWindow();
+                    }
+                    column.Finish();
+                    values += slots;
+                }
+                times.Add((CpuTime() - cpu) * 1e9 / values);
+            }
+            times.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {values:N0} values, {times[0]:F2} ns of processor time a value (best), {times[times.Count / 2]:F2} (median)"));
+        }
     }
 
     /// <summary>Runs any SQL and prints the rows tab-separated (for looking into the generated files).</summary>

@@ -4,29 +4,46 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using BedrockCost.TestData;
+using Sources = BedrockCost.Core.Sources;
 
 namespace BedrockCost.Benchmark;
 
 /// <summary>
-/// The Bench task: generates (or reuses) the months, then times, for each size and grouping, the cmdlet in a
-/// fresh pwsh, the engine in a fresh process of this program, and DuckDB in a fresh process of this program.
-/// Runs of the three are interleaved so that a busy machine slows them alike. Writes results.md and .json.
+/// The Bench task: generates (or reuses) the months, written by Parquet.Net (the project's generator) and rewritten by
+/// DuckDB, then for each size, writer and grouping times the engine and DuckDB in one process after a warm-up
+/// (alternating, so that a busy machine slows both alike), and the cmdlet in a fresh pwsh against DuckDB in a fresh
+/// process. Also times Import-Module in fresh processes. Writes results.md and .json (and docs/benchmark.md).
 /// </summary>
 internal static class Runner
 {
-    private sealed record Options(long[] Rows, int[] Runs, string DataRoot, string OutDir, string? Docs, string? Module,
-        string[] Pwsh, int RowGroup, string RepoRoot);
+    private sealed record Options(long[] Rows, int[] Runs, int[] WarmRuns, string DataRoot, string OutDir, string? Docs, string? Module,
+        string[] Pwsh, int RowGroup, string RepoRoot, string[] Writers, int ImportRuns, bool S3);
 
-    private sealed record Cell(long Rows, int Files, double MiB, string Grouping, List<RunResult> Cmdlet, List<RunResult> Engine,
-        List<RunResult> DuckDb, decimal Expected)
+    /// <summary>The S3 figures of one month: a cold run, warm reruns and the same query on the local files.</summary>
+    private sealed record S3Cell(Month Month, string Grouping, Measure.S3Result Cold, List<Measure.S3Result> Warm, List<Measure.S3Result> Local, double Others);
+
+    /// <summary>One generated month as one writer wrote it.</summary>
+    private sealed record Month(long Rows, string Writer, string Dir, int Files, int RowGroups, double MiB, decimal Expected);
+
+    private sealed record Cell(Month Month, string Grouping)
     {
-        /// <summary>Engine runs with DOTNET_GCConserveMemory=7: how much of the peak is memory the GC keeps, not data.</summary>
-        public List<RunResult> EngineConserve { get; } = [];
+        public List<RunResult> WarmEngine { get; } = [];
+        public List<RunResult> WarmDuckDb { get; } = [];
+        public List<RunResult> Cmdlet { get; } = [];
+        public List<RunResult> DuckDb { get; } = [];
         /// <summary>The engine's peak live managed memory (one sampled run).</summary>
         public RunResult? Live { get; set; }
+        /// <summary>Other processes' share of the machine while this case ran (<see cref="OthersCpu"/>).</summary>
+        public double Others { get; set; } = double.NaN;
     }
 
-    private const string ConserveMemory = "DOTNET_GCConserveMemory";
+    private sealed record ImportTimes(List<double> Bare, List<double> WithImport)
+    {
+        public double Others { get; set; } = double.NaN;
+    }
+
+    public const string ParquetNet = "Parquet.Net";
+    public const string DuckDbWriterName = "DuckDB";
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private static readonly DateTime Period = new(2026, 5, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -41,35 +58,60 @@ internal static class Runner
         {
             var rows = o.Rows[s];
             var runs = o.Runs.Length > s ? o.Runs[s] : o.Runs[^1];
-            var (dir, files, mib, expected) = await EnsureDataAsync(o, rows);
-            foreach (var grouping in Groupings.All)
+            var warmRuns = o.WarmRuns.Length > s ? o.WarmRuns[s] : o.WarmRuns[^1];
+            foreach (var writer in o.Writers)
             {
-                Console.WriteLine($"== {rows:N0} rows, {files} files, {mib:F0} MiB, by {grouping}: 1 warm-up + {runs} runs each");
-                var cell = new Cell(rows, files, mib, grouping, [], [], [], expected);
-                for (var i = 0; i <= runs; i++)
+                var month = await EnsureMonthAsync(o, rows, writer);
+                foreach (var grouping in Groupings.All)
                 {
-                    var c = o.Module is null ? null : RunCmdlet(o, dir, grouping);
-                    var e = RunSelf("engine", dir, grouping);
-                    var d = RunSelf("duckdb", dir, grouping);
-                    Console.WriteLine($"   {(i == 0 ? "warm-up" : $"run {i}"),-8} cmdlet {Show(c)}  engine {Show(e)}  duckdb {Show(d)}");
-                    if (i == 0) continue;
-                    if (c is not null) cell.Cmdlet.Add(c);
-                    cell.Engine.Add(e);
-                    cell.DuckDb.Add(d);
+                    Console.WriteLine($"== {rows:N0} rows written by {writer}, {month.Files} files, {month.RowGroups} row groups, {month.MiB:F0} MiB, by {grouping}");
+                    var cell = new Cell(month, grouping);
+                    var mark = OthersCpu.Take();
+                    // In one process: a warm-up round, then the measured rounds (engine, then DuckDB, each round).
+                    var warm = RunSelfAll("warm", month.Dir, grouping, ("repeat", (warmRuns + 1).ToString(Inv)));
+                    cell.WarmEngine.AddRange(warm.Where(r => r.Engine == "engine").Skip(1));
+                    cell.WarmDuckDb.AddRange(warm.Where(r => r.Engine == "duckdb").Skip(1));
+                    Console.WriteLine($"   in-process, warm: engine {Series(cell.WarmEngine)}");
+                    Console.WriteLine($"                     duckdb {Series(cell.WarmDuckDb)}");
+                    // Fresh processes: the cmdlet as an admin runs it, DuckDB as a DuckDB user runs it.
+                    for (var i = 0; i <= runs; i++)
+                    {
+                        var c = o.Module is null ? null : RunCmdlet(o, month.Dir, grouping);
+                        var d = RunSelf("duckdb", month.Dir, grouping);
+                        Console.WriteLine($"   fresh {(i == 0 ? "warm-up" : $"run {i}"),-8} cmdlet {Show(c)}  duckdb {Show(d)}");
+                        if (i == 0) continue;
+                        if (c is not null) cell.Cmdlet.Add(c);
+                        cell.DuckDb.Add(d);
+                    }
+                    if (grouping == Groupings.Principal)
+                    {
+                        cell.Live = RunSelf("live", month.Dir, grouping);
+                        Console.WriteLine($"   engine peak live managed memory: {Measure.Mib(cell.Live.PeakBytes)} MiB");
+                    }
+                    cell.Others = OthersCpu.Share(mark, OthersCpu.Take());
+                    Console.WriteLine($"   other processes used {OthersCpu.Show(cell.Others)} of the machine meanwhile");
+                    failures.AddRange(Check(cell));
+                    cells.Add(cell);
                 }
-                for (var i = 0; i < Math.Min(runs, 3); i++) cell.EngineConserve.Add(RunSelf("engine", dir, grouping, (ConserveMemory, "7")));
-                Console.WriteLine($"   engine with {ConserveMemory}=7: {string.Join(", ", cell.EngineConserve.Select(r => Show(r)))}");
-                cell.Live = RunSelf("live", dir, grouping);
-                Console.WriteLine($"   engine peak live managed memory: {Measure.Mib(cell.Live.PeakBytes)} MiB");
-                failures.AddRange(Check(cell));
-                cells.Add(cell);
             }
         }
+        var s3 = new List<S3Cell>();
+        if (o.S3)
+        {
+            s3 = await MeasureS3Async(o, cells.Select(c => c.Month).Where(m => m.Rows <= 2_000_000).Distinct().ToList(), failures);
+        }
+        ImportTimes? import = null;
+        if (o.Module is not null && o.ImportRuns > 0)
+        {
+            var mark = OthersCpu.Take();
+            import = MeasureImport(o);
+            import.Others = OthersCpu.Share(mark, OthersCpu.Take());
+        }
 
-        var markdown = Markdown(o, cells, failures);
+        var markdown = Markdown(o, cells, s3, import, failures);
         await File.WriteAllTextAsync(Path.Combine(o.OutDir, "results.md"), markdown);
         await File.WriteAllTextAsync(Path.Combine(o.OutDir, "results.json"),
-            JsonSerializer.Serialize(new { machine = Machine(), cells, failures }, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(new { machine = Machine(), commit = Commit(o.RepoRoot), cells, s3, import, failures }, new JsonSerializerOptions { WriteIndented = true }));
         if (o.Docs is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(o.Docs))!);
@@ -89,21 +131,23 @@ internal static class Runner
             var i = Array.IndexOf(args, "--" + name);
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         }
+        int[] Ints(string text) => text.Split(',').Select(x => int.Parse(x, Inv)).ToArray();
         var repo = Arg("repo") ?? FindRepoRoot();
-        var rows = (Arg("rows") ?? "1000000,10000000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var rows = (Arg("rows") ?? "2000000,10000000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(r => long.Parse(r, Inv)).ToArray();
-        var runs = Arg("runs") is { } r2
-            ? r2.Split(',').Select(x => int.Parse(x, Inv)).ToArray()
-            : rows.Select(n => n > 2_000_000 ? 3 : 5).ToArray();
+        var runs = Arg("runs") is { } r1 ? Ints(r1) : rows.Select(n => n > 2_000_000 ? 3 : 5).ToArray();
+        var warmRuns = Arg("warm-runs") is { } r2 ? Ints(r2) : rows.Select(n => n > 2_000_000 ? 5 : 9).ToArray();
         var module = Arg("module") ?? Path.Combine(repo, "output", "BedrockCost", "BedrockCost.psd1");
         if (args.Contains("--no-cmdlet")) module = null;
         else if (!File.Exists(module)) throw new FileNotFoundException($"No built module at '{module}': run build.ps1 -Task Build first, or pass --no-cmdlet.");
         var pwsh = Arg("pwsh") is { } p ? p.Split('|', StringSplitOptions.RemoveEmptyEntries) : ["pwsh"];
-        return new Options(rows, runs,
+        var writers = (Arg("writers") ?? $"{ParquetNet},{DuckDbWriterName}").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return new Options(rows, runs, warmRuns,
             Arg("data") ?? Path.Combine(repo, "output", "bench-data"),
             Arg("out") ?? Path.Combine(repo, "output", "bench"),
             args.Contains("--no-docs") ? null : Arg("docs") ?? Path.Combine(repo, "docs", "benchmark.md"),
-            module, pwsh, int.Parse(Arg("row-group") ?? "100000", Inv), repo);
+            module, pwsh, int.Parse(Arg("row-group") ?? "100000", Inv), repo, writers, int.Parse(Arg("import-runs") ?? "15", Inv),
+            !args.Contains("--no-s3"));
     }
 
     private static string FindRepoRoot()
@@ -116,41 +160,73 @@ internal static class Runner
     /// <summary>Several files, as a large export has: about 500,000 rows each, at least four.</summary>
     private static int FilesFor(long rows) => (int)Math.Clamp(rows / 500_000, 4, 64);
 
-    /// <summary>The month of <paramref name="rows"/> rows, generated unless present with the same parameters.</summary>
-    private static async Task<(string Dir, int Files, double MiB, decimal Expected)> EnsureDataAsync(Options o, long rows)
+    /// <summary>
+    /// The month of <paramref name="rows"/> rows as <paramref name="writer"/> wrote it, generated unless present with the
+    /// same parameters. Parquet.Net: the generator's own files. DuckDB: each of those files rewritten by DuckDB's
+    /// <c>COPY ... (FORMAT PARQUET)</c> with its defaults (row groups of 122,880 rows, snappy), same layout and names.
+    /// </summary>
+    private static async Task<Month> EnsureMonthAsync(Options o, long rows, string writer)
     {
-        var dir = Path.Combine(o.DataRoot, $"rows-{rows}");
+        var source = Path.Combine(o.DataRoot, $"rows-{rows}");
+        var dir = writer == ParquetNet ? source : Path.Combine(o.DataRoot, $"rows-{rows}-duckdb");
         var files = FilesFor(rows);
         // Bump the version when the generator's output changes.
-        var stamp = $"bench-data v3 rows={rows} files={files} rowGroup={o.RowGroup} period={Period:yyyy-MM} seed=42";
-        var stampFile = Path.Combine(dir, "bench-params.txt");
-        var expectedFile = Path.Combine(dir, "expected.json");
-        if (!File.Exists(stampFile) || await File.ReadAllTextAsync(stampFile) != stamp || !File.Exists(expectedFile))
+        var sourceStamp = $"bench-data v3 rows={rows} files={files} rowGroup={o.RowGroup} period={Period:yyyy-MM} seed=42";
+        var stamp = writer == ParquetNet ? sourceStamp : $"{sourceStamp} rewritten by DuckDB COPY (FORMAT PARQUET) defaults";
+        var made = false;
+        if (!await StampedAsync(source, sourceStamp))
+        {
+            made = writer == ParquetNet;
+            if (Directory.Exists(source)) Directory.Delete(source, recursive: true);
+            Console.WriteLine($"Generating {rows:N0} rows in {files} files under {source} ...");
+            var sw = Stopwatch.StartNew();
+            var written = await BenchExport.WriteAsync(source, rows, files, o.RowGroup, Period);
+            Console.WriteLine($"  {written.Period.Rows:N0} rows, {written.Bytes / 1048576.0:F0} MiB in {sw.Elapsed.TotalSeconds:F0} s");
+            await File.WriteAllTextAsync(Path.Combine(source, "bench-params.txt"), sourceStamp);
+        }
+        if (dir != source && !await StampedAsync(dir, stamp))
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-            Console.WriteLine($"Generating {rows:N0} rows in {files} files under {dir} ...");
+            Console.WriteLine($"Rewriting {source} with DuckDB into {dir} ...");
             var sw = Stopwatch.StartNew();
-            var written = await BenchExport.WriteAsync(dir, rows, files, o.RowGroup, Period);
-            Console.WriteLine($"  {written.Period.Rows:N0} rows, {written.Bytes / 1048576.0:F0} MiB in {sw.Elapsed.TotalSeconds:F0} s");
-            await File.WriteAllTextAsync(stampFile, stamp);
+            DuckDbWriter.RewriteTree(source, dir);
+            Console.WriteLine($"  done in {sw.Elapsed.TotalSeconds:F0} s");
+            await File.WriteAllTextAsync(Path.Combine(dir, "bench-params.txt"), stamp);
         }
-        else Console.WriteLine($"Reusing {dir} ({stamp}).");
-        var expected = ExpectedJson.Load(expectedFile).Periods[0].Single.Bedrock.UnblendedCost;
-        var bytes = Directory.EnumerateFiles(dir, "*.parquet", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-        return (dir, files, bytes / 1048576.0, expected);
+        else if (!made) Console.WriteLine($"Reusing {dir} ({stamp}).");
+        var expected = ExpectedJson.Load(Path.Combine(dir, "expected.json")).Periods[0].Single.Bedrock.UnblendedCost;
+        var parquet = Directory.EnumerateFiles(dir, "*.parquet", SearchOption.AllDirectories).ToList();
+        var rowGroups = 0;
+        foreach (var f in parquet)
+        {
+            await using var reader = await Parquet.ParquetReader.CreateAsync(f);
+            rowGroups += reader.RowGroupCount;
+        }
+        return new Month(rows, writer, dir, parquet.Count, rowGroups, parquet.Sum(f => new FileInfo(f).Length) / 1048576.0, expected);
+
+        static async Task<bool> StampedAsync(string dir, string stamp)
+        {
+            var file = Path.Combine(dir, "bench-params.txt");
+            return File.Exists(file) && await File.ReadAllTextAsync(file) == stamp && File.Exists(Path.Combine(dir, "expected.json"));
+        }
     }
 
-    private static RunResult RunSelf(string mode, string dir, string grouping, (string Name, string Value)? env = null)
+    private static ProcessStartInfo Self(string mode, string dir, string grouping, params (string Name, string Value)[] more)
     {
         var self = Environment.ProcessPath!;
         var psi = new ProcessStartInfo(self);
-        if (env is { } e) psi.Environment[e.Name] = e.Value;
         // Under `dotnet Benchmark.dll` the process is dotnet: pass the dll.
         if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
             psi.ArgumentList.Add(typeof(Runner).Assembly.Location);
         foreach (var a in new[] { mode, "--path", dir, "--group", grouping }) psi.ArgumentList.Add(a);
-        return Run(psi, mode);
+        foreach (var (name, value) in more) { psi.ArgumentList.Add("--" + name); psi.ArgumentList.Add(value); }
+        return psi;
     }
+
+    private static RunResult RunSelf(string mode, string dir, string grouping) => Run(Self(mode, dir, grouping), mode).Last();
+
+    private static List<RunResult> RunSelfAll(string mode, string dir, string grouping, params (string, string)[] more) =>
+        Run(Self(mode, dir, grouping, more), mode);
 
     /// <summary>The cmdlet as an admin runs it, in a fresh pwsh: import, then time the one command.</summary>
     private static RunResult RunCmdlet(Options o, string dir, string grouping)
@@ -169,13 +245,89 @@ internal static class Runner
             [ordered]@{ Engine = 'cmdlet'; Grouping = {{Q(grouping)}}; Seconds = $sw.Elapsed.TotalSeconds; Total = $total;
                         Groups = $rows.Count; PeakBytes = $p.PeakWorkingSet64; RowsScanned = 0 } | ConvertTo-Json -Compress
             """;
-        var psi = new ProcessStartInfo(o.Pwsh[0]) { WorkingDirectory = o.RepoRoot };
-        foreach (var a in o.Pwsh.Skip(1)) psi.ArgumentList.Add(a);
-        foreach (var a in new[] { "-NoProfile", "-NonInteractive", "-Command", script }) psi.ArgumentList.Add(a);
-        return Run(psi, "cmdlet");
+        return Run(Pwsh(o, "-Command", script), "cmdlet").Last();
     }
 
-    private static RunResult Run(ProcessStartInfo psi, string what)
+    private static ProcessStartInfo Pwsh(Options o, params string[] args)
+    {
+        var psi = new ProcessStartInfo(o.Pwsh[0]) { WorkingDirectory = o.RepoRoot };
+        foreach (var a in o.Pwsh.Skip(1)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "-NoProfile", "-NonInteractive" }.Concat(args)) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    /// <summary>
+    /// What Import-Module adds to a pwsh start: wall-clock time of <c>pwsh -NoProfile -c 1</c> and of
+    /// <c>pwsh -NoProfile -c "Import-Module ..."</c>, alternating, after one warm-up of each.
+    /// </summary>
+    private static ImportTimes MeasureImport(Options o)
+    {
+        Console.WriteLine($"== Import-Module: {o.ImportRuns} fresh pwsh processes with and without it");
+        var times = new ImportTimes([], []);
+        var import = $"Import-Module '{o.Module!.Replace("'", "''")}'";
+        for (var i = 0; i <= o.ImportRuns; i++)
+        {
+            var bare = Timed(Pwsh(o, "-Command", "1"));
+            var with = Timed(Pwsh(o, "-Command", import));
+            Console.WriteLine($"   {(i == 0 ? "warm-up" : $"run {i}"),-8} bare {bare * 1000,5:F0} ms  with Import-Module {with * 1000,5:F0} ms");
+            if (i == 0) continue;
+            times.Bare.Add(bare);
+            times.WithImport.Add(with);
+        }
+        return times;
+
+        static double Timed(ProcessStartInfo psi)
+        {
+            psi.RedirectStandardOutput = true;
+            psi.RedirectStandardError = true;
+            var sw = Stopwatch.StartNew();
+            using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {psi.FileName}");
+            var stderr = p.StandardError.ReadToEndAsync();
+            p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            sw.Stop();
+            if (p.ExitCode != 0) throw new InvalidOperationException($"pwsh failed (exit {p.ExitCode}): {stderr.Result}");
+            return sw.Elapsed.TotalSeconds;
+        }
+    }
+
+    /// <summary>
+    /// The months of at most 2M rows through s3rver (on 127.0.0.1, started here): each uploaded, then read by the ranged
+    /// store in a child process (a cold run with an empty cache, then warm reruns alternating with the local files).
+    /// </summary>
+    private static async Task<List<S3Cell>> MeasureS3Async(Options o, List<Month> months, List<string> failures)
+    {
+        var cells = new List<S3Cell>();
+        if (months.Count == 0) return cells;
+        using var server = S3rver.Start(o.RepoRoot);
+        foreach (var month in months)
+        {
+            var prefix = $"{month.Writer.ToLowerInvariant().Replace(".", "")}-{month.Rows}";
+            Console.WriteLine($"== S3: {month.Rows:N0} rows written by {month.Writer}, uploading to s3rver ({server.Endpoint}) ...");
+            await Upload.RunAsync(server.Endpoint, "bench", month.Dir, prefix, createBucket: true, quiet: true);
+            var mark = OthersCpu.Take(server.ProcessId);
+            var lines = RunLines(Self("s3", month.Dir, Groupings.Principal, ("endpoint", server.Endpoint), ("bucket", "bench"), ("prefix", prefix), ("repeat", "7")), "s3");
+            var results = lines.Select(l => JsonSerializer.Deserialize<Measure.S3Result>(l)!).ToList();
+            var cell = new S3Cell(month, Groupings.Principal, results.First(r => r.Mode == "cold"), results.Where(r => r.Mode == "warm").ToList(),
+                results.Where(r => r.Mode == "local").ToList(), OthersCpu.Share(mark, OthersCpu.Take(server.ProcessId)));
+            Console.WriteLine(string.Create(Inv, $"   cold: fetched {cell.Cold.FetchedBytes:N0} of {cell.Cold.ObjectBytes:N0} bytes in {cell.Cold.Requests} requests, {cell.Cold.Seconds:F2} s; " +
+                                                 $"warm {Series(cell.Warm)}; local {Series(cell.Local)}"));
+            var local = cell.Local[0].Rows;
+            foreach (var r in cell.Warm.Prepend(cell.Cold).Concat(cell.Local))
+                if (r.Rows != local) failures.Add($"S3, {month.Rows:N0} rows ({month.Writer}): the {r.Mode} run's rows differ from the local files'");
+            foreach (var r in cell.Warm)
+                if (r.FetchedBytes != 0) failures.Add($"S3, {month.Rows:N0} rows ({month.Writer}): a warm rerun fetched {r.FetchedBytes:N0} bytes");
+            if (Math.Round(cell.Cold.Total, 2) != Math.Round(month.Expected, 2))
+                failures.Add($"S3, {month.Rows:N0} rows ({month.Writer}): total {cell.Cold.Total} differs from the expected {month.Expected}");
+            cells.Add(cell);
+        }
+        return cells;
+    }
+
+    private static string Series(List<Measure.S3Result> runs) => string.Join(" ", runs.Select(r => r.Seconds.ToString("F3", Inv)));
+
+    /// <summary>The JSON lines a child process printed.</summary>
+    private static List<string> RunLines(ProcessStartInfo psi, string what)
     {
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
@@ -184,13 +336,15 @@ internal static class Runner
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        var last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.StartsWith('{'));
-        if (p.ExitCode != 0 || last is null)
-            throw new InvalidOperationException($"{what} run failed (exit {p.ExitCode}): {stdout}\n{stderr.Result}");
-        return Measure.FromJson(last);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith('{')).ToList();
+        if (p.ExitCode != 0 || lines.Count == 0) throw new InvalidOperationException($"{what} run failed (exit {p.ExitCode}): {stdout}\n{stderr.Result}");
+        return lines;
     }
 
+    private static List<RunResult> Run(ProcessStartInfo psi, string what) => RunLines(psi, what).Select(Measure.FromJson).ToList();
+
     private static string Show(RunResult? r) => r is null ? "-" : $"{r.Seconds,6:F2} s {Measure.Mib(r.PeakBytes),5} MiB";
+    private static string Series(List<RunResult> runs) => string.Join(" ", runs.Select(r => r.Seconds.ToString("F3", Inv)));
 
     private static double Median(IEnumerable<double> values)
     {
@@ -202,9 +356,25 @@ internal static class Runner
     /// <summary>Correctness: every run of every engine gives the generator's Bedrock total, to the cent.</summary>
     private static IEnumerable<string> Check(Cell c)
     {
-        foreach (var r in c.Cmdlet.Concat(c.Engine).Concat(c.DuckDb).Concat(c.EngineConserve))
-            if (Math.Round(r.Total, 2) != Math.Round(c.Expected, 2))
-                yield return $"{c.Rows:N0} rows by {c.Grouping}: {r.Engine} total {r.Total} differs from the expected {c.Expected}";
+        foreach (var r in c.WarmEngine.Concat(c.WarmDuckDb).Concat(c.Cmdlet).Concat(c.DuckDb).Concat(c.Live is null ? [] : [c.Live]))
+            if (Math.Round(r.Total, 2) != Math.Round(c.Month.Expected, 2))
+                yield return $"{c.Month.Rows:N0} rows ({c.Month.Writer}) by {c.Grouping}: {r.Engine} total {r.Total} differs from the expected {c.Month.Expected}";
+    }
+
+    /// <summary>The commit measured (with "+changes" when the work tree differs from it).</summary>
+    private static string Commit(string repo)
+    {
+        static string Git(string repo, params string[] args)
+        {
+            var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "-C", repo }.Concat(args)) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var text = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            return p.ExitCode == 0 ? text : "?";
+        }
+        try { return Git(repo, "rev-parse", "--short", "HEAD") + (Git(repo, "status", "--porcelain", "--untracked-files=no").Length > 0 ? "+changes" : ""); }
+        catch (System.ComponentModel.Win32Exception) { return "?"; }
     }
 
     private static string Machine()
@@ -214,81 +384,171 @@ internal static class Runner
                $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture}";
     }
 
-    private static string Markdown(Options o, List<Cell> cells, List<string> failures)
+    private const double EngineTarget = 1.2, ImportTarget = 0.250;
+
+    private const double FetchTarget = 0.15, WarmTarget = 1.3;
+
+    private static string Markdown(Options o, List<Cell> cells, List<S3Cell> s3, ImportTimes? import, List<string> failures)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Benchmark: Get-BedrockCostByPrincipal against DuckDB");
         sb.AppendLine();
-        sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine()}. DuckDB {DuckDbVersion()} (DuckDB.NET.Data.Full).");
+        sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC at commit {Commit(o.RepoRoot)} on {Machine()}. DuckDB {DuckDbVersion()} (DuckDB.NET.Data.Full).");
         sb.AppendLine();
-        sb.AppendLine("Data: synthetic CUR 2.0 months (the full 125-column schema, about 5% Bedrock rows spread through every row group, " +
-                      $"dictionary-encoded snappy Parquet, row groups of {o.RowGroup:N0} rows, about 500,000 rows a file), " +
-                      "generated by `tests/tools/BedrockCost.TestData` (`BenchExport`) into `output/bench-data`.");
+        // Every phase says how much of the machine other processes took meanwhile; a busy machine slows the module
+        // and DuckDB unequally (the engine uses every core, DuckDB too, pwsh start-up one), so its ratios mislead.
+        var shares = cells.Select(c => c.Others).Concat(s3.Select(c => c.Others)).Concat(import is null ? [] : [import.Others]).ToList();
+        var loaded = shares.Where(x => double.IsNaN(x) || x > OthersCpu.Quiet).ToList();
+        if (loaded.Count > 0)
+            sb.AppendLine(string.Create(Inv, $"> **Not representative: the machine was loaded.** Other processes took up to {OthersCpu.Show(shares.Where(x => !double.IsNaN(x)).DefaultIfEmpty(double.NaN).Max())} " +
+                                             $"of its processor time during {loaded.Count} of the {shares.Count} measured phases (quiet means at most {OthersCpu.Show(OthersCpu.Quiet)}; " +
+                                             $"the \"Others\" columns show each phase). Times and ratios below are not the module's; rerun on a quiet machine."));
+        else
+            sb.AppendLine(string.Create(Inv, $"Quiet machine: other processes took at most {OthersCpu.Show(shares.DefaultIfEmpty(0).Max())} of its processor time during any measured phase " +
+                                             $"(the \"Others\" columns; a phase above {OthersCpu.Show(OthersCpu.Quiet)} would mark the report as not representative)."));
+        if (!cells.Any(c => c.Month.Rows >= 2_000_000))
+            sb.AppendLine(string.Create(Inv, $"> **Quick run** ({string.Join(", ", o.Rows.Select(r => r.ToString("N0", Inv)))} rows): it shows that the benchmark runs end to end; " +
+                                             $"the targets are stated at 2,000,000 and 10,000,000 rows (`./build.ps1 -Task Bench` with its defaults)."));
         sb.AppendLine();
-        sb.AppendLine("Each run is a fresh process, timed around the query only: **module** = `Get-BedrockCostByPrincipal -LiteralPath <dir> -GroupBy ...` " +
-                      "in a new `pwsh` after `Import-Module` (its peak is the whole pwsh process); **engine** = the module's engine in-process " +
-                      "(`CurSource.Local` + `CostQuery`, no PowerShell); **DuckDB** = the equivalent SQL over `read_parquet('<dir>/**/*.parquet')` " +
-                      "in a new process. One warm-up run of each, then the medians of the measured runs. Every run's total Bedrock cost is checked " +
-                      "against the generator's expected total, to the cent.");
+        sb.AppendLine("Data: synthetic CUR 2.0 months (the full 125-column schema with its MAP columns and timestamps, one billing period, " +
+                      "about 5% Bedrock rows spread through every row group, about 500,000 rows a file), generated by " +
+                      "`tests/tools/BedrockCost.TestData` (`BenchExport`) into `output/bench-data`, in two writers' files:");
         sb.AppendLine();
-        sb.AppendLine("| Rows | Files | Grouping | Runs | Module median | Engine median | DuckDB median | Module / DuckDB | Module rows/s | Module peak | Engine peak | DuckDB peak | Total (module = DuckDB) |");
-        sb.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine($"- **{ParquetNet}**: the generator's own files (Parquet.Net 6.1, dictionary-encoded strings, snappy, row groups of {o.RowGroup:N0} rows).");
+        sb.AppendLine($"- **{DuckDbWriterName}**: the same rows rewritten file by file by DuckDB's `COPY (SELECT * FROM read_parquet(...)) TO ... (FORMAT PARQUET)` " +
+                      "with its defaults (row groups of 122,880 rows, snappy, its own choice of encodings), same layout and file names.");
+        sb.AppendLine();
+        sb.AppendLine("| Rows | Writer | Files | Row groups | MiB |");
+        sb.AppendLine("|---:|---|---:|---:|---:|");
+        foreach (var m in cells.Select(c => c.Month).Distinct())
+            sb.AppendLine(string.Create(Inv, $"| {m.Rows:N0} | {m.Writer} | {m.Files} | {m.RowGroups} | {m.MiB:F0} |"));
+        sb.AppendLine();
+
+        sb.AppendLine("## Engine and DuckDB in one process, warm");
+        sb.AppendLine();
+        sb.AppendLine("One process runs a warm-up round, then the measured rounds; each round runs the module's engine " +
+                      "(`CurSource.Local` + `CostQuery`, what the cmdlet calls, without PowerShell) and then the DuckDB query (a new " +
+                      "in-memory connection each time), so both see the same machine load. Medians of the measured rounds; every " +
+                      "run's total is checked against the generator's expected total, to the cent.");
+        sb.AppendLine();
+        sb.AppendLine("| Rows | Writer | Grouping | Rounds | Engine median | DuckDB median | Engine / DuckDB | Engine rows/s | Total (engine = DuckDB = expected) | Others |");
+        sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---|---:|");
         foreach (var c in cells)
         {
-            var m = Median(c.Cmdlet.Select(r => r.Seconds));
-            var e = Median(c.Engine.Select(r => r.Seconds));
-            var d = Median(c.DuckDb.Select(r => r.Seconds));
-            var main = double.IsNaN(m) ? e : m;
-            var mt = c.Cmdlet.Concat(c.Engine).First().Total;
-            var dt = c.DuckDb.First().Total;
+            var e = Median(c.WarmEngine.Select(r => r.Seconds));
+            var d = Median(c.WarmDuckDb.Select(r => r.Seconds));
             sb.AppendLine(string.Create(Inv,
-                $"| {c.Rows:N0} | {c.Files} | {c.Grouping.Replace(",", " + ")} | {c.Engine.Count} | {Fmt(m)} | {Fmt(e)} | {Fmt(d)} | {main / d:F2}x | " +
-                $"{c.Rows / main / 1e6:F1} M | {PeakMib(c.Cmdlet)} | {PeakMib(c.Engine)} | {PeakMib(c.DuckDb)} | " +
-                $"{Math.Round(mt, 2)} {(Math.Round(mt, 2) == Math.Round(dt, 2) ? "=" : "≠")} {Math.Round(dt, 2)} |"));
+                $"| {c.Month.Rows:N0} | {c.Month.Writer} | {Show(c.Grouping)} | {c.WarmEngine.Count} | {Fmt(e)} | {Fmt(d)} | {e / d:F2}x | " +
+                $"{c.Month.Rows / e / 1e6:F1} M | {Totals(c, c.WarmEngine, c.WarmDuckDb)} | {OthersCpu.Show(c.Others)} |"));
         }
         sb.AppendLine();
-        sb.AppendLine("Peaks are the peak resident set (VmHWM) of each run's process: the median over the measured runs, and the largest in brackets, in MiB. " +
-                      "The module's includes PowerShell itself (about 150 MiB after `Import-Module`).");
-        sb.AppendLine();
+
+        if (cells.Any(c => c.Cmdlet.Count > 0))
+        {
+            sb.AppendLine("## The cmdlet in a fresh pwsh, DuckDB in a fresh process");
+            sb.AppendLine();
+            sb.AppendLine("Each run is a new process, timed around the query only: **module** = `Get-BedrockCostByPrincipal -LiteralPath <dir> " +
+                          "-GroupBy ...` in a new `pwsh` after `Import-Module` (so it pays for loading and compiling its code); **DuckDB** = the " +
+                          "query in a new process. Cmdlet and DuckDB runs alternate; one warm-up of each, then the medians. Peaks are the " +
+                          "peak resident set (VmHWM) of each process, median and largest in brackets; the module's includes PowerShell " +
+                          "itself (about 150 MiB after `Import-Module`).");
+            sb.AppendLine();
+            sb.AppendLine("| Rows | Writer | Grouping | Runs | Module median | DuckDB median | Module / DuckDB | Module peak | DuckDB peak | Total (module = DuckDB = expected) |");
+            sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
+            foreach (var c in cells.Where(c => c.Cmdlet.Count > 0))
+            {
+                var m = Median(c.Cmdlet.Select(r => r.Seconds));
+                var d = Median(c.DuckDb.Select(r => r.Seconds));
+                sb.AppendLine(string.Create(Inv,
+                    $"| {c.Month.Rows:N0} | {c.Month.Writer} | {Show(c.Grouping)} | {c.Cmdlet.Count} | {Fmt(m)} | {Fmt(d)} | {m / d:F2}x | " +
+                    $"{PeakMib(c.Cmdlet)} | {PeakMib(c.DuckDb)} | {Totals(c, c.Cmdlet, c.DuckDb)} |"));
+            }
+            sb.AppendLine();
+        }
+
+        if (s3.Count > 0)
+        {
+            sb.AppendLine("## S3: ranged reads against s3rver");
+            sb.AppendLine();
+            sb.AppendLine("Each month is uploaded to s3rver 3.7.1 on 127.0.0.1 and read by `Get-BedrockCostByPrincipal`'s S3 store (`S3RangedStore`: " +
+                          "the footer first, then only the column chunks the query needs of the row groups whose statistics allow Bedrock rows, " +
+                          $"ranges closer than {Sources.S3.RangedObject.CoalesceGap / 1024} KiB coalesced) in one process, by Principal: a **cold** run with an empty cache, then warm reruns " +
+                          "(the same cache) alternating with the same query on the local files. Loopback, so the times show the work, not a network. " +
+                          "Every run's rows are compared with the local files', exactly.");
+            sb.AppendLine();
+            sb.AppendLine("| Rows | Writer | Objects | Cold: fetched | of the objects | Requests | Cold time | Warm reruns: fetched | Warm median | Local median | Warm / local | Rows identical | Others |");
+            sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+            foreach (var c in s3)
+            {
+                var warm = Median(c.Warm.Select(r => r.Seconds));
+                var local = Median(c.Local.Select(r => r.Seconds));
+                var identical = c.Warm.Prepend(c.Cold).All(r => r.Rows == c.Local[0].Rows);
+                sb.AppendLine(string.Create(Inv,
+                    $"| {c.Month.Rows:N0} | {c.Month.Writer} | {c.Cold.ObjectBytes / 1048576.0:F0} MiB | {c.Cold.FetchedBytes / 1048576.0:F1} MiB | " +
+                    $"{100.0 * c.Cold.FetchedBytes / c.Cold.ObjectBytes:F1}% | {c.Cold.Requests} | {Fmt(c.Cold.Seconds)} | {c.Warm.Sum(r => r.FetchedBytes):N0} bytes | " +
+                    $"{Fmt(warm)} | {Fmt(local)} | {warm / local:F2}x | {(identical ? "yes" : "**no**")} | {OthersCpu.Show(c.Others)} |"));
+            }
+            sb.AppendLine();
+        }
+
+        if (import is not null)
+        {
+            var bare = Median(import.Bare);
+            var with = Median(import.WithImport);
+            sb.AppendLine("## Import-Module");
+            sb.AppendLine();
+            sb.AppendLine(string.Create(Inv,
+                $"Wall-clock time of a fresh `pwsh -NoProfile -NonInteractive -Command 1` and of the same with `Import-Module <output/BedrockCost>`, " +
+                $"alternating, {import.Bare.Count} of each after a warm-up: medians {bare * 1000:F0} ms and {with * 1000:F0} ms, so the import adds " +
+                $"**{(with - bare) * 1000:F0} ms** (spread of the import runs {import.WithImport.Min() * 1000:F0}-{import.WithImport.Max() * 1000:F0} ms; " +
+                $"others took {OthersCpu.Show(import.Others)} of the machine meanwhile)."));
+            sb.AppendLine();
+        }
 
         sb.AppendLine("## Targets");
         sb.AppendLine();
-        var largest = cells.Max(c => c.Rows);
-        var smallest = cells.Min(c => c.Rows);
-        foreach (var g in Groupings.All)
+        foreach (var c in cells.Where(c => c.Month.Rows >= 2_000_000))
         {
-            var big = cells.FirstOrDefault(c => c.Rows == largest && c.Grouping == g);
-            if (big is null) continue;
-            var runs = big.Cmdlet.Count > 0 ? big.Cmdlet : big.Engine;
-            var ratio = Median(runs.Select(r => r.Seconds)) / Median(big.DuckDb.Select(r => r.Seconds));
-            sb.AppendLine(string.Create(Inv, $"- Time, {largest:N0} rows by {g.Replace(",", " + ")}: module / DuckDB = {ratio:F2}x (target at most 1.5x): **{(ratio <= 1.5 ? "met" : "missed")}**."));
-            var small = cells.FirstOrDefault(c => c.Rows == smallest && c.Grouping == g);
-            if (small is not null && smallest != largest)
-            {
-                var smallRuns = small.Cmdlet.Count > 0 ? small.Cmdlet : small.Engine;
-                var growth = Median(runs.Select(r => (double)r.PeakBytes)) / Median(smallRuns.Select(r => (double)r.PeakBytes));
-                var growthMax = (double)runs.Max(r => r.PeakBytes) / smallRuns.Max(r => r.PeakBytes);
-                sb.AppendLine(string.Create(Inv, $"- Memory, by {g.Replace(",", " + ")}: module peak at {largest:N0} rows / at {smallest:N0} rows = {growth:F2}x by medians, {growthMax:F2}x by the largest (target at most 1.2x): **{(growth <= 1.2 ? "met" : "missed")}**."));
-            }
+            var ratio = Median(c.WarmEngine.Select(r => r.Seconds)) / Median(c.WarmDuckDb.Select(r => r.Seconds));
+            sb.AppendLine(string.Create(Inv, $"- Engine, {c.Month.Rows:N0} rows written by {c.Month.Writer}, by {Show(c.Grouping)}: " +
+                                             $"engine / DuckDB in one process, warm = {ratio:F2}x (target at most {EngineTarget:F1}x): **{Verdict(ratio <= EngineTarget)}**{Loaded(c.Others)}."));
         }
+        if (import is not null)
+        {
+            var added = Median(import.WithImport) - Median(import.Bare);
+            sb.AppendLine(string.Create(Inv, $"- Import-Module adds {added * 1000:F0} ms to a bare pwsh start (target at most {ImportTarget * 1000:F0} ms): **{Verdict(added <= ImportTarget)}**{Loaded(import.Others)}."));
+        }
+        foreach (var c in s3)
+        {
+            var fetched = (double)c.Cold.FetchedBytes / c.Cold.ObjectBytes;
+            var ratio = Median(c.Warm.Select(r => r.Seconds)) / Median(c.Local.Select(r => r.Seconds));
+            var identical = c.Warm.Prepend(c.Cold).All(r => r.Rows == c.Local[0].Rows);
+            sb.AppendLine(string.Create(Inv, $"- S3, {c.Month.Rows:N0} rows written by {c.Month.Writer}: a cold per-principal query fetches {100 * fetched:F1}% of the export's bytes " +
+                                             $"(target at most {100 * FetchTarget:F0}%): **{Verdict(fetched <= FetchTarget)}**; a warm rerun fetches {c.Warm.Sum(r => r.FetchedBytes):N0} bytes " +
+                                             $"(target nothing): **{Verdict(c.Warm.All(r => r.FetchedBytes == 0))}** and takes {ratio:F2}x the local files' time (target at most {WarmTarget:F1}x): " +
+                                             $"**{Verdict(ratio <= WarmTarget)}**{Loaded(c.Others)}; results identical to the local engine's: **{Verdict(identical)}**."));
+        }
+        var sizes = cells.Where(c => c.Cmdlet.Count > 0).Select(c => c.Month.Rows).Distinct().Order().ToArray();
+        if (sizes.Length > 1)
+            foreach (var writer in o.Writers)
+            {
+                var small = cells.Where(c => c.Month.Rows == sizes[0] && c.Month.Writer == writer).SelectMany(c => c.Cmdlet).ToList();
+                var large = cells.Where(c => c.Month.Rows == sizes[^1] && c.Month.Writer == writer).SelectMany(c => c.Cmdlet).ToList();
+                if (small.Count == 0 || large.Count == 0) continue;
+                var growth = Median(large.Select(r => (double)r.PeakBytes)) / Median(small.Select(r => (double)r.PeakBytes));
+                sb.AppendLine(string.Create(Inv, $"- Memory (information): the module's peak at {sizes[^1]:N0} rows / at {sizes[0]:N0} rows, files written by {writer}, " +
+                                                 $"= {growth:F2}x (medians over both groupings)."));
+            }
+
         sb.AppendLine();
         sb.AppendLine("## Where the memory goes");
         sb.AppendLine();
-        sb.AppendLine("The engine streams row groups with a bounded number of workers and reusable buffers: its peak live managed memory " +
-                      "(sampled every 5 ms with a full collection, in one extra run of each size) is " +
-                      string.Join(", ", cells.Where(c => c.Live is not null && c.Grouping == Groupings.Principal)
-                          .Select(c => string.Create(Inv, $"{Measure.Mib(c.Live!.PeakBytes)} MiB at {c.Rows:N0} rows"))) +
-                      " (by Principal). The peak resident set " +
-                      "still depends on how much freed memory the .NET GC keeps committed, which grows with the allocation volume of a long read " +
-                      $"(Parquet.Net allocates page buffers for every column chunk it decodes). The same engine runs with `{ConserveMemory}=7` " +
-                      "(the GC compacts and returns memory more eagerly; settable for `pwsh` by the environment) show what is data and what is " +
-                      "retained memory:");
-        sb.AppendLine();
-        sb.AppendLine("| Rows | Grouping | Engine median | Engine peak | With GCConserveMemory=7: median | peak |");
-        sb.AppendLine("|---:|---|---:|---:|---:|---:|");
-        foreach (var c in cells.Where(c => c.EngineConserve.Count > 0))
-            sb.AppendLine(string.Create(Inv, $"| {c.Rows:N0} | {c.Grouping.Replace(",", " + ")} | {Fmt(Median(c.Engine.Select(r => r.Seconds)))} | {PeakMib(c.Engine)} | " +
-                                             $"{Fmt(Median(c.EngineConserve.Select(r => r.Seconds)))} | {PeakMib(c.EngineConserve)} |"));
+        sb.AppendLine("The engine streams row groups with a bounded number of workers (one per core) and buffers each worker reuses " +
+                      "from row group to row group: its peak live managed memory (sampled every 5 ms with a full collection, in one " +
+                      "extra run of each month, by Principal) is " +
+                      string.Join(", ", cells.Where(c => c.Live is not null)
+                          .Select(c => string.Create(Inv, $"{Measure.Mib(c.Live!.PeakBytes)} MiB at {c.Month.Rows:N0} rows written by {c.Month.Writer}"))) +
+                      ". The peak resident set of the cmdlet runs above also counts PowerShell and the memory the .NET GC keeps committed.");
         if (failures.Count > 0)
         {
             sb.AppendLine();
@@ -300,19 +560,40 @@ internal static class Runner
         sb.AppendLine();
         sb.AppendLine("```");
         sb.AppendLine("dotnet tool restore");
-        sb.AppendLine("dotnet pwsh -NoProfile -File ./build.ps1 -Task Bench                # 1M and 10M rows (generates ~0.7 GB once, cached in output/bench-data)");
+        sb.AppendLine("dotnet pwsh -NoProfile -File ./build.ps1 -Task Bench                # 2M and 10M rows (generates ~1.5 GB once, cached in output/bench-data)");
         sb.AppendLine("dotnet pwsh -NoProfile -File ./build.ps1 -Task Bench -Rows 200000   # quick");
         sb.AppendLine("```");
         sb.AppendLine();
-        sb.AppendLine("The DuckDB query (by Principal; the other grouping adds model and token type taken from the product map and the usage type):");
+        sb.AppendLine("The DuckDB query, by Principal:");
         sb.AppendLine();
         sb.AppendLine("```sql");
         sb.AppendLine(Measure.Sql("<dir>", Groupings.Principal).Trim());
         sb.AppendLine("```");
+        sb.AppendLine();
+        sb.AppendLine("By Principal + Model + TokenType:");
+        sb.AppendLine();
+        sb.AppendLine("```sql");
+        sb.AppendLine(Measure.Sql("<dir>", Groupings.PrincipalModelToken).Trim());
+        sb.AppendLine("```");
         return sb.ToString();
     }
 
-    private static string Fmt(double seconds) => double.IsNaN(seconds) ? "-" : seconds.ToString("F2", Inv) + " s";
+    private static string Verdict(bool met) => met ? "met" : "missed";
+
+    /// <summary>A time taken while other processes used the machine is marked as such.</summary>
+    private static string Loaded(double others) =>
+        double.IsNaN(others) || others > OthersCpu.Quiet ? $" (timed while others took {OthersCpu.Show(others)} of the machine: not representative)" : "";
+    private static string Show(string grouping) => grouping.Replace(",", " + ");
+    private static string Fmt(double seconds) => double.IsNaN(seconds) ? "-" : seconds.ToString("F3", Inv) + " s";
+
+    private static string Totals(Cell c, List<RunResult> module, List<RunResult> duckdb)
+    {
+        var mt = Math.Round(module.First().Total, 2);
+        var dt = Math.Round(duckdb.First().Total, 2);
+        var ex = Math.Round(c.Month.Expected, 2);
+        return string.Create(Inv, $"{mt} {(mt == dt ? "=" : "≠")} {dt} {(dt == ex ? "=" : "≠")} {ex}");
+    }
+
     /// <summary>Median of the runs' peaks, and the largest in brackets (the GC's timing moves a single run's peak).</summary>
     private static string PeakMib(List<RunResult> runs) => runs.Count == 0 ? "-" :
         $"{Measure.Mib((long)Median(runs.Select(r => (double)r.PeakBytes)))} ({Measure.Mib(runs.Max(r => r.PeakBytes))}) MiB";

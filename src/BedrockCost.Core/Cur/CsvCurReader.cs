@@ -84,8 +84,9 @@ internal static class CsvCurReader
                 item.BillingPeriod = read.KnownPeriod ?? read.PeriodText(Timestamp(Get(cPeriod), read.DisplayName, line, CurColumns.BillingPeriodStart));
                 // A number that is not money (text, NaN, Infinity, beyond the decimal range) leaves the line item out, counted.
                 if (bad is { } b) read.Reject(item, b.Column, $"'{b.Text}'", RowAt.Line(line));
-                else read.Offer(item, RowAt.Line(line));
+                else read.Offer(ref item, RowAt.Line(line));
             }
+            read.Flush();
         }
         catch (CsvFormatException e) when (IsTooLong(e))
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using BedrockCost.Core.Aggregation;
 
 namespace BedrockCost.Core.Cur;
@@ -11,8 +12,10 @@ internal sealed class CurFileRead
     private readonly IReadOnlySet<string>? _periods;
     private readonly Dictionary<DateTime, string> _periodText = new();
 
-    public CurFileRead(string displayName, string? knownPeriod, Aggregator aggregator, CostQuery query, IReadOnlySet<string>? periods)
+    /// <param name="pool">Strings shared with other reads of the same worker; a new pool by default.</param>
+    public CurFileRead(string displayName, string? knownPeriod, Aggregator aggregator, CostQuery query, IReadOnlySet<string>? periods, StringPool? pool = null)
     {
+        Pool = pool ?? new StringPool();
         DisplayName = displayName;
         KnownPeriod = knownPeriod;
         _aggregator = aggregator;
@@ -45,7 +48,11 @@ internal sealed class CurFileRead
     public string? KnownPeriod { get; }
     public string[] TagKeys { get; }
     public bool IncludeAgentCore { get; }
-    public StringPool Pool { get; } = new();
+    public StringPool Pool { get; }
+    /// <summary>Where the rows read are summed.</summary>
+    public Aggregator Aggregator => _aggregator;
+    /// <summary>The worker's Parquet row-group reader, whose buffers outlive this read; null reads with a new one.</summary>
+    public ParquetCurReader.Scan? Scan { get; init; }
     public long RowsScanned { get; set; }
     public int RowGroups { get; set; }
     /// <summary>Row groups whose statistics proved they hold no Bedrock row, so they were not decoded.</summary>
@@ -75,15 +82,109 @@ internal sealed class CurFileRead
     /// <summary>The row's usage start; a row without one (readers leave it default) counts from the first day of its billing period, as the Athena query does.</summary>
     private DateTime UsageStartOf(in LineItem item) => item.UsageStart == default && NeedsUsageStart ? PeriodStart(item.BillingPeriod) : item.UsageStart;
 
-    /// <summary>A Bedrock row: counted when it is in the queried period and date range.</summary>
-    public void Offer(LineItem item, RowAt at)
+    /// <summary>
+    /// A Bedrock row: counted when it is in the queried period and date range. Rows alike in everything but their
+    /// amounts are summed here first (their strings are the readers' shared instances, so alike is a comparison of
+    /// references), and reach the aggregator as one line item standing for them all: what the aggregator derives
+    /// from a row (usage type, principal, model, group) is then derived once per kind of row, not once per row.
+    /// Only amounts far from the decimal range are summed so (a sum of them cannot overflow); a larger one goes to
+    /// the aggregator alone, which leaves it out, counted, if a sum would overflow. <see cref="Flush"/> hands the
+    /// sums over; readers call it when they finish.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Offer(ref LineItem item, RowAt at)
     {
         item.PrincipalData = HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn;
         item.UsageStart = UsageStartOf(item);
         if (!Counts(item)) return;
+        if (!Small(item))
+        {
+            Add(item, at);
+            return;
+        }
+        ref var pending = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_alike, item, out var seen);
+        if (seen && Small(pending.Sum.UsageAmount + item.UsageAmount, pending.Sum.UnblendedCost + item.UnblendedCost,
+                pending.Sum.NetUnblendedCost + item.NetUnblendedCost))
+        {
+            pending.Sum.UsageAmount += item.UsageAmount;
+            pending.Sum.UnblendedCost += item.UnblendedCost;
+            pending.Sum.NetUnblendedCost += item.NetUnblendedCost;
+            pending.Sum.Count += item.Count;
+            return;
+        }
+        if (seen) Add(pending.Sum, pending.First);
+        pending = new Pending(item, at);
+        if (_alike.Count >= MaxAlike) Flush();
+    }
+
+    /// <summary>Hands the rows summed so far to the aggregator.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Flush()
+    {
+        foreach (var pending in _alike.Values) Add(pending.Sum, pending.First);
+        _alike.Clear();
+    }
+
+    private void Add(in LineItem item, RowAt at)
+    {
         var overflow = _aggregator.Add(item);
         if (overflow != SumOverflow.None)
             Note(ErrorIds.CostSumOverflow, CurColumns.Of(overflow), at, null, item.Count);
+    }
+
+    /// <summary>Amounts this far from the decimal range (about 7.9E+28) can be summed in any order without overflow.</summary>
+    private const decimal SmallAmount = 1e18m;
+
+    private static bool Small(in LineItem item) => Small(item.UsageAmount, item.UnblendedCost, item.NetUnblendedCost);
+
+    private static bool Small(decimal a, decimal b, decimal c) =>
+        Math.Abs(a) < SmallAmount && Math.Abs(b) < SmallAmount && Math.Abs(c) < SmallAmount;
+
+    private const int MaxAlike = 4096;
+    private readonly Dictionary<LineItem, Pending> _alike = new(AlikeComparer.Instance);
+
+    /// <summary>Rows summed: their sum, and where the first of them is (for a message).</summary>
+    private struct Pending(LineItem sum, RowAt first)
+    {
+        public LineItem Sum = sum;
+        public RowAt First = first;
+    }
+
+    /// <summary>
+    /// Line items alike in everything but their amounts and count; strings compared by reference. Every other field of
+    /// <see cref="LineItem"/> must be compared here, or rows that differ in it would be summed into one (a test checks
+    /// each field by reflection).
+    /// </summary>
+    internal sealed class AlikeComparer : IEqualityComparer<LineItem>
+    {
+        public static readonly AlikeComparer Instance = new();
+
+        public bool Equals(LineItem x, LineItem y) =>
+            ReferenceEquals(x.BillingPeriod, y.BillingPeriod) && x.UsageStart == y.UsageStart && ReferenceEquals(x.Account, y.Account) &&
+            ReferenceEquals(x.PayerAccount, y.PayerAccount) &&
+            ReferenceEquals(x.LineItemType, y.LineItemType) && ReferenceEquals(x.ProductCode, y.ProductCode) && ReferenceEquals(x.UsageType, y.UsageType) &&
+            ReferenceEquals(x.Principal, y.Principal) && ReferenceEquals(x.Currency, y.Currency) && ReferenceEquals(x.PricingUnit, y.PricingUnit) &&
+            ReferenceEquals(x.ProductRegion, y.ProductRegion) && ReferenceEquals(x.ProductModel, y.ProductModel) && ReferenceEquals(x.Model, y.Model) &&
+            x.Marketplace == y.Marketplace && x.PrincipalData == y.PrincipalData && SameTags(x.Tags, y.Tags);
+
+        private static bool SameTags(string?[]? x, string?[]? y)
+        {
+            if (ReferenceEquals(x, y)) return true;
+            if (x is null || y is null || x.Length != y.Length) return false;
+            for (var i = 0; i < x.Length; i++) if (!ReferenceEquals(x[i], y[i])) return false;
+            return true;
+        }
+
+        public int GetHashCode(LineItem x)
+        {
+            static int H(object? o) => o is null ? 0 : RuntimeHelpers.GetHashCode(o);
+            var h = new HashCode();
+            h.Add(H(x.BillingPeriod)); h.Add(x.UsageStart.Ticks); h.Add(H(x.Account)); h.Add(H(x.PayerAccount)); h.Add(H(x.LineItemType)); h.Add(H(x.ProductCode));
+            h.Add(H(x.UsageType)); h.Add(H(x.Principal)); h.Add(H(x.Currency)); h.Add(H(x.PricingUnit)); h.Add(H(x.ProductRegion));
+            h.Add(H(x.ProductModel)); h.Add(H(x.Model)); h.Add(x.Marketplace); h.Add(x.PrincipalData);
+            if (x.Tags is not null) foreach (var t in x.Tags) h.Add(H(t));
+            return h.ToHashCode();
+        }
     }
 
     /// <summary>
@@ -107,6 +208,24 @@ internal sealed class CurFileRead
     {
         if (_leftOut.TryGetValue((errorId, column), out var known)) known.Count += count;
         else _leftOut[(errorId, column)] = new LeftOutItems { Count = count, First = at, Value = value };
+    }
+
+    /// <summary>
+    /// Takes in what another read of the same file saw (a row group read by another worker): counts, billing periods
+    /// and the items left out, keeping the first row of each problem in file order.
+    /// </summary>
+    public void Absorb(CurFileRead other)
+    {
+        RowsScanned += other.RowsScanned;
+        RowGroups += other.RowGroups;
+        RowGroupsSkipped += other.RowGroupsSkipped;
+        foreach (var (period, rows) in other.PeriodRows) CountRows(period, rows);
+        foreach (var (key, items) in other._leftOut)
+        {
+            if (!_leftOut.TryGetValue(key, out var known)) { _leftOut[key] = new LeftOutItems { Count = items.Count, First = items.First, Value = items.Value }; continue; }
+            known.Count += items.Count;
+            if ((items.First.RowGroup, items.First.Row).CompareTo((known.First.RowGroup, known.First.Row)) < 0) { known.First = items.First; known.Value = items.Value; }
+        }
     }
 
     /// <summary>One non-terminating error per problem and column: the file, the first row, the value and the count.</summary>

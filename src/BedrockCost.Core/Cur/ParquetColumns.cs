@@ -1,4 +1,4 @@
-using System.Buffers;
+using BedrockCost.Core.Cur.Decoding;
 using Parquet;
 using Parquet.Schema;
 
@@ -66,53 +66,6 @@ internal sealed class ParquetFields
     }
 }
 
-/// <summary>
-/// One row group's worth of a flat string column: values are kept as slices of the decoded data and only
-/// turned into strings for the rows that matter.
-/// </summary>
-internal sealed class StringColumn : IDisposable
-{
-    private ReadOnlyMemory<char>[] _values = Array.Empty<ReadOnlyMemory<char>>();
-    private int[] _index = Array.Empty<int>();
-
-    public static async Task<StringColumn?> ReadAsync(ParquetRowGroupReader g, DataField? field, int rows, CancellationToken ct)
-    {
-        if (field is null) return null;
-        var col = new StringColumn
-        {
-            _values = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(rows),
-            _index = CurArrays<int>.Pool.Rent(rows),
-        };
-        if (field.MaxDefinitionLevel == 0)
-        {
-            await g.ReadRawAsync<ReadOnlyMemory<char>>(field, col._values.AsMemory(0, rows), null, null, ct);
-            for (var i = 0; i < rows; i++) col._index[i] = i;
-            return col;
-        }
-        var defs = CurArrays<int>.Pool.Rent(rows);
-        try
-        {
-            await g.ReadRawAsync<ReadOnlyMemory<char>>(field, col._values.AsMemory(0, rows), defs.AsMemory(0, rows), null, ct);
-            var max = field.MaxDefinitionLevel;
-            for (int i = 0, v = 0; i < rows; i++) col._index[i] = defs[i] == max ? v++ : -1;
-        }
-        finally { CurArrays<int>.Pool.Return(defs); }
-        return col;
-    }
-
-    public ReadOnlySpan<char> Span(int row) => _index[row] < 0 ? ReadOnlySpan<char>.Empty : _values[_index[row]].Span;
-    public bool IsNullOrEmpty(int row) => _index[row] < 0 || _values[_index[row]].Length == 0;
-    public string? Get(int row, StringPool pool) => _index[row] < 0 ? null : pool.Get(_values[_index[row]]);
-
-    public void Dispose()
-    {
-        if (_values.Length > 0) CurArrays<ReadOnlyMemory<char>>.Pool.Return(_values, clearArray: true);
-        if (_index.Length > 0) CurArrays<int>.Pool.Return(_index);
-        _values = Array.Empty<ReadOnlyMemory<char>>();
-        _index = Array.Empty<int>();
-    }
-}
-
 /// <summary>Numbers and timestamps of a row group, whatever physical type the writer chose.</summary>
 internal static class ValueColumns
 {
@@ -173,89 +126,91 @@ internal static class ValueColumns
 }
 
 /// <summary>
-/// A Parquet MAP&lt;string,string&gt; column (product, tags) of one row group, read for a few keys only.
-/// Null maps and empty maps both mean "no entries".
+/// A column chunk the engine's decoder does not read (an encoding or codec it lacks, a number stored as text or
+/// decimal), read whole by Parquet.Net and served as the decoder serves its own: slots indexing a value table.
+/// Memory follows the chunk, as it always does with Parquet.Net; the slots a chunk may state are checked first.
 /// </summary>
-internal static class MapColumn
+internal sealed class ParquetNetColumn : IColumnCursor
 {
-    /// <summary>For each row, the values of <paramref name="keys"/> (null where absent); only rows in <paramref name="wanted"/> are filled.</summary>
-    /// <remarks><paramref name="result"/> is a cleared buffer at least <paramref name="rows"/> long.</remarks>
-    public static async Task<string?[]?[]> ReadAsync(ParquetRowGroupReader g, DataField keyField, DataField valueField, int rows,
-        IReadOnlyList<string> keys, RowRules.Verdict[] wanted, string?[]?[] result, StringPool pool, CancellationToken ct)
+    /// <summary>More slots than this in one fallback chunk are refused rather than allocated.</summary>
+    private const long MaxSlots = 1 << 26;
+
+    private readonly int[] _ids, _def, _rep;
+    private int _next;
+
+    private ParquetNetColumn(ValueTable values, int[] ids, int[] def, int[] rep)
     {
-        var slots = (int)(g.GetMetadata(keyField)?.MetaData?.NumValues ?? rows);
-        var kVals = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(slots);
-        var vVals = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(slots);
-        var kDef = CurArrays<int>.Pool.Rent(slots);
-        var kRep = CurArrays<int>.Pool.Rent(slots);
-        var vDef = CurArrays<int>.Pool.Rent(slots);
-        var vRep = CurArrays<int>.Pool.Rent(slots);
-        try
+        Values = values;
+        _ids = ids;
+        _def = def;
+        _rep = rep;
+    }
+
+    public ValueTable Values { get; }
+
+    /// <summary>Reads the chunk of <paramref name="field"/> in row group <paramref name="g"/> (of <paramref name="rows"/> rows) as <paramref name="kind"/>.</summary>
+    public static async Task<ParquetNetColumn> ReadAsync(ParquetRowGroupReader g, DataField field, ValueKind kind, int rows, string file, CancellationToken ct)
+    {
+        var values = new ValueTable(kind);
+        if (kind == ValueKind.Text)
         {
-            await g.ReadRawAsync<ReadOnlyMemory<char>>(keyField, kVals.AsMemory(0, slots), kDef.AsMemory(0, slots), kRep.AsMemory(0, slots), ct);
-            await g.ReadRawAsync<ReadOnlyMemory<char>>(valueField, vVals.AsMemory(0, slots), vDef.AsMemory(0, slots), vRep.AsMemory(0, slots), ct);
-            int row = -1, k = 0, v = 0;
-            for (var s = 0; s < slots; s++)
+            var slots = g.GetMetadata(field)?.MetaData?.NumValues ?? rows;
+            if (slots < 0 || slots > MaxSlots || (field.MaxRepetitionLevel == 0 && slots != rows))
+                throw new InvalidDataException($"column {field.Path} states {slots} values for {rows} rows");
+            var n = (int)slots;
+            var text = new ReadOnlyMemory<char>[n];
+            var def = new int[n];
+            var rep = new int[n];
+            await g.ReadRawAsync<ReadOnlyMemory<char>>(field, text, def, rep, ct).ConfigureAwait(false);
+            if (field.MaxDefinitionLevel == 0) Array.Clear(def);
+            if (field.MaxRepetitionLevel == 0) Array.Clear(rep);
+            var ids = new int[n];
+            var known = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0, v = 0; i < n; i++)
             {
-                if (kRep[s] == 0) row++;
-                if (row >= rows) break;
-                var hasKey = kDef[s] == keyField.MaxDefinitionLevel;
-                var hasValue = vDef[s] == valueField.MaxDefinitionLevel;
-                if (hasKey && wanted[row] != RowRules.Verdict.No)
-                {
-                    var key = kVals[k].Span;
-                    for (var i = 0; i < keys.Count; i++)
-                    {
-                        if (!key.SequenceEqual(keys[i])) continue;
-                        (result[row] ??= new string?[keys.Count])[i] = hasValue ? pool.Get(vVals[v]) : null;
-                        break;
-                    }
-                }
-                if (hasKey) k++;
-                if (hasValue) v++;
+                if (def[i] != field.MaxDefinitionLevel) { ids[i] = -1; continue; }
+                var s = text[v++].ToString();
+                if (!known.TryGetValue(s, out var id)) known[s] = id = values.AddText(System.Text.Encoding.UTF8.GetBytes(s));
+                ids[i] = id;
             }
+            values.SealDictionary();
+            return new ParquetNetColumn(values, ids, def, rep);
         }
-        finally
+        // Numbers and timestamps are flat columns: one slot per row.
+        var rowIds = new int[rows];
+        if (kind == ValueKind.Number)
         {
-            CurArrays<ReadOnlyMemory<char>>.Pool.Return(kVals, true);
-            CurArrays<ReadOnlyMemory<char>>.Pool.Return(vVals, true);
-            CurArrays<int>.Pool.Return(kDef); CurArrays<int>.Pool.Return(kRep);
-            CurArrays<int>.Pool.Return(vDef); CurArrays<int>.Pool.Return(vRep);
+            var numbers = await ValueColumns.ReadNumbersAsync(g, field, rows, new double?[rows], file, ct).ConfigureAwait(false);
+            for (var i = 0; i < rows; i++) rowIds[i] = numbers[i] is { } d ? values.AddNumber(d) : -1;
         }
-        return result;
+        else
+        {
+            var times = await ValueColumns.ReadTimestampsAsync(g, field, rows, file, ct).ConfigureAwait(false);
+            for (var i = 0; i < rows; i++) rowIds[i] = times[i] is { } d ? values.AddTicks(d.Ticks) : -1;
+        }
+        values.SealDictionary();
+        return new ParquetNetColumn(values, rowIds, new int[rows], new int[rows]);
     }
 
-    /// <summary>Adds every key present in the row group's map column to <paramref name="keys"/>.</summary>
-    public static async Task AddKeysAsync(ParquetRowGroupReader g, DataField keyField, ISet<string> keys, CancellationToken ct)
+    public void Read(int slots, Span<int> ids, Span<int> definition, Span<int> repetition, ReadOnlySpan<bool> want = default)
     {
-        var slots = (int)(g.GetMetadata(keyField)?.MetaData?.NumValues ?? g.RowCount);
-        var values = CurArrays<ReadOnlyMemory<char>>.Pool.Rent(slots);
-        var def = CurArrays<int>.Pool.Rent(slots);
-        var rep = CurArrays<int>.Pool.Rent(slots);
-        try
-        {
-            await g.ReadRawAsync<ReadOnlyMemory<char>>(keyField, values.AsMemory(0, slots), def.AsMemory(0, slots), rep.AsMemory(0, slots), ct);
-            // Values are dense: one per slot whose definition level is the maximum.
-            var present = 0;
-            for (var s = 0; s < slots; s++) if (def[s] == keyField.MaxDefinitionLevel) present++;
-            for (var k = 0; k < present; k++) if (values[k].Length > 0) keys.Add(values[k].ToString());
-        }
-        finally
-        {
-            CurArrays<ReadOnlyMemory<char>>.Pool.Return(values, true);
-            CurArrays<int>.Pool.Return(def);
-            CurArrays<int>.Pool.Return(rep);
-        }
+        if (slots > _ids.Length - _next) throw new InvalidDataException("fewer values than its row group has rows");
+        _ids.AsSpan(_next, slots).CopyTo(ids);
+        if (!definition.IsEmpty) _def.AsSpan(_next, slots).CopyTo(definition);
+        if (!repetition.IsEmpty) _rep.AsSpan(_next, slots).CopyTo(repetition);
+        _next += slots;
     }
-}
 
-/// <summary>
-/// The readers' own array pool. Row-group buffers are large (100,000+ slots), and each worker holds a dozen at
-/// once; the shared pool keeps only a few arrays of a size, so the rest would be new large-object-heap
-/// allocations for every row group, and the heap would grow with the number of rows read. This pool keeps
-/// enough of them to reuse, which bounds memory by the row-group size and the number of workers.
-/// </summary>
-internal static class CurArrays<T>
-{
-    public static readonly ArrayPool<T> Pool = ArrayPool<T>.Create(maxArrayLength: 1 << 24, maxArraysPerBucket: 32);
+    public void Skip(long slots)
+    {
+        if (slots > _ids.Length - _next) throw new InvalidDataException("fewer values than its row group has rows");
+        _next += (int)slots;
+    }
+
+    public void Finish()
+    {
+        if (_next != _ids.Length) throw new InvalidDataException("more values than its row group has rows");
+    }
+
+    public void Dispose() { }
 }

@@ -91,10 +91,9 @@ internal static class ParquetStructure
     /// end, each page's uncompressed size is one its codec can produce from its compressed size, and the data pages'
     /// value counts add up to the chunk's. Reads only the headers (the pages are skipped).
     /// </summary>
-    public static void CheckPages(Stream stream, RowGroup rg, int rowGroup, IEnumerable<int> columns, string file, CancellationToken ct)
+    public static void CheckPages(IRandomAccess source, RowGroup rg, int rowGroup, IEnumerable<int> columns, string file, CancellationToken ct)
     {
         // Positional reads of a few KiB: a buffered stream would read (and discard) a whole buffer per header.
-        var source = RandomAccessFor.Stream(stream);
         var buffer = new byte[4096];
         foreach (var c in columns)
         {

@@ -6,24 +6,48 @@ namespace BedrockCost.Core.Cur;
 /// <summary>The per-row decisions both readers share: is it Bedrock, which period, which model.</summary>
 internal static class RowRules
 {
-    public enum Verdict { No, Yes, NeedsProduct }
+    public enum Verdict : byte { No, Yes, NeedsProduct }
 
-    public static Verdict IsBedrock(string? productCode, string? billingEntity, string? family, bool hasPrincipal, bool includeAgentCore)
+    /// <summary>What one column's value says about a row; a row's facts are the union of its columns' facts.</summary>
+    [Flags]
+    public enum Facts : byte
     {
-        if (BedrockRows.IsAgentCore(productCode)) return includeAgentCore ? Verdict.Yes : Verdict.No;
-        if (BedrockRows.IsBedrockProductCode(productCode, includeAgentCore) || BedrockRows.IsBedrockFamily(family) || hasPrincipal)
-            return Verdict.Yes;
-        return BedrockRows.IsMarketplace(billingEntity) ? Verdict.NeedsProduct : Verdict.No;
+        None = 0,
+        /// <summary>line_item_product_code is AmazonBedrockAgentCore.</summary>
+        AgentCore = 1,
+        /// <summary>line_item_product_code is a first-party Bedrock code.</summary>
+        BedrockCode = 2,
+        /// <summary>product_product_family is Amazon Bedrock.</summary>
+        BedrockFamily = 4,
+        /// <summary>bill_billing_entity is AWS Marketplace.</summary>
+        Marketplace = 8,
+        /// <summary>line_item_iam_principal is not empty.</summary>
+        Principal = 16,
+        /// <summary>Marks a cached decision (no row has only this fact).</summary>
+        Known = 128,
     }
 
-    /// <summary>The same test on decoded slices (an empty slice stands for null).</summary>
-    public static Verdict IsBedrock(ReadOnlySpan<char> productCode, ReadOnlySpan<char> billingEntity, ReadOnlySpan<char> family, bool hasPrincipal, bool includeAgentCore)
+    /// <summary>What a value of one column says about its row.</summary>
+    public delegate Facts FactsOf(ReadOnlySpan<char> value);
+
+    /// <summary>The verdict of a row from the facts of its columns.</summary>
+    public static Verdict Decide(Facts f, bool includeAgentCore)
     {
-        if (BedrockRows.IsAgentCore(productCode)) return includeAgentCore ? Verdict.Yes : Verdict.No;
-        if (BedrockRows.IsBedrockProductCode(productCode, includeAgentCore) || BedrockRows.IsBedrockFamily(family) || hasPrincipal)
-            return Verdict.Yes;
-        return BedrockRows.IsMarketplace(billingEntity) ? Verdict.NeedsProduct : Verdict.No;
+        if ((f & Facts.AgentCore) != 0) return includeAgentCore ? Verdict.Yes : Verdict.No;
+        if ((f & (Facts.BedrockCode | Facts.BedrockFamily | Facts.Principal)) != 0) return Verdict.Yes;
+        return (f & Facts.Marketplace) != 0 ? Verdict.NeedsProduct : Verdict.No;
     }
+
+    public static Facts ProductCodeFacts(ReadOnlySpan<char> code) =>
+        BedrockRows.IsAgentCore(code) ? Facts.AgentCore : BedrockRows.IsBedrockProductCode(code, includeAgentCore: false) ? Facts.BedrockCode : Facts.None;
+
+    public static Facts FamilyFacts(ReadOnlySpan<char> family) => BedrockRows.IsBedrockFamily(family) ? Facts.BedrockFamily : Facts.None;
+    public static Facts EntityFacts(ReadOnlySpan<char> entity) => BedrockRows.IsMarketplace(entity) ? Facts.Marketplace : Facts.None;
+    public static Facts PrincipalFacts(ReadOnlySpan<char> principal) => principal.IsEmpty ? Facts.None : Facts.Principal;
+
+    public static Verdict IsBedrock(string? productCode, string? billingEntity, string? family, bool hasPrincipal, bool includeAgentCore) =>
+        Decide(ProductCodeFacts(productCode) | FamilyFacts(family) | EntityFacts(billingEntity) | (hasPrincipal ? Facts.Principal : Facts.None),
+            includeAgentCore);
 
     /// <summary>A Marketplace row is Bedrock when its product is an "(Amazon Bedrock Edition)" model.</summary>
     public static bool IsBedrockMarketplaceProduct(string? productName, string? serviceName) =>

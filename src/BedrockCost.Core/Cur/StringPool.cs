@@ -45,6 +45,22 @@ internal sealed class StringPool
 
     public string Get(string value) => Get(value.AsMemory());
 
+    private char[] _scratch = new char[256];
+
+    /// <summary>The string of UTF-8 bytes (a Parquet value), shared by content.</summary>
+    public string GetUtf8(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length == 0) return string.Empty;
+        var max = System.Text.Encoding.UTF8.GetMaxCharCount(utf8.Length);
+        if (_scratch.Length < max) _scratch = new char[max];
+        var n = System.Text.Encoding.UTF8.GetChars(utf8, _scratch);
+        var key = _scratch.AsMemory(0, n);
+        if (_strings.TryGetValue(key, out var known)) return known;
+        var s = key.ToString();
+        if (_strings.Count < MaxStrings) _strings.Add(s.AsMemory(), s);
+        return s;
+    }
+
     private sealed class ContentComparer : IEqualityComparer<ReadOnlyMemory<char>>
     {
         public static readonly ContentComparer Instance = new();

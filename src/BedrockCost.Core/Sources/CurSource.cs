@@ -119,7 +119,9 @@ public sealed class CurSource : ICostSource
             .SelectMany(e => e.Files.Select(f => (f, e.BillingPeriod))).Take(Math.Max(0, maxFiles - loose.Count)).ToList();
         ctx.Verbose($"Reading {chosen.Count + loose.Count} file(s) for billing period(s) {(periods is null ? "overlapping the dates" : string.Join(", ", periods))} from {Description}.");
         var files = await PrepareAsync(chosen, ctx, ct).ConfigureAwait(false);
-        return await CurEngine.QueryAsync(files.Concat(loose).ToList(), query, periods, ctx, ct).ConfigureAwait(false);
+        var result = await CurEngine.QueryAsync(files.Concat(loose).ToList(), query, periods, ctx, ct).ConfigureAwait(false);
+        (Store as IReportsTransfer)?.Report(ctx);
+        return result;
     }
 
     /// <summary>

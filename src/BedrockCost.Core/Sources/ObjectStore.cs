@@ -44,3 +44,9 @@ public interface IObjectStore : IDisposable
     /// </summary>
     Task<string?> EvictAsync(StoredObject obj, CancellationToken ct) => Task.FromResult<string?>(null);
 }
+
+/// <summary>A store that can say what it transferred during a query (bytes fetched against object bytes), for -Verbose.</summary>
+public interface IReportsTransfer
+{
+    void Report(IOperationContext ctx);
+}

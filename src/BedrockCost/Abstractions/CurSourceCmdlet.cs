@@ -140,7 +140,7 @@ public abstract class CurSourceCmdlet : AwsCmdlet
                 cache = new DownloadCache(cacheDirectory);
                 if (cleanCache) cache.RemoveStalePartials(TimeSpan.FromHours(1));
             }
-            return new CurSource(new S3CachedStore(location, connection, cache));
+            return new CurSource(new S3RangedStore(location, connection, cache));
         };
     }
 

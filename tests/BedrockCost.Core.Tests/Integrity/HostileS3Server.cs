@@ -11,32 +11,11 @@ namespace BedrockCost.Core.Tests.Integrity;
 /// sizes served, a continuation token that repeats, pages without end, bytes flipped. It records what it was
 /// asked (request headers included) so tests can see what reached it.
 /// </summary>
-internal sealed class HostileS3Server : IDisposable
+internal sealed class HostileS3Server(string bucket = "b") : LoopbackServer
 {
-    private readonly HttpListener _listener = new();
-    private readonly CancellationTokenSource _stop = new();
     private int _requests, _gets;
 
-    public HostileS3Server(string bucket = "b")
-    {
-        Bucket = bucket;
-        for (var attempt = 0; ; attempt++)
-        {
-            var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Url = $"http://127.0.0.1:{port}";
-            _listener.Prefixes.Clear();
-            _listener.Prefixes.Add(Url + "/");
-            try { _listener.Start(); break; }
-            catch (HttpListenerException) when (attempt < 5) { }
-        }
-        _ = Task.Run(LoopAsync);
-    }
-
-    public string Url { get; }
-    public string Bucket { get; }
+    public string Bucket { get; } = bucket;
     public int Requests => Volatile.Read(ref _requests);
     /// <summary>GetObject requests served (a listing is not one).</summary>
     public int Gets => Volatile.Read(ref _gets);
@@ -60,42 +39,28 @@ internal sealed class HostileS3Server : IDisposable
     public void Put(string key, byte[] content, string? etag = null) =>
         Objects[key] = new ServedObject(content, etag ?? Convert.ToHexString(System.Security.Cryptography.MD5.HashData(content)).ToLowerInvariant());
 
-    private async Task LoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext c;
-            try { c = await _listener.GetContextAsync(); } catch { return; }
-            _ = Task.Run(() => HandleAsync(c));
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext c)
+    protected override async Task HandleAsync(HttpListenerContext c)
     {
         Interlocked.Increment(ref _requests);
-        try
-        {
-            var path = Uri.UnescapeDataString(c.Request.Url!.AbsolutePath);
-            Received.Enqueue((path, c.Request.Headers.AllKeys.Select(k => (k!, c.Request.Headers[k] ?? "")).ToList()));
-            var bucketPrefix = "/" + Bucket;
-            if (!path.StartsWith(bucketPrefix, StringComparison.Ordinal)) { await Reply(c, 404, Error("NoSuchBucket", "The specified bucket does not exist")); return; }
-            var key = path.Length > bucketPrefix.Length + 1 ? path[(bucketPrefix.Length + 1)..] : "";
-            if (key.Length == 0 && c.Request.QueryString["list-type"] == "2") { await ListAsync(c); return; }
-            if (!Objects.TryGetValue(key, out var obj)) { await Reply(c, 404, Error("NoSuchKey", "The specified key does not exist.")); return; }
-            Interlocked.Increment(ref _gets);
-            var ifMatch = c.Request.Headers["If-Match"];
-            if (ifMatch is not null && ifMatch.Trim('"') != obj.ETag) { await Reply(c, 412, Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold")); return; }
-            var body = obj.Served ?? obj.Content;
-            if (obj.ExtraBytes) body = body.Concat(new byte[4096]).ToArray();
-            c.Response.StatusCode = 200;
-            c.Response.ContentType = "application/octet-stream";
-            c.Response.ContentLength64 = body.Length;
-            c.Response.AddHeader("ETag", $"\"{obj.ETag}\"");
-            c.Response.AddHeader("Last-Modified", "Mon, 01 Jun 2026 00:00:00 GMT");
-            await c.Response.OutputStream.WriteAsync(body);
-            c.Response.Close();
-        }
-        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException) { }
+        var path = Uri.UnescapeDataString(c.Request.Url!.AbsolutePath);
+        Received.Enqueue((path, c.Request.Headers.AllKeys.Select(k => (k!, c.Request.Headers[k] ?? "")).ToList()));
+        var bucketPrefix = "/" + Bucket;
+        if (!path.StartsWith(bucketPrefix, StringComparison.Ordinal)) { await Reply(c, 404, Error("NoSuchBucket", "The specified bucket does not exist")); return; }
+        var key = path.Length > bucketPrefix.Length + 1 ? path[(bucketPrefix.Length + 1)..] : "";
+        if (key.Length == 0 && c.Request.QueryString["list-type"] == "2") { await ListAsync(c); return; }
+        if (!Objects.TryGetValue(key, out var obj)) { await Reply(c, 404, Error("NoSuchKey", "The specified key does not exist.")); return; }
+        Interlocked.Increment(ref _gets);
+        var ifMatch = c.Request.Headers["If-Match"];
+        if (ifMatch is not null && ifMatch.Trim('"') != obj.ETag) { await Reply(c, 412, Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold")); return; }
+        var body = obj.Served ?? obj.Content;
+        if (obj.ExtraBytes) body = body.Concat(new byte[4096]).ToArray();
+        c.Response.StatusCode = 200;
+        c.Response.ContentType = "application/octet-stream";
+        c.Response.ContentLength64 = body.Length;
+        c.Response.AddHeader("ETag", $"\"{obj.ETag}\"");
+        c.Response.AddHeader("Last-Modified", "Mon, 01 Jun 2026 00:00:00 GMT");
+        await c.Response.OutputStream.WriteAsync(body);
+        c.Response.Close();
     }
 
     private async Task ListAsync(HttpListenerContext c)
@@ -157,20 +122,4 @@ internal sealed class HostileS3Server : IDisposable
 
     private static string Error(string code, string message) =>
         $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>R1</RequestId></Error>";
-
-    private static async Task Reply(HttpListenerContext c, int status, string body)
-    {
-        var bytes = Encoding.UTF8.GetBytes(body);
-        c.Response.StatusCode = status;
-        c.Response.ContentType = "application/xml";
-        c.Response.ContentLength64 = bytes.Length;
-        await c.Response.OutputStream.WriteAsync(bytes);
-        c.Response.Close();
-    }
-
-    public void Dispose()
-    {
-        _stop.Cancel();
-        try { _listener.Stop(); _listener.Close(); } catch (ObjectDisposedException) { }
-    }
 }

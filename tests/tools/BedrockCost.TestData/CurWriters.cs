@@ -13,15 +13,18 @@ public static class CurParquetWriter
 {
     /// <summary>Writes <paramref name="rows"/> (consumed lazily; at most one row group in memory).
     /// Zero rows gives a valid Parquet file with the schema and no row group. Returns the row count.</summary>
+    /// <param name="configure">Changes the writer's options (compression, encodings) for tests of other file shapes.</param>
     public static async Task<long> WriteAsync(string path, IEnumerable<LineItem> rows, int rowGroupSize,
-        CurSchemaOptions? options = null, CancellationToken ct = default)
+        CurSchemaOptions? options = null, CancellationToken ct = default, Action<ParquetOptions>? configure = null)
     {
         if (rowGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(rowGroupSize));
         var columns = CurSchema.Columns(options);
         var schema = CurSchema.ToParquetSchema(columns);
         var fields = schema.GetDataFields();
         await using var stream = File.Create(path);
-        await using var writer = await ParquetWriter.CreateAsync(schema, stream, WriterOptions(fields), false, ct);
+        var writerOptions = WriterOptions(fields);
+        configure?.Invoke(writerOptions);
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream, writerOptions, false, ct);
         var buffer = new LineItem[Math.Min(rowGroupSize, 1 << 20)];
         int n = 0;
         long total = 0;

@@ -28,6 +28,9 @@ static class Cli
           upload --endpoint URL --bucket B --dir D [--prefix P] [--create-bucket]
               Uploads every file under D (but expected.json) to s3://B/P (keys relative to D) on an S3-compatible
               endpoint (path-style, credentials S3RVER/S3RVER unless AWS_ACCESS_KEY_ID is set). For tests.
+          duckdb --from DIR --out DIR [--options "COMPRESSION zstd, ROW_GROUP_SIZE 5000"]
+              The export under --from with every Parquet file rewritten by DuckDB (COPY ... FORMAT PARQUET, its defaults
+              unless --options), same layout and names; other files copied. A writer this project did not write.
           verify FILE [--rows-shown N]
               Reads a Parquet file back: row groups, rows, columns, non-null principals, cost sum, tag maps.
         """;
@@ -47,6 +50,7 @@ static class Cli
                 "upload" => await Upload.RunAsync(a.Get("endpoint") ?? throw new UsageException("--endpoint required"),
                     a.Get("bucket") ?? throw new UsageException("--bucket required"), a.Get("dir") ?? throw new UsageException("--dir required"),
                     a.Get("prefix") ?? "", a.Flag("create-bucket")),
+                "duckdb" => DuckDb(a.Get("from") ?? throw new UsageException("--from required"), a.Get("out") ?? throw new UsageException("--out required"), a.Get("options")),
                 "verify" => await VerifyAsync(a.Positional.FirstOrDefault() ?? throw new UsageException("FILE required"), a.Int("rows-shown", 3)),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
@@ -162,6 +166,13 @@ static class Cli
         }
         await File.WriteAllTextAsync(Path.Combine(outDir, "expected.json"), expected.ToJson("export"));
         PrintTotals(expected);
+        return 0;
+    }
+
+    static int DuckDb(string from, string to, string? options)
+    {
+        DuckDbWriter.RewriteTree(from, to, options);
+        Console.WriteLine($"Rewrote the Parquet files of {from} with DuckDB into {to}");
         return 0;
     }
 

@@ -7,7 +7,7 @@ namespace BedrockCost.TestData;
 /// <summary>Uploads a generated export folder to an S3-compatible test server (s3rver).</summary>
 public static class Upload
 {
-    public static async Task<int> RunAsync(string endpoint, string bucket, string dir, string prefix, bool createBucket)
+    public static async Task<int> RunAsync(string endpoint, string bucket, string dir, string prefix, bool createBucket, bool quiet = false)
     {
         var config = new AmazonS3Config
         {
@@ -28,14 +28,14 @@ public static class Upload
         }
         var root = Path.GetFullPath(dir);
         var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetFileName(f) != "expected.json").OrderBy(f => f, StringComparer.Ordinal).ToList();
+            .Where(f => Path.GetFileName(f) is not ("expected.json" or "bench-params.txt")).OrderBy(f => f, StringComparer.Ordinal).ToList();
         var pre = prefix.Trim('/');
         foreach (var file in files)
         {
             var rel = Path.GetRelativePath(root, file).Replace('\\', '/');
             var objectKey = pre.Length == 0 ? rel : $"{pre}/{rel}";
             await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = objectKey, FilePath = file, UseChunkEncoding = false, DisablePayloadSigning = false });
-            Console.WriteLine($"s3://{bucket}/{objectKey} ({new FileInfo(file).Length} bytes)");
+            if (!quiet) Console.WriteLine($"s3://{bucket}/{objectKey} ({new FileInfo(file).Length} bytes)");
         }
         Console.WriteLine($"{files.Count} file(s) uploaded to s3://{bucket}/{pre}");
         return 0;

@@ -27,6 +27,8 @@ param(
 
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
+# Under pwsh -File, -Name 04*,05* arrives as one string: split it as -Command would.
+$Name = @($Name | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 
 $here = $PSScriptRoot
 $repo = (Resolve-Path (Join-Path $here '../../..')).Path

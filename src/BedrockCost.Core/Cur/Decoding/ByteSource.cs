@@ -54,3 +54,12 @@ internal static class RandomAccessFor
         }
     }
 }
+
+/// <summary>
+/// A source that fetches its bytes on demand (the ranged S3 stream): told beforehand which ranges the reader will
+/// read, it fetches them together, in few requests.
+/// </summary>
+internal interface IPrefetch
+{
+    Task PrefetchAsync(IReadOnlyList<(long Offset, long Length)> ranges, CancellationToken ct);
+}

@@ -57,4 +57,36 @@ public static partial class CacheNames
 
     [GeneratedRegex("^[0-9a-f]{32}-[A-Za-z0-9._-]{1,80}\\.[0-9a-f]{32}\\.partial$", RegexOptions.CultureInvariant)]
     private static partial Regex TemporaryName();
+
+    /// <summary>
+    /// The file of the byte range [start, start + length) of an object, inside the object's range folder (itself named by
+    /// <see cref="RelativePath"/>): digits only, so nothing of the bucket's choosing reaches the name.
+    /// </summary>
+    public static string RangeFileName(long start, long length) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{start}-{length}.range");
+
+    /// <summary>The range a file name of <see cref="RangeFileName"/> stands for; false for any other name.</summary>
+    public static bool TryParseRange(string fileName, out long start, out long length)
+    {
+        start = length = 0;
+        var m = RangeName().Match(fileName);
+        return m.Success &&
+               long.TryParse(m.Groups[1].ValueSpan, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out start) &&
+               long.TryParse(m.Groups[2].ValueSpan, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out length);
+    }
+
+    /// <summary>A temporary file the module gave a range being written (<see cref="TemporaryPath"/> of a <see cref="RangeFileName"/>).</summary>
+    public static bool IsRangeTemporary(string fileName) => RangeTemporaryName().IsMatch(fileName);
+
+    /// <summary>An object's range folder (<see cref="RelativePath"/> of the object with part "ranges"), and nothing else.</summary>
+    public static bool IsRangeFolder(string folderName) => RangeFolderName().IsMatch(folderName);
+
+    [GeneratedRegex(@"^(\d{1,19})-(\d{1,19})\.range$", RegexOptions.CultureInvariant)]
+    private static partial Regex RangeName();
+
+    [GeneratedRegex(@"^\d{1,19}-\d{1,19}\.range\.[0-9a-f]{32}\.partial$", RegexOptions.CultureInvariant)]
+    private static partial Regex RangeTemporaryName();
+
+    [GeneratedRegex("^[0-9a-f]{32}-[A-Za-z0-9._-]{1,80}-ranges$", RegexOptions.CultureInvariant)]
+    private static partial Regex RangeFolderName();
 }

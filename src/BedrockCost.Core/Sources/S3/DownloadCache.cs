@@ -75,6 +75,42 @@ public sealed class DownloadCache : IDisposable
 
     public bool Contains(string scope, StoredObject obj) => IsComplete(PathFor(scope, obj), obj.Size);
 
+    /// <summary>The folder under the cache that holds the range folders of ranged reads.</summary>
+    public const string RangesFolder = "ranges";
+
+    /// <summary>
+    /// The folder of the ranges fetched of one version of an object: ranges/ab/abcdef…-stem-ranges, named by
+    /// <see cref="CacheNames"/> from the same key as a download (endpoint, region, bucket, key, ETag, size) with the
+    /// part "ranges". Its files are named by <see cref="CacheNames.RangeFileName"/>.
+    /// </summary>
+    public string RangeFolderFor(string scope, StoredObject obj) =>
+        System.IO.Path.Combine(Directory, RangesFolder, CacheNames.RelativePath(scope, obj, "ranges"));
+
+    /// <summary>
+    /// Drops the ranges cached of an object (its content failed to parse), so the next read fetches them again;
+    /// returns the folder, or null when it held none. Only the module's range files are deleted, never through a link.
+    /// </summary>
+    public string? EvictRanges(string scope, StoredObject obj)
+    {
+        var folder = new DirectoryInfo(RangeFolderFor(scope, obj));
+        if (!folder.Exists || folder.LinkTarget is not null) return null;
+        var any = false;
+        try
+        {
+            foreach (var f in folder.EnumerateFiles("*", NoLinks))
+                if (f.LinkTarget is null && CacheNames.TryParseRange(f.Name, out _, out _)) { f.Delete(); any = true; }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BedrockCostException(ErrorIds.CacheWriteFailed, ErrorKind.WriteError,
+                $"Cannot remove the damaged cached ranges in '{folder.FullName}': {e.Message} Delete them, choose another -CacheDirectory, or use -NoCache.",
+                folder.FullName, e);
+        }
+        return any ? folder.FullName : null;
+    }
+
+    private static readonly EnumerationOptions NoLinks = new() { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+
     private static bool IsComplete(string path, long size)
     {
         var f = new FileInfo(path);
@@ -188,15 +224,25 @@ public sealed class DownloadCache : IDisposable
     public void RemoveStalePartials(TimeSpan olderThan)
     {
         if (!System.IO.Directory.Exists(Directory)) return;
-        var noLinks = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+        void Clean(DirectoryInfo folder, Func<string, bool> isTemporary)
+        {
+            foreach (var f in folder.EnumerateFiles("*" + CacheNames.TemporarySuffix, NoLinks))
+                if (isTemporary(f.Name) && f.LinkTarget is null && DateTime.UtcNow - f.LastWriteTimeUtc > olderThan)
+                    try { f.Delete(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
         try
         {
-            foreach (var folder in new DirectoryInfo(Directory).EnumerateDirectories("*", noLinks))
+            var root = new DirectoryInfo(Directory);
+            foreach (var folder in root.EnumerateDirectories("*", NoLinks))
+                if (CacheNames.IsCacheFolder(folder.Name) && folder.LinkTarget is null) Clean(folder, CacheNames.IsTemporary);
+            // Ranged reads: ranges/ab/<object>-ranges/<start>-<length>.range.<random>.partial, the same rules one level deeper.
+            var ranges = new DirectoryInfo(System.IO.Path.Combine(Directory, RangesFolder));
+            if (!ranges.Exists || ranges.LinkTarget is not null) return;
+            foreach (var folder in ranges.EnumerateDirectories("*", NoLinks))
             {
                 if (!CacheNames.IsCacheFolder(folder.Name) || folder.LinkTarget is not null) continue;
-                foreach (var f in folder.EnumerateFiles("*" + CacheNames.TemporarySuffix, noLinks))
-                    if (CacheNames.IsTemporary(f.Name) && f.LinkTarget is null && DateTime.UtcNow - f.LastWriteTimeUtc > olderThan)
-                        try { f.Delete(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                foreach (var obj in folder.EnumerateDirectories("*", NoLinks))
+                    if (CacheNames.IsRangeFolder(obj.Name) && obj.LinkTarget is null) Clean(obj, CacheNames.IsRangeTemporary);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a cache it cannot list holds nothing to clean

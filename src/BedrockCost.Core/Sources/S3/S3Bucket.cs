@@ -136,6 +136,26 @@ public sealed class S3Bucket : IDisposable
         return response.ResponseStream;
     }
 
+    /// <summary>
+    /// Bytes [<paramref name="start"/>, <paramref name="start"/> + <paramref name="destination"/>.Length) of the listed
+    /// version of <paramref name="obj"/>, with one ranged GET. The request names the version (If-Match) and the answer
+    /// must be that version, that range of an object of that size, and exactly that many bytes: anything else is an
+    /// error, so a restated object is never mixed with its former self and a short answer is never taken for data.
+    /// </summary>
+    public Task GetRangeAsync(StoredObject obj, long start, Memory<byte> destination, CancellationToken ct) =>
+        CallAsync(async () =>
+        {
+            var end = start + destination.Length - 1;
+            var request = new GetObjectRequest { BucketName = Location.Bucket, Key = obj.Key, ByteRange = new ByteRange(start, end) };
+            if (!string.IsNullOrEmpty(obj.ETag)) request.EtagToMatch = $"\"{obj.ETag}\"";
+            using var response = await _s3.GetObjectAsync(request, ct).ConfigureAwait(false);
+            RangeResponse.Check(obj, start, destination.Length, response.ETag, response.ContentRange, response.ContentLength, Location.ToString());
+            var read = await response.ResponseStream.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+            if (read != destination.Length || await response.ResponseStream.ReadAsync(new byte[1], ct).ConfigureAwait(false) != 0)
+                throw RangeResponse.Invalid(obj, start, destination.Length, $"{(read < destination.Length ? read : "more than " + read)} bytes arrived", Location.ToString());
+            return 0;
+        }, $"reading s3://{Location.Bucket}/{obj.Key}", ct);
+
     /// <summary>Runs an S3 call; SDK, network and timeout failures become the module's errors, naming <paramref name="what"/>.</summary>
     public async Task<T> CallAsync<T>(Func<Task<T>> action, string what, CancellationToken ct)
     {
@@ -172,4 +192,26 @@ public sealed class S3Bucket : IDisposable
     }
 
     public void Dispose() => _s3.Dispose();
+}
+
+/// <summary>What a ranged GET must answer: the version asked for, the range asked for, of the object's size.</summary>
+internal static class RangeResponse
+{
+    public static void Check(StoredObject obj, long start, long length, string? etag, string? contentRange, long contentLength, string location)
+    {
+        var end = start + length - 1;
+        if (!string.IsNullOrEmpty(obj.ETag) && !string.IsNullOrEmpty(etag) && etag.Trim('"') != obj.ETag)
+            throw new BedrockCostException(ErrorIds.S3ObjectNotFound, ErrorKind.ResourceUnavailable,
+                $"An object changed while it was being read (s3://.../{obj.Key}: ETag {etag.Trim('"')} where the listing said {obj.ETag}); " +
+                "the export is being refreshed. Run the command again.", location);
+        if (contentRange != $"bytes {start}-{end}/{obj.Size}")
+            throw Invalid(obj, start, length, $"the server answered the range '{contentRange}'", location);
+        if (contentLength != length)
+            throw Invalid(obj, start, length, $"the server announced {contentLength} bytes", location);
+    }
+
+    public static BedrockCostException Invalid(StoredObject obj, long start, long length, string what, string location) =>
+        new(ErrorIds.AwsRequestFailed, ErrorKind.InvalidOperation,
+            $"A ranged read of '{obj.Key}' (bytes {start}-{start + length - 1} of {obj.Size}) failed: {what}. Nothing was counted from it; run the command again.",
+            location);
 }

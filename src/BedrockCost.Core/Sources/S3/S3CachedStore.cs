@@ -22,6 +22,8 @@ public sealed class S3CachedStore : IObjectStore
     public string Description => _bucket.Location.ToString();
     public string Identity => _bucket.Identity;
     public string CacheDirectory => _cache.Directory;
+    internal S3Bucket Bucket => _bucket;
+    internal DownloadCache Cache => _cache;
 
     public Task<IReadOnlyList<StoredObject>> ListAsync(IOperationContext ctx, CancellationToken ct) => _bucket.ListAsync(ctx, ct);
 
