@@ -10,13 +10,13 @@ namespace BedrockCost.Benchmark;
 
 /// <summary>
 /// The Bench task: generates (or reuses) the months, written by Parquet.Net (the project's generator) and rewritten by
-/// DuckDB, then for each size, writer and grouping times the engine and DuckDB in one process after a warm-up
+/// DuckDB, then for each size, writer and grouping times the engine and DuckDB in one process after warm-up rounds
 /// (alternating, so that a busy machine slows both alike), and the cmdlet in a fresh pwsh against DuckDB in a fresh
 /// process. Also times Import-Module in fresh processes. Writes results.md and .json (and docs/benchmark.md).
 /// </summary>
 internal static class Runner
 {
-    private sealed record Options(long[] Rows, int[] Runs, int[] WarmRuns, string DataRoot, string OutDir, string? Docs, string? Module,
+    private sealed record Options(long[] Rows, int[] Runs, int[] WarmRuns, int[] WarmUps, string DataRoot, string OutDir, string? Docs, string? Module,
         string[] Pwsh, int RowGroup, string RepoRoot, string[] Writers, int ImportRuns, bool S3);
 
     /// <summary>The S3 figures of one month: a cold run, warm reruns and the same query on the local files.</summary>
@@ -59,6 +59,7 @@ internal static class Runner
             var rows = o.Rows[s];
             var runs = o.Runs.Length > s ? o.Runs[s] : o.Runs[^1];
             var warmRuns = o.WarmRuns.Length > s ? o.WarmRuns[s] : o.WarmRuns[^1];
+            var warmUps = WarmUpsAt(o, s);
             foreach (var writer in o.Writers)
             {
                 var month = await EnsureMonthAsync(o, rows, writer);
@@ -67,10 +68,10 @@ internal static class Runner
                     Console.WriteLine($"== {rows:N0} rows written by {writer}, {month.Files} files, {month.RowGroups} row groups, {month.MiB:F0} MiB, by {grouping}");
                     var cell = new Cell(month, grouping);
                     var mark = OthersCpu.Take();
-                    // In one process: a warm-up round, then the measured rounds (engine, then DuckDB, each round).
-                    var warm = RunSelfAll("warm", month.Dir, grouping, ("repeat", (warmRuns + 1).ToString(Inv)));
-                    cell.WarmEngine.AddRange(warm.Where(r => r.Engine == "engine").Skip(1));
-                    cell.WarmDuckDb.AddRange(warm.Where(r => r.Engine == "duckdb").Skip(1));
+                    // In one process: warm-up rounds, then the measured rounds (engine, then DuckDB, each round).
+                    var warm = RunSelfAll("warm", month.Dir, grouping, ("repeat", (warmUps + warmRuns).ToString(Inv)));
+                    cell.WarmEngine.AddRange(warm.Where(r => r.Engine == "engine").Skip(warmUps));
+                    cell.WarmDuckDb.AddRange(warm.Where(r => r.Engine == "duckdb").Skip(warmUps));
                     Console.WriteLine($"   in-process, warm: engine {Series(cell.WarmEngine)}");
                     Console.WriteLine($"                     duckdb {Series(cell.WarmDuckDb)}");
                     // Fresh processes: the cmdlet as an admin runs it, DuckDB as a DuckDB user runs it.
@@ -137,12 +138,16 @@ internal static class Runner
             .Select(r => long.Parse(r, Inv)).ToArray();
         var runs = Arg("runs") is { } r1 ? Ints(r1) : rows.Select(n => n > 2_000_000 ? 3 : 5).ToArray();
         var warmRuns = Arg("warm-runs") is { } r2 ? Ints(r2) : rows.Select(n => n > 2_000_000 ? 5 : 9).ToArray();
+        // The .NET JIT recompiles the engine's hot code with profile-guided optimisation only after it has run a while
+        // (tiered compilation): measured on 2,000,000 rows, the first four or five rounds of a process took twice as long
+        // as the later ones. Enough warm-up rounds that the measured ones run the final code (about 2 s of running).
+        var warmUps = Arg("warm-ups") is { } r3 ? Ints(r3) : rows.Select(n => n > 2_000_000 ? 3 : 8).ToArray();
         var module = Arg("module") ?? Path.Combine(repo, "output", "BedrockCost", "BedrockCost.psd1");
         if (args.Contains("--no-cmdlet")) module = null;
         else if (!File.Exists(module)) throw new FileNotFoundException($"No built module at '{module}': run build.ps1 -Task Build first, or pass --no-cmdlet.");
         var pwsh = Arg("pwsh") is { } p ? p.Split('|', StringSplitOptions.RemoveEmptyEntries) : ["pwsh"];
         var writers = (Arg("writers") ?? $"{ParquetNet},{DuckDbWriterName}").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return new Options(rows, runs, warmRuns,
+        return new Options(rows, runs, warmRuns, warmUps,
             Arg("data") ?? Path.Combine(repo, "output", "bench-data"),
             Arg("out") ?? Path.Combine(repo, "output", "bench"),
             args.Contains("--no-docs") ? null : Arg("docs") ?? Path.Combine(repo, "docs", "benchmark.md"),
@@ -388,6 +393,8 @@ internal static class Runner
 
     private const double FetchTarget = 0.15, WarmTarget = 1.3;
 
+    private static int WarmUpsAt(Options o, int size) => o.WarmUps.Length > size ? o.WarmUps[size] : o.WarmUps[^1];
+
     private static string Markdown(Options o, List<Cell> cells, List<S3Cell> s3, ImportTimes? import, List<string> failures)
     {
         var sb = new StringBuilder();
@@ -426,7 +433,10 @@ internal static class Runner
 
         sb.AppendLine("## Engine and DuckDB in one process, warm");
         sb.AppendLine();
-        sb.AppendLine("One process runs a warm-up round, then the measured rounds; each round runs the module's engine " +
+        var warmUps = string.Join(", ", o.Rows.Select((r, i) => string.Create(Inv, $"{WarmUpsAt(o, i)} at {r:N0} rows")));
+        sb.AppendLine($"One process runs warm-up rounds ({warmUps}: the .NET JIT recompiles the engine's hot code with " +
+                      "profile-guided optimisation only after it has run a while, and rounds before that time the compiler; DuckDB is " +
+                      "native code), then the measured rounds; each round runs the module's engine " +
                       "(`CurSource.Local` + `CostQuery`, what the cmdlet calls, without PowerShell) and then the DuckDB query (a new " +
                       "in-memory connection each time), so both see the same machine load. Medians of the measured rounds; every " +
                       "run's total is checked against the generator's expected total, to the cent.");
