@@ -72,9 +72,10 @@ public sealed class SyntheticMonthTests : IDisposable
             "CAST(line_item_unblended_cost AS DECIMAL(38,10)) <> round(CAST(line_item_usage_amount AS DECIMAL(38,10)) * CAST(line_item_unblended_rate AS DECIMAL(38,12)), 10) " +
             "OR CAST(line_item_net_unblended_cost AS DECIMAL(38,10)) <> round(CAST(line_item_unblended_cost AS DECIMAL(38,10)) * 0.95, 10) " +
             "OR CAST(CAST(line_item_usage_amount AS DECIMAL(38,10)) AS DOUBLE) <> line_item_usage_amount)"));
-        // Instance hours are whole hours but for the intervals cut short; costs repeat, as rate x hours do.
-        Assert.True(Count(c, file, "line_item_usage_type LIKE '%BoxUsage:%' AND line_item_usage_amount IN (1, 24)") >
-                    8 * Count(c, file, "line_item_usage_type LIKE '%BoxUsage:%' AND line_item_usage_amount NOT IN (1, 24)"));
+        // Hourly rows; instance hours are whole but for the hours cut short, so their costs repeat, as rate x hours do.
+        Assert.Equal(0, Count(c, file, Noise + " AND line_item_usage_end_date - line_item_usage_start_date <> INTERVAL 1 HOUR"));
+        Assert.True(Count(c, file, "line_item_usage_type LIKE '%BoxUsage:%' AND line_item_usage_amount = 1") >
+                    8 * Count(c, file, "line_item_usage_type LIKE '%BoxUsage:%' AND line_item_usage_amount <> 1"));
         Assert.Equal(0, Count(c, file, Noise + " AND (line_item_iam_principal IS NOT NULL OR line_item_line_item_type <> 'Usage')"));
     }
 
@@ -87,5 +88,15 @@ public sealed class SyntheticMonthTests : IDisposable
         var b = SyntheticData.Chunk(Period, 9, 1, 5000).Where(r => !r.Truth.Bedrock).Select(r => r.LineItemId).ToHashSet();
         Assert.True(a.Intersect(b).Count() > a.Count / 2, "two chunks of a month bill mostly the same line items");
         Assert.Empty(a.Intersect(SyntheticData.Chunk(Period, 10, 0, 5000).Select(r => r.LineItemId)));
+    }
+
+    [Fact]
+    public void A_month_bills_each_line_item_about_once_an_hour()
+    {
+        // 2,000,000 rows of May (744 hours), 95% of them not Bedrock: a fleet of about 2,550 line items (whole multiples of the base fleet).
+        var lines = NoiseFleet.ForMonth(9, Period, 1_900_000).Lines.Count;
+        Assert.InRange(lines, 1_900_000 / 744 * 3 / 4, 1_900_000 / 744 * 5 / 4);
+        var ids = SyntheticData.Chunk(Period, 9, 0, 50_000, monthRows: 2_000_000).Where(r => !r.Truth.Bedrock).Select(r => r.LineItemId).Distinct().Count();
+        Assert.InRange(ids, NoiseFleet.BaseLines + 1, lines);
     }
 }

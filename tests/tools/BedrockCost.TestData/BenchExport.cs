@@ -24,7 +24,7 @@ public static class BenchExport
         };
         var accs = Enumerable.Range(0, files).Select(_ => new ExpectedTotals()).ToArray();
         var chunks = Enumerable.Range(0, files)
-            .Select(c => Tap(SyntheticData.Chunk(period, Seed, c, rows / files + (c < rows % files ? 1 : 0)), accs[c])).ToList();
+            .Select(c => Tap(SyntheticData.Chunk(period, Seed, c, rows / files + (c < rows % files ? 1 : 0), monthRows: rows), accs[c])).ToList();
         var res = await ExportWriter.WritePeriodAsync(o, period,
             [new ExportExecution(period.AddMonths(1).AddDays(1).AddHours(6), DeterministicGuid.From($"bench/{period:yyyy-MM}").ToString(), chunks)],
             ct: ct);

@@ -30,17 +30,28 @@ namespace BedrockCost.TestData;
 /// </summary>
 public sealed class NoiseFleet
 {
-    /// <summary>The fleet's line items; a row picks one uniformly, as an hourly export has every line item every hour.</summary>
+    /// <summary>The fleet's line items; a row picks one uniformly, as an hourly export bills every line item every hour.</summary>
     public IReadOnlyList<NoiseLine> Lines { get; }
     readonly Dictionary<(string Account, string ProductCode), string> _subscriptions = new();
     readonly Dictionary<string, Dictionary<string, string>> _costCategories = new();
     readonly Random _rng;
     readonly int _seed;
 
-    static readonly ConcurrentDictionary<int, NoiseFleet> BySeed = new();
+    static readonly ConcurrentDictionary<(int Seed, int Scale), NoiseFleet> Fleets = new();
 
-    /// <summary>The fleet of a seed: the same for every chunk of a month, so chunks stay independent.</summary>
-    public static NoiseFleet For(int seed) => BySeed.GetOrAdd(seed, s => new NoiseFleet(s));
+    /// <summary>The fleet of a seed: the same for every chunk of a month, so chunks stay independent. A fleet of
+    /// <paramref name="scale"/> times the base one (<see cref="BaseLines"/> line items).</summary>
+    public static NoiseFleet For(int seed, int scale = 1) => Fleets.GetOrAdd((seed, Math.Max(1, scale)), k => new NoiseFleet(k.Seed, k.Scale));
+
+    /// <summary>
+    /// The fleet whose line items, each billed once an hour, make <paramref name="noiseRows"/> rows in the month of
+    /// <paramref name="period"/>: an hourly export's month has about as many rows per line item as hours.
+    /// </summary>
+    public static NoiseFleet ForMonth(int seed, DateTime period, double noiseRows) =>
+        For(seed, (int)Math.Round(noiseRows / (DateTime.DaysInMonth(period.Year, period.Month) * 24) / For(seed).Lines.Count));
+
+    /// <summary>Line items of the base fleet (scale 1).</summary>
+    public static int BaseLines => For(0).Lines.Count;
 
     const int InstancesPerAccount = 100, BucketsPerAccount = 25, FunctionsPerAccount = 25, NatGatewaysPerAccount = 2;
 
@@ -66,7 +77,7 @@ public sealed class NoiseFleet
     static readonly string[] Applications = ["checkout", "search", "payments", "ingest", "reporting", "identity", "catalog", "notifications", "billing-api", "data-lake"];
     static readonly string[] Teams = ["platform", "data", "web", "mobile", "sre", "finance-apps"];
 
-    NoiseFleet(int seed)
+    NoiseFleet(int seed, int scale)
     {
         _seed = seed;
         _rng = new Random(unchecked(seed * 31 + 0x6e6f6973)); // "nois": a stream apart from the chunks'
@@ -75,10 +86,10 @@ public sealed class NoiseFleet
         {
             var env = account == PayerAccount ? "prod" : "research";
             _costCategories[account] = new() { ["business-unit"] = account == PayerAccount ? "platform" : "research", ["environment"] = env == "prod" ? "production" : "non-production" };
-            for (int i = 0; i < InstancesPerAccount; i++) AddInstance(lines, account, env, i);
-            for (int i = 0; i < NatGatewaysPerAccount; i++) AddNatGateway(lines, account, i);
-            for (int i = 0; i < BucketsPerAccount; i++) AddBucket(lines, account, env, i);
-            for (int i = 0; i < FunctionsPerAccount; i++) AddFunction(lines, account, env, i);
+            for (int i = 0; i < InstancesPerAccount * scale; i++) AddInstance(lines, account, env, i);
+            for (int i = 0; i < NatGatewaysPerAccount * scale; i++) AddNatGateway(lines, account, i);
+            for (int i = 0; i < BucketsPerAccount * scale; i++) AddBucket(lines, account, env, i);
+            for (int i = 0; i < FunctionsPerAccount * scale; i++) AddFunction(lines, account, env, i);
         }
         Lines = lines;
     }

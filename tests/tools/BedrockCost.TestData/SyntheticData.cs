@@ -6,20 +6,22 @@ namespace BedrockCost.TestData;
 /// Large deterministic months for tests and benchmarks: each chunk is an independent stream seeded from
 /// (seed, chunk index), so chunks can be generated and written in parallel. About
 /// <c>bedrockFraction</c> of the rows are Bedrock token usage (the sample's principal/usage-type pairs,
-/// one in ten without principal); the rest are the line items of a fleet shaped like a real month's non-Bedrock
-/// rows (<see cref="NoiseFleet"/>: EC2 instances, EBS, data transfer, NAT gateways, S3, Lambda, CloudWatch Logs).
+/// one in ten without principal, daily or hourly); the rest are hourly rows of the line items of a fleet shaped like
+/// a real month's non-Bedrock rows (<see cref="NoiseFleet"/>: EC2 instances, EBS, data transfer, NAT gateways, S3,
+/// Lambda, CloudWatch Logs).
 /// </summary>
 public static class SyntheticData
 {
     /// <summary>Rows of one chunk. With <paramref name="usageBefore"/>, rows starting at or after it are
-    /// dropped (an earlier, partial refresh of the same data).</summary>
+    /// dropped (an earlier, partial refresh of the same data). With <paramref name="monthRows"/> (the rows of all the
+    /// month's chunks), the fleet is as large as an hourly export of that many rows bills; otherwise the base fleet.</summary>
     public static IEnumerable<LineItem> Chunk(DateTime period, int seed, int chunkIndex, long rows,
-        double bedrockFraction = 0.05, DateTime? usageBefore = null)
+        double bedrockFraction = 0.05, DateTime? usageBefore = null, long? monthRows = null)
     {
         var rng = new Random(unchecked(seed * 7919 + chunkIndex));
         int days = DateTime.DaysInMonth(period.Year, period.Month);
         var streams = SampleData.Streams;
-        var fleet = NoiseFleet.For(seed);
+        var fleet = monthRows is long m ? NoiseFleet.ForMonth(seed, period, m * (1 - bedrockFraction)) : NoiseFleet.For(seed);
         // A Bedrock line item's id, like any other, is the same in every interval: one per stream, with and without caller.
         var streamIds = Enumerable.Range(0, streams.Length * 2)
             .Select(k => NoiseFleet.LineItemId(seed, $"bedrock/{k}")).ToArray();
@@ -27,7 +29,8 @@ public static class SyntheticData
         {
             var day = period.AddDays(rng.Next(days));
             DateTime start = day, end = day.AddDays(1);
-            if (rng.Next(10) == 0) { start = day.AddHours(rng.Next(24)); end = start.AddHours(1); }
+            bool hourly = rng.Next(10) == 0;
+            if (hourly) { start = day.AddHours(rng.Next(24)); end = start.AddHours(1); }
             LineItem item;
             if (rng.NextDouble() < bedrockFraction)
             {
@@ -46,8 +49,10 @@ public static class SyntheticData
             else
             {
                 // Three draws, as many as the noise rows took before the fleet: the Bedrock rows stay those of earlier months.
-                var line = fleet.Lines[(int)(rng.NextDouble() * fleet.Lines.Count)];
-                item = line.Row(period, start, end, rng.NextDouble(), rng.NextDouble());
+                // The line item, and the hour of the day from what is left of the same draw.
+                var pick = rng.NextDouble() * fleet.Lines.Count;
+                if (!hourly) { start = day.AddHours((int)((pick - Math.Floor(pick)) * 24)); end = start.AddHours(1); }
+                item = fleet.Lines[(int)pick].Row(period, start, end, rng.NextDouble(), rng.NextDouble());
             }
             if (usageBefore is DateTime cut && item.UsageStart >= cut) continue;
             yield return item;
