@@ -12,6 +12,11 @@ namespace BedrockCost.TestData;
 /// </summary>
 public static class SyntheticData
 {
+    /// <summary>The fleet whose line items a month's chunks bill: the base one, or with <paramref name="monthRows"/> one as large as an
+    /// hourly export of that many rows bills.</summary>
+    public static NoiseFleet Fleet(DateTime period, int seed, long? monthRows, double bedrockFraction = 0.05) =>
+        monthRows is long m ? NoiseFleet.ForMonth(seed, period, m * (1 - bedrockFraction)) : NoiseFleet.For(seed);
+
     /// <summary>Rows of one chunk. With <paramref name="usageBefore"/>, rows starting at or after it are
     /// dropped (an earlier, partial refresh of the same data). With <paramref name="monthRows"/> (the rows of all the
     /// month's chunks), the fleet is as large as an hourly export of that many rows bills; otherwise the base fleet.</summary>
@@ -21,7 +26,7 @@ public static class SyntheticData
         var rng = new Random(unchecked(seed * 7919 + chunkIndex));
         int days = DateTime.DaysInMonth(period.Year, period.Month);
         var streams = SampleData.Streams;
-        var fleet = monthRows is long m ? NoiseFleet.ForMonth(seed, period, m * (1 - bedrockFraction)) : NoiseFleet.For(seed);
+        var fleet = Fleet(period, seed, monthRows, bedrockFraction);
         // A Bedrock line item's id, like any other, is the same in every interval: one per stream, with and without caller.
         var streamIds = Enumerable.Range(0, streams.Length * 2)
             .Select(k => NoiseFleet.LineItemId(seed, $"bedrock/{k}")).ToArray();
