@@ -5,9 +5,11 @@ using static BedrockCost.TestData.Catalog;
 namespace BedrockCost.TestData;
 
 /// <summary>
-/// The non-Bedrock rows of a synthetic month, shaped like a real CUR 2.0 month's: a fixed fleet of line items (EC2
+/// The non-Bedrock rows of a synthetic month, shaped like a real CUR 2.0 month's: a fleet of line items (EC2
 /// instances with their EBS volumes and data transfer, NAT gateways, S3 buckets, Lambda functions, CloudWatch log
-/// groups in two accounts and three regions), each row one of them for one interval. What the shapes rest on:
+/// groups in two accounts and three regions), each row one of them for one hour, the fleet as large as the month's
+/// rows make it in an hourly export (the granularity cost tooling asks for, with resource ids; a daily export of the
+/// same rows would bill 24 times as many line items). Rows come in random order. What the shapes rest on:
 /// <list type="bullet">
 /// <item>An anonymised real export (legacy CUR, one account, 1,281 rows): finopsfoundation/focus_converters,
 /// focus_converter_base/tests/provider_config_tests/aws/sample-anonymous-aws-export-dataset.csv. identity/LineItemId is
