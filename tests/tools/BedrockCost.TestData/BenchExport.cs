@@ -4,13 +4,14 @@ namespace BedrockCost.TestData;
 public sealed record BenchExportResult(PeriodResult Period, ExpectedTotals Expected, long Bytes);
 
 /// <summary>
-/// One synthetic CUR 2.0 month for benchmarks (~5% Bedrock rows, <see cref="SyntheticData"/>): <c>files</c> chunk
+/// One synthetic CUR 2.0 month for benchmarks (~5% Bedrock rows, the rest a real-looking fleet's, <see cref="SyntheticData"/>): <c>files</c> chunk
 /// files written in parallel, row groups of <c>rowGroupSize</c>, and DIR/expected.json computed on the fly.
 /// Deterministic: the same arguments give the same rows.
 /// </summary>
 public static class BenchExport
 {
     public const string ExportName = "bench-cur";
+    public const int Seed = 42;
 
     public static async Task<BenchExportResult> WriteAsync(string outDir, long rows, int files, int rowGroupSize, DateTime period,
         ExportFormat format = ExportFormat.Parquet, CancellationToken ct = default)
@@ -23,7 +24,7 @@ public static class BenchExport
         };
         var accs = Enumerable.Range(0, files).Select(_ => new ExpectedTotals()).ToArray();
         var chunks = Enumerable.Range(0, files)
-            .Select(c => Tap(SyntheticData.Chunk(period, 42, c, rows / files + (c < rows % files ? 1 : 0)), accs[c])).ToList();
+            .Select(c => Tap(SyntheticData.Chunk(period, Seed, c, rows / files + (c < rows % files ? 1 : 0), monthRows: rows), accs[c])).ToList();
         var res = await ExportWriter.WritePeriodAsync(o, period,
             [new ExportExecution(period.AddMonths(1).AddDays(1).AddHours(6), DeterministicGuid.From($"bench/{period:yyyy-MM}").ToString(), chunks)],
             ct: ct);

@@ -138,13 +138,13 @@ public static class CurSchema
             S("bill_invoicing_entity", _ => "Amazon Web Services, Inc."),
             S("bill_payer_account_id", r => r.PayerAccountId),
             S("bill_payer_account_name", r => r.PayerAccountName),
-            M("cost_category"),
+            M("cost_category", r => r.CostCategory),
             DM("discount", r => Discount(r) is double d ? new Dictionary<string, double> { ["edp_discount"] = d } : null),
             D("discount_bundled_discount"),
             D("discount_total_discount", Discount),
             S("identity_line_item_id", r => r.LineItemId),
             S("identity_time_interval", TimeInterval),
-            S("line_item_availability_zone"),
+            S("line_item_availability_zone", r => r.AvailabilityZone),
             D("line_item_blended_cost", r => r.UnblendedCost),
             S("line_item_blended_rate", r => r.UnblendedRate),
             S("line_item_currency_code", r => r.CurrencyCode),
@@ -154,8 +154,8 @@ public static class CurSchema
             S("line_item_line_item_type", r => r.LineItemType),
             D(NetUnblendedCostColumn, r => r.NetUnblendedCost, opt: true),
             S(NetUnblendedRateColumn, NetRate, opt: true),
-            D("line_item_normalization_factor", _ => 0),
-            D("line_item_normalized_usage_amount", _ => 0),
+            D("line_item_normalization_factor", r => r.NormalizationFactor ?? 0),
+            D("line_item_normalized_usage_amount", r => r.NormalizationFactor is double f ? f * r.UsageAmount : 0),
             S("line_item_operation", r => r.Operation),
             S("line_item_product_code", r => r.ProductCode),
             S("line_item_resource_id", r => r.ResourceId),
@@ -175,19 +175,19 @@ public static class CurSchema
             D("pricing_public_on_demand_cost", r => IsUsage(r) ? r.UnblendedCost : 0),
             S("pricing_public_on_demand_rate", r => IsUsage(r) ? r.UnblendedRate : null),
             S("pricing_purchase_option"),
-            S("pricing_rate_code"),
-            S("pricing_rate_id"),
+            S("pricing_rate_code", r => r.RateCode),
+            S("pricing_rate_id", r => r.RateId),
             S("pricing_term", r => IsUsage(r) ? "OnDemand" : null),
             S("pricing_unit", r => r.PricingUnit),
             M("product", r => r.Product),
             S("product_comment"),
             S("product_fee_code"),
             S("product_fee_description"),
-            S("product_from_location"),
+            S("product_from_location", r => r.FromLocation),
             S("product_from_location_type"),
             S("product_from_region_code"),
-            S("product_instance_family"),
-            S("product_instance_type"),
+            S("product_instance_family", r => r.InstanceFamily),
+            S("product_instance_type", r => r.InstanceType),
             S("product_instancesku"),
             S("product_location", r => r.ProductRegionCode is { } rc && RegionNames.TryGetValue(rc, out var n) ? n : null),
             S("product_location_type", r => r.ProductRegionCode is null ? null : "AWS Region"),
@@ -196,13 +196,13 @@ public static class CurSchema
             S("product_product_family", r => r.ProductFamily),
             S("product_region_code", r => r.ProductRegionCode),
             S("product_servicecode", r => r.ProductServicecode),
-            S("product_sku"),
-            S("product_to_location"),
+            S("product_sku", r => r.ProductSku),
+            S("product_to_location", r => r.ToLocation),
             S("product_to_location_type"),
             S("product_to_region_code"),
             S("product_usagetype", r => r.UsageType),
         };
-        // reservation_*: filler (no reservations in generated data)
+        // reservation_*: filler (no reservations in generated data) but the subscription id, which every usage row carries
         foreach (var (n, k) in new[]
         {
             ("amortized_upfront_cost_for_usage", 'd'), ("amortized_upfront_fee_for_billing_period", 'd'),
@@ -216,7 +216,7 @@ public static class CurSchema
             ("unused_amortized_upfront_fee_for_billing_period", 'd'), ("unused_normalized_unit_quantity", 'd'),
             ("unused_quantity", 'd'), ("unused_recurring_fee", 'd'), ("upfront_value", 'd'),
         })
-            cols.Add(k == 'd' ? D("reservation_" + n) : S("reservation_" + n));
+            cols.Add(k == 'd' ? D("reservation_" + n) : n == "subscription_id" ? S("reservation_" + n, r => r.SubscriptionId) : S("reservation_" + n));
         cols.Add(M("resource_tags", ResourceTags));
         foreach (var (n, k) in new[]
         {

@@ -44,6 +44,22 @@ public sealed record LineItem
     /// <summary>identity_line_item_id; null writes a null cell.</summary>
     public string? LineItemId { get; init; }
     public string? LegalEntity { get; init; }
+
+    // Columns a real month fills that the Bedrock attribution does not read (see NoiseFleet); null writes a null cell.
+    public string? AvailabilityZone { get; init; }
+    public string? ProductSku { get; init; }
+    /// <summary>pricing_rate_code: SKU.OfferTermCode.RateCode.</summary>
+    public string? RateCode { get; init; }
+    public string? RateId { get; init; }
+    public string? SubscriptionId { get; init; }
+    public string? InstanceType { get; init; }
+    public string? InstanceFamily { get; init; }
+    /// <summary>Null writes 0, as every row did before the column was filled.</summary>
+    public double? NormalizationFactor { get; init; }
+    public string? FromLocation { get; init; }
+    public string? ToLocation { get; init; }
+    /// <summary>CUR <c>cost_category</c> map (category name to value).</summary>
+    public Dictionary<string, string>? CostCategory { get; init; }
     /// <summary>What the generator chose for this row (never written to a file): the source of expected.json.</summary>
     public RowTruth Truth { get; init; } = RowTruth.NotBedrock;
 }

@@ -155,7 +155,7 @@ static class Cli
                 if (sample != null)
                     parts = ExportWriter.Split(sample.Where(x => x.BillingPeriodStart == period && (cut is null || x.UsageStart < cut)).ToList(), chunks);
                 else
-                    parts = Enumerable.Range(0, chunks).Select(c => SyntheticData.Chunk(period, 42, c, rowsPerPeriod!.Value / chunks + (c < rowsPerPeriod.Value % chunks ? 1 : 0), usageBefore: cut)).ToList();
+                    parts = Enumerable.Range(0, chunks).Select(c => SyntheticData.Chunk(period, 42, c, rowsPerPeriod!.Value / chunks + (c < rowsPerPeriod.Value % chunks ? 1 : 0), usageBefore: cut, monthRows: rowsPerPeriod)).ToList();
                 if (last) parts = parts.Select((p, i) => Tap(p, finalAcc[i])).ToList();
                 list.Add(new ExportExecution(when, DeterministicGuid.From($"{o.ExportName}/{period:yyyy-MM}/{k}").ToString(), parts));
             }
