@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using Encoding = System.Text.Encoding;
 
@@ -54,7 +53,6 @@ internal sealed class MapReader
     /// The next <paramref name="rows"/> rows: <paramref name="result"/>[r] holds the values of the wanted keys of row r
     /// (null when it has none) for the rows where <paramref name="want"/>[r]; other rows are passed over.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Read(int rows, ReadOnlySpan<bool> want, string?[]?[] result)
     {
         for (var r = 0; r < rows; r++)
@@ -76,7 +74,6 @@ internal sealed class MapReader
     }
 
     /// <summary>Passes over the next <paramref name="rows"/> rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Skip(int rows)
     {
         for (var r = 0; r < rows; r++)
@@ -103,7 +100,6 @@ internal sealed class MapReader
     private static InvalidDataException Short() => new("a map column holds fewer rows than its row group");
 
     /// <summary>Reads the next batch of slots of both leaves; false at the end of the chunk.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Fill()
     {
         if (_slotsLeft == 0) return false;
