@@ -94,27 +94,37 @@ Describe 'ReadyToRun images in the built module' {
 Describe 'ReadyToRun code at run time' -Skip:(-not $onLinuxX64) {
     BeforeAll {
         # The same query in two fresh pwsh processes, the runtime listing every method it JIT-compiles
-        # (DOTNET_JitStdOutFile + DOTNET_JitDisasmSummary): once as built, once with ReadyToRun code turned off.
+        # (DOTNET_JitDisasmSummary) on the child's standard output: once as built, once with ReadyToRun code turned off.
+        # Not DOTNET_JitStdOutFile: the runtime closes that file at shutdown while other threads may still compile, and
+        # the process then aborts in free() (4 of 12 runs here). The rows go to a file of their own, so the listing
+        # cannot interleave with them.
         function Invoke-ListingJit([bool]$ReadyToRun) {
-            $list = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-jit-$([guid]::NewGuid().ToString('N')).txt"
+            $rowsFile = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-jit-rows-$([guid]::NewGuid().ToString('N')).json"
+            $script = Join-Path ([System.IO.Path]::GetTempPath()) "bedrockcost-jit-$([guid]::NewGuid().ToString('N')).ps1"
+            Set-Content -LiteralPath $script -Value {
+                param($ModulePath, $SamplePath, $RowsFile)
+                $ErrorActionPreference = 'Stop'
+                Import-Module $ModulePath
+                $rows = @(Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Principal, Model, TokenType)
+                ConvertTo-Json -Compress -InputObject @($rows | ForEach-Object { '{0}|{1}|{2}|{3}|{4}|{5}|{6}' -f $_.Principal, $_.Model, $_.TokenType, $_.UnblendedCost, $_.NetUnblendedCost, $_.InputTokens, $_.LineItemCount }) |
+                    Set-Content -LiteralPath $RowsFile
+            }.ToString()
             $saved = @{}
-            $environment = @{ DOTNET_JitStdOutFile = $list; DOTNET_JitDisasmSummary = '1'; DOTNET_ReadyToRun = if ($ReadyToRun) { '1' } else { '0' } }
+            $environment = @{ DOTNET_JitDisasmSummary = '1'; DOTNET_ReadyToRun = if ($ReadyToRun) { '1' } else { '0' } }
             foreach ($key in $environment.Keys) { $saved[$key] = [Environment]::GetEnvironmentVariable($key); [Environment]::SetEnvironmentVariable($key, $environment[$key]) }
             try {
-                $rows = Invoke-ChildPwsh -ArgumentList $ModulePath, $SamplePath -ScriptBlock {
-                    param($ModulePath, $SamplePath)
-                    $ErrorActionPreference = 'Stop'
-                    Import-Module $ModulePath
-                    $rows = @(Get-BedrockCostByPrincipal -Path $SamplePath -GroupBy Principal, Model, TokenType)
-                    ConvertTo-Json -Compress -InputObject @($rows | ForEach-Object { '{0}|{1}|{2}|{3}|{4}|{5}|{6}' -f $_.Principal, $_.Model, $_.TokenType, $_.UnblendedCost, $_.NetUnblendedCost, $_.InputTokens, $_.LineItemCount })
-                }
+                $exe = $PwshCommand[0]
+                $prefix = @($PwshCommand | Select-Object -Skip 1)
+                $listing = @(& $exe @prefix -NoProfile -NonInteractive -File $script $ModulePath $SamplePath $rowsFile 2>&1)
+                if ($LASTEXITCODE -ne 0) { throw "Child pwsh failed ($LASTEXITCODE):`n$(($listing | Select-Object -Last 20) -join "`n")" }
+                $rows = Get-Content -LiteralPath $rowsFile -Raw | ConvertFrom-Json
                 # First compilations only: hot precompiled methods are recompiled later at tier 1, as they should be.
-                $methods = @(Get-Content -LiteralPath $list | Where-Object { $_ -match 'JIT compiled BedrockCost\.' -and $_ -notmatch '\[(Instrumented )?Tier1' })
+                $methods = @($listing | Where-Object { "$_" -match 'JIT compiled BedrockCost\.' -and "$_" -notmatch '\[(Instrumented )?Tier1' })
                 [pscustomobject]@{ Rows = @($rows); Ours = $methods }
             }
             finally {
                 foreach ($key in $saved.Keys) { [Environment]::SetEnvironmentVariable($key, $saved[$key]) }
-                Remove-Item -LiteralPath $list -ErrorAction Ignore
+                Remove-Item -LiteralPath $rowsFile, $script -ErrorAction Ignore
             }
         }
         $asBuilt = Invoke-ListingJit $true
