@@ -357,13 +357,15 @@ internal sealed class ColumnReader : IColumnCursor
         if (dense.IsEmpty) return;
         if (_dictionaryEncoded)
         {
-            if (want.IsEmpty) _indexes.Read(dense);
-            else
+            // Only the wanted indexes when few are (runs and groups between them are passed over whole); when more than
+            // one in 64 are, reading every index costs less than stopping and starting at each.
+            var sparse = !want.IsEmpty && want.Count(true) * 64 < want.Length;
+            if (sparse)
             {
-                // Only the wanted indexes: runs between them are passed over whole (a bit-packed group costs nothing to pass).
                 dense.Fill(0);
                 _indexes.ReadSelected(dense, want);
             }
+            else _indexes.Read(dense);
             if (dense.IndexOfAnyExceptInRange(0, Values.DictionaryCount - 1) >= 0) throw Corrupt("a dictionary index beyond its dictionary");
             if (!want.IsEmpty) for (var i = 0; i < dense.Length; i++) if (!want[i]) dense[i] = -1;
             return;
