@@ -103,14 +103,16 @@ internal sealed class CurFileRead
             return;
         }
         ref var pending = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_alike, item, out var seen);
-        if (seen && Small(pending.Sum.UsageAmount + item.UsageAmount, pending.Sum.UnblendedCost + item.UnblendedCost,
-                pending.Sum.NetUnblendedCost + item.NetUnblendedCost))
+        if (seen)
         {
-            pending.Sum.UsageAmount += item.UsageAmount;
-            pending.Sum.UnblendedCost += item.UnblendedCost;
-            pending.Sum.NetUnblendedCost += item.NetUnblendedCost;
-            pending.Sum.Count += item.Count;
-            return;
+            var (usage, unblended, net) = (pending.Sum.UsageAmount + item.UsageAmount, pending.Sum.UnblendedCost + item.UnblendedCost,
+                pending.Sum.NetUnblendedCost + item.NetUnblendedCost);
+            if (Small(usage, unblended, net))
+            {
+                (pending.Sum.UsageAmount, pending.Sum.UnblendedCost, pending.Sum.NetUnblendedCost) = (usage, unblended, net);
+                pending.Sum.Count += item.Count;
+                return;
+            }
         }
         if (seen) Add(pending.Sum, pending.First);
         pending = new Pending(item, at);

@@ -132,6 +132,14 @@ internal sealed class ColumnReader : IColumnCursor
             {
                 DecodeValues(target, wanted);
             }
+            else if (_def.TryTakeRun(k, out var level))
+            {
+                // One definition level for the whole stretch (no nulls, or only nulls): nothing to decode level by level.
+                if (level > _spec.MaxDefinition) throw Corrupt("a definition level beyond the column's maximum");
+                if (!definition.IsEmpty) definition.Slice(done, k).Fill(level);
+                if (level == _spec.MaxDefinition) DecodeValues(target, wanted);
+                else target.Fill(-1);
+            }
             else
             {
                 var def = definition.IsEmpty ? Scratch(ref _scratchLevels, k) : definition.Slice(done, k);
@@ -172,7 +180,12 @@ internal sealed class ColumnReader : IColumnCursor
             var k = (int)Math.Min(slots, _pageSlotsLeft);
             if (_spec.MaxRepetition > 0) _rep.Skip(k);
             var present = k;
-            if (_spec.MaxDefinition > 0)
+            if (_spec.MaxDefinition > 0 && _def.TryTakeRun(k, out var level))
+            {
+                if (level > _spec.MaxDefinition) throw Corrupt("a definition level beyond the column's maximum");
+                if (level < _spec.MaxDefinition) present = 0;
+            }
+            else if (_spec.MaxDefinition > 0)
             {
                 var def = Scratch(ref _scratchLevels, k);
                 _def.Read(def);

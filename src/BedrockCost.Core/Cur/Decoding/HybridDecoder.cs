@@ -136,6 +136,21 @@ internal sealed class HybridDecoder
         }
     }
 
+    /// <summary>
+    /// When the next <paramref name="count"/> values all lie in one RLE run (levels of a page without nulls, say),
+    /// passes over them and gives their value; otherwise reads nothing.
+    /// </summary>
+    public bool TryTakeRun(int count, out int value)
+    {
+        value = 0;
+        if (_groupPos < _groupValid || _packedLeft > 0) return false;
+        if (_rleLeft == 0 && _pos < _end) NextRun();
+        if (_rleLeft < count) return false;
+        value = _rleValue;
+        _rleLeft -= count;
+        return true;
+    }
+
     /// <summary>Skips the next <paramref name="count"/> values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Skip(long count)
