@@ -172,6 +172,29 @@ public class ParquetDecoderEdgeTests
     }
 
     [Fact]
+    public void A_page_of_one_definition_level_below_the_maximum_is_nulls_read_or_skipped()
+    {
+        // A nested optional column (a map's keys, say) whose first page holds only empty maps: every slot at level 1 of 2,
+        // one run; then a page of values at level 2, one run too.
+        var nested = Text with { MaxDefinition = 2 };
+        var dict = Page(PageType.DictionaryPage, PlainText("a", "b"), Dict(2));
+        var empty = Page(PageType.DataPage, Levels(Rle(5, 1, 2)).Concat(new byte[] { 1 }).ToArray(), V1(5, PageEncoding.RleDictionary));
+        var full = Page(PageType.DataPage, Levels(Rle(3, 2, 2)).Concat(new byte[] { 1 }).Concat(Rle(3, 1, 1)).ToArray(), V1(3, PageEncoding.RleDictionary));
+        var pages = dict.Concat(empty).Concat(full).ToArray();
+        using (var reader = new Chunk(pages, 8).Reader(nested))
+            Assert.Equal((IEnumerable<string?>)new string?[] { null, null, null, null, null, "b", "b", "b" }, ReadAll(reader, 8));
+        using (var reader = new Chunk(pages, 8).Reader(nested))
+        {
+            var ids = new int[2];
+            reader.Read(2, ids, default, default);
+            reader.Skip(4);
+            reader.Read(2, ids, default, default);
+            reader.Finish();
+            Assert.Equal(["b", "b"], ids.Select(id => Encoding.UTF8.GetString(reader.Values.Text(id))));
+        }
+    }
+
+    [Fact]
     public void A_whole_page_is_passed_over_without_reading_its_body()
     {
         // The v1 page's body (levels and indexes) is garbage: skipping its 12 rows must not look at it.
