@@ -71,6 +71,7 @@ function Invoke-Build {
     dotnet publish (Join-Path $RepoRoot 'src/BedrockCost.Loader') -c $Configuration -o $BinOut --nologo -v:minimal
     # PowerShell supplies these; a copy in bin would be a second, mismatched System.Management.Automation.
     Remove-Item -Path (Join-Path $BinOut 'System.Management.Automation.dll'), (Join-Path $BinOut '*.deps.json') -ErrorAction Ignore
+    Invoke-ReadyToRun
 
     Copy-Item -LiteralPath (Join-Path $RepoRoot 'src/BedrockCost/BedrockCost.psm1') -Destination $ModuleOut
     $formatSource = Join-Path $RepoRoot 'src/BedrockCost/BedrockCost.Format.ps1xml'
@@ -87,6 +88,23 @@ function Invoke-Build {
     Invoke-Help
     $script:Built = $true
     Write-Host "Module: $ModuleOut"
+}
+
+function Invoke-ReadyToRun {
+    # Replaces the IL of the module's assemblies and of those a local query runs (the list is in
+    # tools/ReadyToRun/ReadyToRun.csproj) with ReadyToRun images for linux-x64 on .NET 10 (PowerShell 7.6), so a fresh
+    # pwsh runs precompiled code instead of JIT-compiling it. One set, in place, no loader logic: each image keeps its
+    # IL, flagged platform-neutral, and a runtime that cannot use the code (Windows, macOS, Arm, .NET 8 or 9, whose
+    # ReadyToRun format versions differ) JIT-compiles that IL as it does today. A set per OS and runtime was left out:
+    # it would multiply the package for code no test here can run.
+    $r2rOut = Join-Path $OutputRoot 'r2r'
+    if (Test-Path -LiteralPath $r2rOut) { Remove-Item -LiteralPath $r2rOut -Recurse -Force }
+    dotnet publish (Join-Path $RepoRoot 'tools/ReadyToRun') -c $Configuration -o $r2rOut --nologo -v:minimal `
+        "-p:ModuleBin=$BinOut$([System.IO.Path]::DirectorySeparatorChar)" "-p:PowerShellReference=$(Join-Path $PSHOME 'System.Management.Automation.dll')"
+    # Its output holds every bin assembly (the compiled ones as images) and its own by-product assembly, left out.
+    Get-ChildItem -LiteralPath $r2rOut -Filter *.dll | Where-Object { Test-Path -LiteralPath (Join-Path $BinOut $_.Name) } |
+        Copy-Item -Destination $BinOut -Force
+    Remove-Item -LiteralPath $r2rOut -Recurse -Force
 }
 
 function Invoke-Package {

@@ -11,7 +11,9 @@ namespace BedrockCost.Benchmark;
 /// <summary>What one measured run reports (printed by a child process as one JSON line).</summary>
 /// <remarks><see cref="CpuSeconds"/>: processor time of the whole process during the query (all threads), a measure of the
 /// work done that a busy machine disturbs less than the elapsed time.</remarks>
-public sealed record RunResult(string Engine, string Grouping, double Seconds, decimal Total, int Groups, long PeakBytes, long RowsScanned, double CpuSeconds = 0);
+/// <param name="JitMethods">Methods the JIT compiled during the query (cmdlet runs): what ReadyToRun code did not cover.</param>
+public sealed record RunResult(string Engine, string Grouping, double Seconds, decimal Total, int Groups, long PeakBytes, long RowsScanned, double CpuSeconds = 0,
+    long JitMethods = 0);
 
 /// <summary>The two groupings the benchmark times.</summary>
 public static class Groupings

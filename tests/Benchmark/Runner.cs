@@ -241,14 +241,16 @@ internal static class Runner
         var script = $$"""
             $ErrorActionPreference = 'Stop'
             Import-Module {{Q(o.Module!)}}
+            $p = [Diagnostics.Process]::GetCurrentProcess()
+            $jit = [System.Runtime.JitInfo]::GetCompiledMethodCount(); $cpu = $p.TotalProcessorTime
             $sw = [Diagnostics.Stopwatch]::StartNew()
             $rows = @(Get-BedrockCostByPrincipal -LiteralPath {{Q(dir)}} -GroupBy {{groupBy}})
             $sw.Stop()
+            $jit = [System.Runtime.JitInfo]::GetCompiledMethodCount() - $jit; $p.Refresh(); $cpu = ($p.TotalProcessorTime - $cpu).TotalSeconds
             [decimal]$total = 0
             foreach ($r in $rows) { $total += $r.UnblendedCost }
-            $p = [Diagnostics.Process]::GetCurrentProcess(); $p.Refresh()
             [ordered]@{ Engine = 'cmdlet'; Grouping = {{Q(grouping)}}; Seconds = $sw.Elapsed.TotalSeconds; Total = $total;
-                        Groups = $rows.Count; PeakBytes = $p.PeakWorkingSet64; RowsScanned = 0 } | ConvertTo-Json -Compress
+                        Groups = $rows.Count; PeakBytes = $p.PeakWorkingSet64; RowsScanned = 0; CpuSeconds = $cpu; JitMethods = $jit } | ConvertTo-Json -Compress
             """;
         return Run(Pwsh(o, "-Command", script), "cmdlet").Last();
     }
@@ -467,19 +469,23 @@ internal static class Runner
             sb.AppendLine("## The cmdlet in a fresh pwsh, DuckDB in a fresh process");
             sb.AppendLine();
             sb.AppendLine("Each run is a new process, timed around the query only: **module** = `Get-BedrockCostByPrincipal -LiteralPath <dir> " +
-                          "-GroupBy ...` in a new `pwsh` after `Import-Module` (so it pays for loading and compiling its code); **DuckDB** = the " +
-                          "query in a new process. Cmdlet and DuckDB runs alternate; one warm-up of each, then the medians. Peaks are the " +
+                          "-GroupBy ...` in a new `pwsh` after `Import-Module` (so it pays for loading its code, and for compiling what is not " +
+                          "precompiled: " + ReadyToRunNote(o.Module) + "); **DuckDB** = the " +
+                          "query in a new process. Cmdlet and DuckDB runs alternate; one warm-up of each, then the medians. **JIT methods** is the " +
+                          "median number of methods the .NET JIT compiled during the query (`System.Runtime.JitInfo`; PowerShell's own, generic " +
+                          "framework code made for the module's types, and whatever ReadyToRun code did not cover). Peaks are the " +
                           "peak resident set (VmHWM) of each process, median and largest in brackets; the module's includes PowerShell " +
                           "itself (about 150 MiB after `Import-Module`).");
             sb.AppendLine();
-            sb.AppendLine("| Rows | Writer | Grouping | Runs | Module median | DuckDB median | Module / DuckDB | Module peak | DuckDB peak | Total (module = DuckDB = expected) |");
-            sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
+            sb.AppendLine("| Rows | Writer | Grouping | Runs | Module median | DuckDB median | Module / DuckDB | Module CPU | JIT methods | Module peak | DuckDB peak | Total (module = DuckDB = expected) |");
+            sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
             foreach (var c in cells.Where(c => c.Cmdlet.Count > 0))
             {
                 var m = Median(c.Cmdlet.Select(r => r.Seconds));
                 var d = Median(c.DuckDb.Select(r => r.Seconds));
                 sb.AppendLine(string.Create(Inv,
                     $"| {c.Month.Rows:N0} | {c.Month.Writer} | {Show(c.Grouping)} | {c.Cmdlet.Count} | {Fmt(m)} | {Fmt(d)} | {m / d:F2}x | " +
+                    $"{Fmt(Median(c.Cmdlet.Select(r => r.CpuSeconds)))} | {Median(c.Cmdlet.Select(r => (double)r.JitMethods)):F0} | " +
                     $"{PeakMib(c.Cmdlet)} | {PeakMib(c.DuckDb)} | {Totals(c, c.Cmdlet, c.DuckDb)} |"));
             }
             sb.AppendLine();
@@ -644,6 +650,30 @@ internal static class Runner
         var query = new BedrockCost.Core.Aggregation.CostQuery { GroupBy = [BedrockCost.Core.Aggregation.GroupDimension.Parse(Groupings.Principal)] };
         var read = new BedrockCost.Core.Cur.CurFileRead("", "2026-05", new BedrockCost.Core.Aggregation.Aggregator(query), query, null);
         return BedrockCost.Core.Cur.ParquetCurReader.ColumnsRead(read).Select(c => c.Name);
+    }
+
+    /// <summary>Which of the module's assemblies are ReadyToRun images, and whether this machine's runtime reads their format.</summary>
+    private static string ReadyToRunNote(string? module)
+    {
+        if (module is null) return "no module measured";
+        var images = Directory.EnumerateFiles(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(module))!, "bin"), "*.dll").Order(StringComparer.Ordinal)
+            .Select(f => (Name: Path.GetFileNameWithoutExtension(f), Format: ReadyToRunFormat(f))).Where(x => x.Format > 0).ToList();
+        if (images.Count == 0) return "this build is IL only";
+        // The benchmark and pwsh run on the same .NET; its CoreLib is precompiled in the format that runtime reads.
+        var used = images.All(x => x.Format == ReadyToRunFormat(typeof(object).Assembly.Location));
+        return string.Create(Inv, $"this build ships ReadyToRun images of {string.Join(", ", images.Select(x => x.Name))}, in format " +
+            $"{images[0].Format} ({(used ? "the one this machine's .NET runtime reads, so used" : "**not** the one this machine's .NET runtime reads, so ignored")})");
+    }
+
+    /// <summary>The major format version of a ReadyToRun image (the READYTORUN_HEADER behind the PE's managed native header), 0 for IL only.</summary>
+    private static int ReadyToRunFormat(string file)
+    {
+        var bytes = File.ReadAllBytes(file);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(new MemoryStream(bytes));
+        var native = pe.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory;
+        return native is { Size: >= 8 } n && pe.PEHeaders.TryGetDirectoryOffset(n, out var at)
+            && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at)) == 0x00525452 // 'RTR'
+            ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at + 4)) : 0;
     }
 
     private static string Fmt(double seconds) => double.IsNaN(seconds) ? "-" : seconds.ToString("F3", Inv) + " s";

@@ -91,7 +91,6 @@ internal sealed class CurFileRead
     /// the aggregator alone, which leaves it out, counted, if a sum would overflow. <see cref="Flush"/> hands the
     /// sums over; readers call it when they finish.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Offer(ref LineItem item, RowAt at)
     {
         item.PrincipalData = HasPrincipalColumn ? PrincipalData.Column : PrincipalData.NoColumn;
@@ -120,7 +119,6 @@ internal sealed class CurFileRead
     }
 
     /// <summary>Hands the rows summed so far to the aggregator.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Flush()
     {
         foreach (var pending in _alike.Values) Add(pending.Sum, pending.First);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using Encoding = System.Text.Encoding;
 using BedrockCost.Core.Aggregation;
@@ -402,7 +401,6 @@ internal static class ParquetCurReader
         /// Adds what each row's value says about the row to <paramref name="facts"/>: decided once per dictionary entry
         /// (and per plain value).
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void AddFacts(int n, Span<RowRules.Facts> facts, RowRules.FactsOf decide)
         {
             var values = Values;
@@ -627,7 +625,6 @@ internal static class ParquetCurReader
         }
 
         /// <summary>Reads the deciding columns of the next <paramref name="n"/> rows and decides each row.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private (bool Any, bool NeedsProduct) Classify(int n)
         {
             _code.Read(n);
@@ -664,7 +661,6 @@ internal static class ParquetCurReader
             if (_tags.IsOpen) _tags.Reader.Skip(n);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Emit(int n, bool needsProduct, int firstRow)
         {
             for (var r = 0; r < n; r++) _want[r] = _verdicts[r] != RowRules.Verdict.No;

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using Parquet.Meta;
@@ -112,7 +111,6 @@ internal sealed class ColumnReader : IColumnCursor
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Read(int slots, Span<int> ids, Span<int> definition, Span<int> repetition, ReadOnlySpan<bool> want = default)
     {
         var done = 0;
@@ -167,7 +165,6 @@ internal sealed class ColumnReader : IColumnCursor
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Skip(long slots)
     {
         while (slots > 0)
@@ -214,7 +211,6 @@ internal sealed class ColumnReader : IColumnCursor
     /// Moves to the next data page, loading a dictionary page on the way. A data page of at most
     /// <paramref name="skippable"/> slots is passed over without reading its body; returns the slots passed over.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long NextPage(long skippable)
     {
         while (true)
@@ -364,7 +360,6 @@ internal sealed class ColumnReader : IColumnCursor
     }
 
     /// <summary>The next values into <paramref name="dense"/>; plain values not in <paramref name="want"/> (when given) are passed over, as -1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodeValues(Span<int> dense, ReadOnlySpan<bool> want)
     {
         if (dense.IsEmpty) return;
@@ -404,7 +399,6 @@ internal sealed class ColumnReader : IColumnCursor
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SkipValues(int count)
     {
         if (count == 0) return;
@@ -436,7 +430,6 @@ internal sealed class ColumnReader : IColumnCursor
     }
 
     /// <summary>Decodes one PLAIN value at the value position into <see cref="Values"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int AddPlain()
     {
         if (_spec.Physical == PhysicalType.BYTE_ARRAY)

@@ -38,7 +38,6 @@ internal sealed class HybridDecoder
     }
 
     /// <summary>Fills <paramref name="destination"/> with the next values.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Read(Span<int> destination)
     {
         var i = 0;
@@ -118,7 +117,6 @@ internal sealed class HybridDecoder
     /// The next <paramref name="destination"/>.Length values, of which only those where <paramref name="want"/> is set are
     /// written; the others are passed over (whole runs and groups without decoding them).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ReadSelected(Span<int> destination, ReadOnlySpan<bool> want)
     {
         var i = 0;
@@ -152,7 +150,6 @@ internal sealed class HybridDecoder
     }
 
     /// <summary>Skips the next <paramref name="count"/> values.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Skip(long count)
     {
         while (count > 0)
@@ -215,7 +212,6 @@ internal sealed class HybridDecoder
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void NextRun()
     {
         if (_pos >= _end) throw Truncated();
@@ -242,7 +238,6 @@ internal sealed class HybridDecoder
     }
 
     /// <summary>Reads the next group of 8 into <see cref="_group"/>; only the values whose bits are present are valid.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LoadGroup()
     {
         _packedLeft -= 8;

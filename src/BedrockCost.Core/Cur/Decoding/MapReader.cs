@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using Encoding = System.Text.Encoding;
 
@@ -55,7 +54,6 @@ internal sealed class MapReader
     /// is set to the value of wanted key k (null when the row has none), K being the number of keys asked for; other
     /// rows are passed over and their part of <paramref name="values"/> left as it was.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Read(int rows, ReadOnlySpan<bool> want, Span<string?> values)
     {
         var width = _wanted.Length;
@@ -77,7 +75,6 @@ internal sealed class MapReader
     }
 
     /// <summary>Passes over the next <paramref name="rows"/> rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Skip(int rows)
     {
         for (var r = 0; r < rows; r++)
@@ -104,7 +101,6 @@ internal sealed class MapReader
     private static InvalidDataException Short() => new("a map column holds fewer rows than its row group");
 
     /// <summary>Reads the next batch of slots of both leaves; false at the end of the chunk.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Fill()
     {
         if (_slotsLeft == 0) return false;
