@@ -172,6 +172,29 @@ public class ParquetDecoderEdgeTests
     }
 
     [Fact]
+    public void A_page_of_one_definition_level_below_the_maximum_is_nulls_read_or_skipped()
+    {
+        // A nested optional column (a map's keys, say) whose first page holds only empty maps: every slot at level 1 of 2,
+        // one run; then a page of values at level 2, one run too.
+        var nested = Text with { MaxDefinition = 2 };
+        var dict = Page(PageType.DictionaryPage, PlainText("a", "b"), Dict(2));
+        var empty = Page(PageType.DataPage, Levels(Rle(5, 1, 2)).Concat(new byte[] { 1 }).ToArray(), V1(5, PageEncoding.RleDictionary));
+        var full = Page(PageType.DataPage, Levels(Rle(3, 2, 2)).Concat(new byte[] { 1 }).Concat(Rle(3, 1, 1)).ToArray(), V1(3, PageEncoding.RleDictionary));
+        var pages = dict.Concat(empty).Concat(full).ToArray();
+        using (var reader = new Chunk(pages, 8).Reader(nested))
+            Assert.Equal((IEnumerable<string?>)new string?[] { null, null, null, null, null, "b", "b", "b" }, ReadAll(reader, 8));
+        using (var reader = new Chunk(pages, 8).Reader(nested))
+        {
+            var ids = new int[2];
+            reader.Read(2, ids, default, default);
+            reader.Skip(4);
+            reader.Read(2, ids, default, default);
+            reader.Finish();
+            Assert.Equal(["b", "b"], ids.Select(id => Encoding.UTF8.GetString(reader.Values.Text(id))));
+        }
+    }
+
+    [Fact]
     public void A_whole_page_is_passed_over_without_reading_its_body()
     {
         // The v1 page's body (levels and indexes) is garbage: skipping its 12 rows must not look at it.
@@ -356,6 +379,63 @@ public class ParquetDecoderEdgeTests
         // Fewer plain doubles than values.
         var spec = new ColumnSpec("d", PhysicalType.DOUBLE, 0, 0, ValueKind.Number, 0, 0);
         Corrupt(new Chunk(Page(PageType.DataPage, new byte[12], V1(2, PageEncoding.Plain)), 2, PhysicalType.DOUBLE), spec, 2, "12 bytes for two doubles");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(13)]
+    [InlineData(17)]
+    [InlineData(24)]
+    [InlineData(31)]
+    [InlineData(32)]
+    public void Runs_and_groups_of_every_length_decode_to_what_was_encoded(int bitWidth)
+    {
+        // Runs of 0 to 40 values (the short ones as writers like Parquet.Net emit them, one after another) and bit-packed
+        // runs, encoded here bit by bit; read back in windows of every size, whole and only some values wanted.
+        var rng = new Random(bitWidth);
+        int Value() => bitWidth == 32 ? rng.Next() : rng.Next(1 << Math.Min(bitWidth, 30)) << Math.Max(0, bitWidth - 30);
+        var expected = new List<int>();
+        var data = new List<byte>();
+        while (expected.Count < 20_000)
+        {
+            if (rng.Next(4) == 0)
+            {
+                var values = Enumerable.Range(0, 8 * rng.Next(1, 5)).Select(_ => Value()).ToArray();
+                data.AddRange(Packed(values, bitWidth));
+                expected.AddRange(values);
+            }
+            else
+            {
+                var count = rng.Next(3) == 0 ? rng.Next(41) : rng.Next(1, 5);
+                var value = Value();
+                data.AddRange(Rle((ulong)count, value, bitWidth));
+                expected.AddRange(Enumerable.Repeat(value, count));
+            }
+        }
+        var bytes = data.ToArray();
+        var decoder = new HybridDecoder();
+        foreach (var every in new[] { 0, 1, 3, 70 })
+        {
+            decoder.Reset(bytes, 0, bytes.Length, bitWidth);
+            var got = new List<int>();
+            while (got.Count < expected.Count)
+            {
+                var window = new int[Math.Min(rng.Next(1, 700), expected.Count - got.Count)];
+                if (every == 0) decoder.Read(window);
+                else
+                {
+                    var want = Enumerable.Range(0, window.Length).Select(i => (got.Count + i) % every == 0).ToArray();
+                    Array.Fill(window, -1);
+                    decoder.ReadSelected(window, want);
+                    for (var i = 0; i < window.Length; i++) if (!want[i]) window[i] = expected[got.Count + i];
+                }
+                got.AddRange(window);
+            }
+            Assert.Equal(expected, got);
+        }
     }
 
     [Fact]

@@ -497,7 +497,9 @@ internal static class ParquetCurReader
         private readonly RowRules.Verdict[] _decide = new RowRules.Verdict[32];
         private bool? _decideAgentCore;
         private readonly bool[] _want = new bool[Window];
-        private readonly string?[]?[] _productValues = new string?[]?[Window], _tagValues = new string?[]?[Window];
+        private readonly bool[] _productWant = new bool[Window];
+        private readonly string?[] _productValues = new string?[Window * CurColumns.ProductModelKeys.Length];
+        private string?[] _tagValues = [];
         private CurFileRead _read = null!;
         private ParquetCurFile _file = null!;
         private int _index;
@@ -663,23 +665,31 @@ internal static class ParquetCurReader
         {
             for (var r = 0; r < n; r++) _want[r] = _verdicts[r] != RowRules.Verdict.No;
             foreach (var c in _rest) c.Read(n, _want);
-            string?[]?[]? product = null, tags = null;
+            // The product fields of the rows that need them (Marketplace rows, or all rows counted when the model is asked
+            // for), K values a row, in one buffer reused from window to window.
+            var K = CurColumns.ProductModelKeys.Length;
+            var product = Span<string?>.Empty;
+            var productWant = _want;
             if (_productOpen)
             {
                 if (needsProduct || _read.NeedsModel)
                 {
-                    Array.Clear(_productValues, 0, n);
-                    if (_product.IsOpen) _product.Reader.Read(n, _want, _productValues);
+                    if (!_read.NeedsModel)
+                    {
+                        productWant = _productWant;
+                        for (var r = 0; r < n; r++) productWant[r] = _verdicts[r] == RowRules.Verdict.NeedsProduct;
+                    }
+                    product = _productValues;
+                    if (_product.IsOpen) _product.Reader.Read(n, productWant, product);
+                    else for (var r = 0; r < n; r++) if (productWant[r]) product.Slice(r * K, K).Clear();
                     // Product fields held as flat columns fill what the map lacks.
                     for (var k = 0; k < _productColumns.Length; k++)
                     {
                         if (_productColumns[k] is not { } c) continue;
-                        c.Read(n, _want);
+                        c.Read(n, productWant);
                         for (var r = 0; r < n; r++)
-                            if (_want[r] && c.String(r, _read.Pool) is { Length: > 0 } value)
-                                (_productValues[r] ??= new string?[CurColumns.ProductModelKeys.Length])[k] ??= value;
+                            if (productWant[r] && c.String(r, _read.Pool) is { Length: > 0 } value) product[r * K + k] ??= value;
                     }
-                    product = _productValues;
                 }
                 else
                 {
@@ -687,15 +697,23 @@ internal static class ParquetCurReader
                     foreach (var c in OpenProductColumns) c.Cursor.Skip(n);
                 }
             }
-            if (_tags.IsOpen) { _tags.Reader.Read(n, _want, _tagValues); tags = _tagValues; }
+            var tagCount = _read.TagKeys.Length;
+            var tags = Span<string?>.Empty;
+            if (_tags.IsOpen)
+            {
+                if (_tagValues.Length < Window * tagCount) _tagValues = new string?[Window * tagCount];
+                tags = _tagValues;
+                _tags.Reader.Read(n, _want, tags);
+            }
 
             var read = _read;
             var pool = read.Pool;
             for (var r = 0; r < n; r++)
             {
                 if (_verdicts[r] == RowRules.Verdict.No) continue;
-                var productValues = product?[r];
-                if (_verdicts[r] == RowRules.Verdict.NeedsProduct && !RowRules.IsBedrockMarketplaceProduct(productValues?[1], productValues?[2])) continue;
+                var productValues = productWant[r] && !product.IsEmpty ? product.Slice(r * K, K) : default;
+                if (_verdicts[r] == RowRules.Verdict.NeedsProduct && (productValues.IsEmpty || !RowRules.IsBedrockMarketplaceProduct(productValues[1], productValues[2])))
+                    continue;
                 var item = new LineItem
                 {
                     UsageStart = _usageStart?.Timestamp(r) ?? default,
@@ -710,7 +728,7 @@ internal static class ParquetCurReader
                     ProductRegion = _region?.String(r, pool),
                     Marketplace = (_facts[r] & RowRules.Facts.Marketplace) != 0,
                     ProductModel = RowRules.ProductModel(productValues),
-                    Tags = tags?[r],
+                    Tags = tags.IsEmpty ? null : TagsOf(tags.Slice(r * tagCount, tagCount)),
                 };
                 var at = new RowAt(_index, firstRow + r);
                 if (read.KnownPeriod is { } known) item.BillingPeriod = known;
@@ -730,6 +748,13 @@ internal static class ParquetCurReader
                 item.NetUnblendedCost = net is { } m ? RowRules.ToMoney(m) : item.UnblendedCost;
                 read.Offer(ref item, at);
             }
+        }
+
+        /// <summary>A row's tag values; null when it has none.</summary>
+        private static string?[]? TagsOf(ReadOnlySpan<string?> values)
+        {
+            foreach (var v in values) if (v is not null) return values.ToArray();
+            return null;
         }
 
         private static (string Column, double Value)? NotMoney(double? value, string column) =>

@@ -58,8 +58,8 @@ internal static class RowRules
     /// model field, else an "(Amazon Bedrock Edition)" product or service name. A plain product name ("Amazon
     /// Bedrock") names no model.
     /// </summary>
-    public static string? ProductModel(string?[]? values) =>
-        values is null ? null
+    public static string? ProductModel(ReadOnlySpan<string?> values) =>
+        values.IsEmpty ? null
         : !string.IsNullOrEmpty(values[0]) ? values[0]
         : ModelNames.IsBedrockEditionProduct(values[1]) ? values[1]
         : ModelNames.IsBedrockEditionProduct(values[2]) ? values[2]

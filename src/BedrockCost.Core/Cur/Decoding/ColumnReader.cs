@@ -130,6 +130,14 @@ internal sealed class ColumnReader : IColumnCursor
             {
                 DecodeValues(target, wanted);
             }
+            else if (_def.TryTakeRun(k, out var level))
+            {
+                // One definition level for the whole stretch (no nulls, or only nulls): nothing to decode level by level.
+                if (level > _spec.MaxDefinition) throw Corrupt("a definition level beyond the column's maximum");
+                if (!definition.IsEmpty) definition.Slice(done, k).Fill(level);
+                if (level == _spec.MaxDefinition) DecodeValues(target, wanted);
+                else target.Fill(-1);
+            }
             else
             {
                 var def = definition.IsEmpty ? Scratch(ref _scratchLevels, k) : definition.Slice(done, k);
@@ -169,7 +177,12 @@ internal sealed class ColumnReader : IColumnCursor
             var k = (int)Math.Min(slots, _pageSlotsLeft);
             if (_spec.MaxRepetition > 0) _rep.Skip(k);
             var present = k;
-            if (_spec.MaxDefinition > 0)
+            if (_spec.MaxDefinition > 0 && _def.TryTakeRun(k, out var level))
+            {
+                if (level > _spec.MaxDefinition) throw Corrupt("a definition level beyond the column's maximum");
+                if (level < _spec.MaxDefinition) present = 0;
+            }
+            else if (_spec.MaxDefinition > 0)
             {
                 var def = Scratch(ref _scratchLevels, k);
                 _def.Read(def);
@@ -352,13 +365,15 @@ internal sealed class ColumnReader : IColumnCursor
         if (dense.IsEmpty) return;
         if (_dictionaryEncoded)
         {
-            if (want.IsEmpty) _indexes.Read(dense);
-            else
+            // Only the wanted indexes when few are (runs and groups between them are passed over whole); when more than
+            // one in 64 are, reading every index costs less than stopping and starting at each.
+            var sparse = !want.IsEmpty && want.Count(true) * 64 < want.Length;
+            if (sparse)
             {
-                // Only the wanted indexes: runs between them are passed over whole (a bit-packed group costs nothing to pass).
                 dense.Fill(0);
                 _indexes.ReadSelected(dense, want);
             }
+            else _indexes.Read(dense);
             if (dense.IndexOfAnyExceptInRange(0, Values.DictionaryCount - 1) >= 0) throw Corrupt("a dictionary index beyond its dictionary");
             if (!want.IsEmpty) for (var i = 0; i < dense.Length; i++) if (!want[i]) dense[i] = -1;
             return;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace BedrockCost.Core.Cur.Decoding;
 
@@ -69,8 +70,10 @@ internal sealed class HybridDecoder
                 ref var data = ref MemoryMarshal.GetArrayDataReference(_data);
                 ref var output = ref MemoryMarshal.GetReference(destination);
                 var length = destination.Length;
-                // Bounds: p < last keeps both bytes in the data; i < length keeps writes in the destination.
-                while (i < length && p < last)
+                // Bounds: p < last keeps both bytes in the data; i < length - 3 keeps four writes in the destination. A run
+                // of up to four values (most runs) is written as four without a branch on its length: values too many are
+                // overwritten by the next run.
+                while (i < length - 3 && p < last)
                 {
                     uint h = Unsafe.Add(ref data, p);
                     if ((h & 0x81) != 0) break;
@@ -78,11 +81,16 @@ internal sealed class HybridDecoder
                     if (value >= limit) throw new InvalidDataException($"a run value {value} does not fit in {_bitWidth} bits");
                     p += 2;
                     var count = (int)(h >> 1);
-                    if (count == 1) { Unsafe.Add(ref output, i++) = (int)value; continue; }
+                    Vector128.Create((int)value).StoreUnsafe(ref output, (nuint)i);
+                    if (count <= 4)
+                    {
+                        i += count;
+                        continue;
+                    }
                     var n = Math.Min(count, length - i);
-                    for (var k = 0; k < n; k++) Unsafe.Add(ref output, i + k) = (int)value;
+                    destination.Slice(i, n).Fill((int)value);
                     i += n;
-                    if (count > n) { _rleLeft = count - n; _rleValue = (int)value; }
+                    if (count > n) { _rleLeft = count - n; _rleValue = (int)value; break; }
                 }
                 var moved = p != _pos;
                 _pos = p;
@@ -124,6 +132,21 @@ internal sealed class HybridDecoder
             Read(destination[i..end]);
             i = end;
         }
+    }
+
+    /// <summary>
+    /// When the next <paramref name="count"/> values all lie in one RLE run (levels of a page without nulls, say),
+    /// passes over them and gives their value; otherwise reads nothing.
+    /// </summary>
+    public bool TryTakeRun(int count, out int value)
+    {
+        value = 0;
+        if (_groupPos < _groupValid || _packedLeft > 0) return false;
+        if (_rleLeft == 0 && _pos < _end) NextRun();
+        if (_rleLeft < count) return false;
+        value = _rleValue;
+        _rleLeft -= count;
+        return true;
     }
 
     /// <summary>Skips the next <paramref name="count"/> values.</summary>
@@ -222,7 +245,7 @@ internal sealed class HybridDecoder
         if (_bitWidth == 0) { Array.Clear(_group); _groupValid = 8; return; }
         var available = Math.Min(_bitWidth, _end - _pos);
         if (available <= 0) throw Truncated();
-        Span<byte> padded = stackalloc byte[32];
+        Span<byte> padded = stackalloc byte[40];
         padded.Clear();
         _data.AsSpan(_pos, available).CopyTo(padded);
         Unpack8(padded, _bitWidth, _group);
@@ -236,22 +259,29 @@ internal sealed class HybridDecoder
     private static void Unpack8(ReadOnlySpan<byte> source, int width, Span<int> destination)
     {
         if (width == 0) { destination[..8].Clear(); return; }
+        var mask = (1UL << width) - 1;
         if (width <= 8 && source.Length >= 8)
         {
             // The 8 values span `width` bytes: one little-endian load.
             var bits = BinaryPrimitives.ReadUInt64LittleEndian(source);
-            var mask = (1UL << width) - 1;
             for (var i = 0; i < 8; i++) destination[i] = (int)((bits >> (i * width)) & mask);
+            return;
+        }
+        if (source.Length >= width + 8)
+        {
+            // Wider values (large dictionaries): one 8-byte load per value, from the byte its first bit is in (the last
+            // value starts before byte `width`, so every load stays within width + 8 bytes).
+            for (int i = 0, bit = 0; i < 8; i++, bit += width)
+                destination[i] = (int)((BinaryPrimitives.ReadUInt64LittleEndian(source[(bit >> 3)..]) >> (bit & 7)) & mask);
             return;
         }
         ulong acc = 0;
         var held = 0;
         var p = 0;
-        var m = width == 32 ? uint.MaxValue : (1u << width) - 1;
         for (var i = 0; i < 8; i++)
         {
             while (held < width) { acc |= (ulong)source[p++] << held; held += 8; }
-            destination[i] = (int)((uint)acc & m);
+            destination[i] = (int)(acc & mask);
             acc >>= width;
             held -= width;
         }

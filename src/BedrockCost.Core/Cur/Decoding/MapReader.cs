@@ -50,14 +50,17 @@ internal sealed class MapReader
     }
 
     /// <summary>
-    /// The next <paramref name="rows"/> rows: <paramref name="result"/>[r] holds the values of the wanted keys of row r
-    /// (null when it has none) for the rows where <paramref name="want"/>[r]; other rows are passed over.
+    /// The next <paramref name="rows"/> rows: for the rows where <paramref name="want"/>[r], <paramref name="values"/>[r * K + k]
+    /// is set to the value of wanted key k (null when the row has none), K being the number of keys asked for; other
+    /// rows are passed over and their part of <paramref name="values"/> left as it was.
     /// </summary>
-    public void Read(int rows, ReadOnlySpan<bool> want, string?[]?[] result)
+    public void Read(int rows, ReadOnlySpan<bool> want, Span<string?> values)
     {
+        var width = _wanted.Length;
         for (var r = 0; r < rows; r++)
         {
-            string?[]? values = null;
+            var row = want[r] ? values.Slice(r * width, width) : default;
+            row.Clear();
             var first = true;
             while (true)
             {
@@ -65,11 +68,9 @@ internal sealed class MapReader
                 if (_rep[_start] == 0 && !first) break;
                 if (first && _rep[_start] != 0) throw new InvalidDataException("a map row does not start at repetition level 0");
                 first = false;
-                var m = _match[_start];
-                if (m >= 0 && want[r] && _value[_start] is var v and >= 0) (values ??= new string?[_wanted.Length])[m] = _values.Values.String(v, _pool);
+                if (!row.IsEmpty && _match[_start] is var m and >= 0 && _value[_start] is var v and >= 0) row[m] = _values.Values.String(v, _pool);
                 _start++;
             }
-            result[r] = want[r] ? values : null;
         }
     }
 
