@@ -40,7 +40,8 @@ internal static class Cli
                 return 0;
             case "s3":
                 await Measure.S3Async(Arg("path", "."), Arg("endpoint", ""), Arg("bucket", "bench"), Arg("prefix", "m"), Arg("group", Groupings.Principal),
-                    int.Parse(Arg("repeat", "5"), System.Globalization.CultureInfo.InvariantCulture));
+                    int.Parse(Arg("repeat", "5"), System.Globalization.CultureInfo.InvariantCulture),
+                    int.Parse(Arg("warm-ups", "0"), System.Globalization.CultureInfo.InvariantCulture));
                 return 0;
             case "decode":
                 // Decodes the named columns of every row group of one file, --repeat times: the page decoder alone;

@@ -175,10 +175,13 @@ public static class Measure
 
     /// <summary>
     /// The month at <paramref name="path"/> (uploaded to s3://<paramref name="bucket"/>/<paramref name="prefix"/>) read through
-    /// the ranged S3 store: one cold run with an empty cache, then <paramref name="repeat"/> rounds of a warm run (same
-    /// cache) and the same query on the local files, alternating. Each run's rows are printed for comparison.
+    /// the ranged S3 store: one cold run with an empty cache, then <paramref name="warmUps"/> unmeasured rounds and
+    /// <paramref name="repeat"/> measured rounds of a warm run (same cache) and the same query on the local files,
+    /// alternating. The warm-up rounds are the in-process comparison's: the JIT recompiles the hot code of both paths
+    /// only after it has run a while. Each measured run's rows are printed for comparison (the warm-up runs' rows are
+    /// compared here, and a difference fails the run).
     /// </summary>
-    public static async Task S3Async(string path, string endpoint, string bucket, string prefix, string grouping, int repeat)
+    public static async Task S3Async(string path, string endpoint, string bucket, string prefix, string grouping, int repeat, int warmUps = 0)
     {
         var query = new CostQuery { GroupBy = grouping.Split(',').Select(GroupDimension.Parse).ToArray() };
         var cache = Path.Combine(Path.GetTempPath(), "bc-bench-s3-" + Guid.NewGuid().ToString("N")[..12]);
@@ -206,7 +209,15 @@ public static class Measure
             }
             // The local files once first, so that compiling the engine's code is not charged to the cold S3 run.
             await RunLocal();
-            Console.WriteLine(JsonSerializer.Serialize(await RunS3("cold")));
+            var cold = await RunS3("cold");
+            Console.WriteLine(JsonSerializer.Serialize(cold));
+            for (var i = 0; i < warmUps; i++)
+            {
+                var w = await RunS3("warm");
+                var l = await RunLocal();
+                if (w.Rows != cold.Rows || l.Rows != cold.Rows || w.FetchedBytes != 0)
+                    throw new InvalidOperationException($"warm-up round {i + 1}: the rows differ from the cold run's, or the warm run fetched {w.FetchedBytes} bytes");
+            }
             for (var i = 0; i < repeat; i++)
             {
                 Console.WriteLine(JsonSerializer.Serialize(await RunS3("warm")));
