@@ -130,10 +130,9 @@ internal sealed class ColumnReader : IColumnCursor
             {
                 DecodeValues(target, wanted);
             }
-            else if (_def.TryTakeRun(k, out var level))
+            else if (TryOneDefinitionLevel(k, out var level))
             {
                 // One definition level for the whole stretch (no nulls, or only nulls): nothing to decode level by level.
-                if (level > _spec.MaxDefinition) throw Corrupt("a definition level beyond the column's maximum");
                 if (!definition.IsEmpty) definition.Slice(done, k).Fill(level);
                 if (level == _spec.MaxDefinition) DecodeValues(target, wanted);
                 else target.Fill(-1);
@@ -177,9 +176,8 @@ internal sealed class ColumnReader : IColumnCursor
             var k = (int)Math.Min(slots, _pageSlotsLeft);
             if (_spec.MaxRepetition > 0) _rep.Skip(k);
             var present = k;
-            if (_spec.MaxDefinition > 0 && _def.TryTakeRun(k, out var level))
+            if (TryOneDefinitionLevel(k, out var level))
             {
-                if (level > _spec.MaxDefinition) throw Corrupt("a definition level beyond the column's maximum");
                 if (level < _spec.MaxDefinition) present = 0;
             }
             else if (_spec.MaxDefinition > 0)
@@ -205,6 +203,18 @@ internal sealed class ColumnReader : IColumnCursor
             _pos += h.CompressedSize;
         }
         if (_chunkSlotsLeft != 0) throw Corrupt($"{_chunkSlotsLeft} values fewer than its metadata states");
+    }
+
+    /// <summary>
+    /// When the next <paramref name="slots"/> definition levels are one run, passes over them and gives that level,
+    /// checked against the column's maximum; otherwise reads nothing.
+    /// </summary>
+    private bool TryOneDefinitionLevel(int slots, out int level)
+    {
+        level = 0;
+        if (_spec.MaxDefinition == 0 || !_def.TryTakeRun(slots, out level)) return false;
+        if (level > _spec.MaxDefinition) throw Corrupt("a definition level beyond the column's maximum");
+        return true;
     }
 
     /// <summary>
